@@ -1,0 +1,10 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>'],
+  testMatch: ['<rootDir>/test/**/*.test.ts', '<rootDir>/main.test.ts'],
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { isolatedModules: true }],
+  },
+  modulePathIgnorePatterns: ['<rootDir>/dist/'],
+};

@@ -1,0 +1,108 @@
+import { parser } from '@prometheus-io/lezer-promql';
+import { parse as parseYaml } from 'yaml';
+import { ObjectReference, ValidationRule, Violation, jsonPath } from './violation';
+
+type Path = ReadonlyArray<string | number>;
+type KubeObject = { [key: string]: unknown };
+
+interface FoundExpression {
+  readonly path: Path;
+  readonly expr: string;
+}
+
+/**
+ * Returns why `expr` is not valid PromQL syntax, or undefined when it parses.
+ * Syntax only: the lezer grammar knows no types, so `sum("a")` passes.
+ */
+export function promqlSyntaxError(expr: string): string | undefined {
+  if (expr.trim() === '') return 'the expression is empty';
+  const tree = parser.parse(expr);
+  let errorAt: number | undefined;
+  tree.iterate({
+    enter(node) {
+      if (node.type.isError && errorAt === undefined) errorAt = node.from;
+      return errorAt === undefined;
+    },
+  });
+  if (errorAt === undefined) return undefined;
+  const around = expr.slice(Math.max(0, errorAt - 20), errorAt + 20).replace(/\s+/g, ' ');
+  return `does not parse as PromQL: syntax error at character ${errorAt + 1} near '${around}'`;
+}
+
+function isMap(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** `groups[].rules[].expr` of a Prometheus rule file or a PrometheusRule spec. */
+function ruleGroupExpressions(groups: unknown, path: Path): FoundExpression[] {
+  if (!Array.isArray(groups)) return [];
+  return groups.flatMap((group: unknown, i) => {
+    const rules = isMap(group) && Array.isArray(group.rules) ? group.rules : [];
+    return rules.flatMap((rule: unknown, j) => isMap(rule) && rule.expr !== undefined
+      ? [{ path: [...path, i, 'rules', j, 'expr'], expr: String(rule.expr) }]
+      : []);
+  });
+}
+
+function kedaPrometheusQueries(spec: unknown): FoundExpression[] {
+  const triggers = isMap(spec) && Array.isArray(spec.triggers) ? spec.triggers : [];
+  return triggers.flatMap((trigger: unknown, i) => isMap(trigger) && trigger.type === 'prometheus' && isMap(trigger.metadata)
+    ? [{ path: ['spec', 'triggers', i, 'metadata', 'query'], expr: String(trigger.metadata.query ?? '') }]
+    : []);
+}
+
+/** Grafana dashboards keep queries in `panels[].targets[].expr`, panels may nest in rows. */
+function dashboardExpressions(node: unknown, path: Path): FoundExpression[] {
+  if (Array.isArray(node)) return node.flatMap((item, i) => dashboardExpressions(item, [...path, i]));
+  if (!isMap(node)) return [];
+  const found: FoundExpression[] = [];
+  if (Array.isArray(node.targets)) {
+    node.targets.forEach((target: unknown, i) => {
+      if (isMap(target) && typeof target.expr === 'string') found.push({ path: [...path, 'targets', i, 'expr'], expr: target.expr });
+    });
+  }
+  for (const key of ['panels', 'rows']) {
+    if (node[key] !== undefined) found.push(...dashboardExpressions(node[key], [...path, key]));
+  }
+  return found;
+}
+
+/** Rule files and dashboards embedded in ConfigMaps, as the standalone monitoring stack ships them. */
+function configMapExpressions(data: unknown): FoundExpression[] {
+  if (!isMap(data)) return [];
+  return Object.entries(data).flatMap(([key, text]) => {
+    if (typeof text !== 'string') return [];
+    let content: unknown;
+    try {
+      content = key.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+    } catch {
+      return [];
+    }
+    if (!isMap(content)) return [];
+    if (Array.isArray(content.groups)) return ruleGroupExpressions(content.groups, ['data', key, 'groups']);
+    if (Array.isArray(content.panels)) return dashboardExpressions(content, ['data', key]);
+    return [];
+  });
+}
+
+export function findPromqlExpressions(object: KubeObject): FoundExpression[] {
+  const spec = object.spec;
+  switch (`${object.apiVersion}/${object.kind}`) {
+    case 'monitoring.coreos.com/v1/PrometheusRule':
+      return isMap(spec) ? ruleGroupExpressions(spec.groups, ['spec', 'groups']) : [];
+    case 'keda.sh/v1alpha1/ScaledObject':
+      return kedaPrometheusQueries(spec);
+    case 'v1/ConfigMap':
+      return configMapExpressions(object.data);
+    default:
+      return [];
+  }
+}
+
+/** Every PromQL expression found in alert and recording rules, KEDA triggers and embedded rule files. */
+export function checkPromql(object: KubeObject, ref: ObjectReference): Violation[] {
+  return findPromqlExpressions(object).flatMap(({ path, expr }) => {
+    const problem = promqlSyntaxError(expr);
+    return problem ? [{ rule: ValidationRule.PROMQL, object: ref, path: jsonPath(path), message: problem }] : [];
+  });
+}
