@@ -4,7 +4,8 @@ module.exports = {
   roots: ['<rootDir>'],
   testMatch: ['<rootDir>/test/**/*.test.ts', '<rootDir>/main.test.ts'],
   transform: {
-    '^.+\\.ts$': ['ts-jest', { isolatedModules: true }],
+    '^.+\\.ts$': 'ts-jest',
   },
   modulePathIgnorePatterns: ['<rootDir>/dist/'],
+  reporters: ['default', '<rootDir>/scripts/jest-summary-reporter.js'],
 };

@@ -1,0 +1,78 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App, Testing } from 'cdk8s';
+import { APP_NAMESPACE, buildReferencePlatform } from './main';
+import { ManifestValidator, formatViolation } from './lib';
+import { findObject, testApp } from './test/_helpers';
+
+function synthToDirectory(): { dir: string; files: Map<string, Buffer> } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'reference-platform-'));
+  const app = new App({ outdir: dir, recordConstructMetadata: false });
+  buildReferencePlatform(app);
+  app.synth();
+  const files = new Map(fs.readdirSync(dir).sort().map((f) => [f, fs.readFileSync(path.join(dir, f))]));
+  return { dir, files };
+}
+
+describe('reference platform', () => {
+  const app = testApp();
+  const charts = buildReferencePlatform(app);
+  const objects = charts.flatMap((chart) => Testing.synth(chart));
+
+  test('matches the snapshot', () => {
+    expect(objects).toMatchSnapshot();
+  });
+
+  test('every object passes the manifest validator', () => {
+    const result = ManifestValidator.validateObjects(objects);
+    expect(result.objectCount).toBe(objects.length);
+    expect(result.violations.map(formatViolation)).toEqual([]);
+  });
+
+  test('the application namespace enforces the restricted Pod Security profile and denies by default', () => {
+    const ns = findObject(objects, 'Namespace', APP_NAMESPACE);
+    expect(ns.metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
+    const deny = findObject(objects, 'NetworkPolicy', 'default-deny');
+    expect(deny.metadata.namespace).toBe(APP_NAMESPACE);
+    expect(deny.spec.policyTypes).toEqual(['Ingress', 'Egress']);
+  });
+
+  test('object names are explicit: no hash suffixes', () => {
+    for (const object of objects) {
+      expect(object.metadata.name).not.toMatch(/-c8[0-9a-f]{6,}$/);
+    }
+  });
+
+  test('synthesizes byte-identical YAML twice', () => {
+    const first = synthToDirectory();
+    const second = synthToDirectory();
+    try {
+      expect([...first.files.keys()]).toEqual([...second.files.keys()]);
+      expect(first.files.size).toBeGreaterThan(0);
+      for (const [name, bytes] of first.files) {
+        expect(bytes.equals(second.files.get(name)!)).toBe(true);
+      }
+    } finally {
+      fs.rmSync(first.dir, { recursive: true, force: true });
+      fs.rmSync(second.dir, { recursive: true, force: true });
+    }
+  });
+
+  test('the committed dist/ holds exactly what a fresh synth writes, and all of it is valid', () => {
+    const fresh = synthToDirectory();
+    try {
+      const dist = path.join(__dirname, 'dist');
+      const committed = fs.readdirSync(dist).sort();
+      expect(committed).toEqual([...fresh.files.keys()]);
+      for (const name of committed) {
+        expect(fs.readFileSync(path.join(dist, name)).equals(fresh.files.get(name)!)).toBe(true);
+      }
+      const result = ManifestValidator.validateFiles(committed.map((f) => path.join(dist, f)));
+      expect(result.violations.map(formatViolation)).toEqual([]);
+      expect(result.objectCount).toBe(objects.length);
+    } finally {
+      fs.rmSync(fresh.dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,48 @@
+import * as fs from 'fs';
+import { App, Chart, Testing } from 'cdk8s';
+import { ManifestValidator, formatViolation } from '../lib';
+
+export type KubeObject = { [key: string]: any };
+
+/** Finds one object by kind and name: never by position, which shifts as constructs grow. */
+export function findObject(objects: readonly KubeObject[], kind: string, name: string): KubeObject {
+  const found = objects.filter((o) => o.kind === kind && o.metadata?.name === name);
+  if (found.length !== 1) {
+    const present = objects.map((o) => `${o.kind}/${o.metadata?.name}`).join(', ');
+    throw new Error(`expected exactly one ${kind} named '${name}', found ${found.length} among: ${present}`);
+  }
+  return found[0];
+}
+
+export function objectsOfKind(objects: readonly KubeObject[], kind: string): KubeObject[] {
+  return objects.filter((o) => o.kind === kind);
+}
+
+/** Synthesizes a chart once and returns its objects after checking that all of them are valid. */
+export function synthValid(chart: Chart): KubeObject[] {
+  const objects = Testing.synth(chart) as KubeObject[];
+  const { violations } = ManifestValidator.validateObjects(objects);
+  expect(violations.map(formatViolation)).toEqual([]);
+  return objects;
+}
+
+/**
+ * `Testing.chart()` without the litter: it creates a temporary output folder that unit tests
+ * never write to (they read `toJson()`), so the folder is removed at once.
+ */
+export function testChart(): Chart {
+  const chart = Testing.chart();
+  removeOutdir(chart.node.root as App);
+  return chart;
+}
+
+/** `Testing.app()` likewise. */
+export function testApp(): App {
+  const app = Testing.app();
+  removeOutdir(app);
+  return app;
+}
+
+function removeOutdir(app: App): void {
+  fs.rmSync(app.outdir, { recursive: true, force: true });
+}
