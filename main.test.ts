@@ -17,8 +17,8 @@ function synthToDirectory(): { dir: string; files: Map<string, Buffer> } {
 
 describe('reference platform', () => {
   const app = testApp();
-  const charts = buildReferencePlatform(app);
-  const objects = charts.flatMap((chart) => Testing.synth(chart));
+  const platform = buildReferencePlatform(app);
+  const objects = app.charts.flatMap((chart) => Testing.synth(chart));
 
   test('matches the snapshot', () => {
     expect(objects).toMatchSnapshot();
@@ -36,6 +36,22 @@ describe('reference platform', () => {
     const deny = findObject(objects, 'NetworkPolicy', 'default-deny');
     expect(deny.metadata.namespace).toBe(APP_NAMESPACE);
     expect(deny.spec.policyTypes).toEqual(['Ingress', 'Egress']);
+  });
+
+  test('the ingest pulls all 48 reference cameras over 3 sites, each camera in exactly one shard', () => {
+    const ingest = platform.streamIngest;
+    const sites = new Set(ingest.cameraSpecs.map((c) => c.labels?.site));
+    expect([...sites].sort()).toEqual(['loading-dock', 'north-gate', 'warehouse']);
+    const assigned = ingest.shards.flatMap((s) => s.cameraIds);
+    expect(assigned.length).toBe(48);
+    expect(new Set(assigned).size).toBe(48);
+    for (const shard of ingest.shards) {
+      expect(findObject(objects, 'Deployment', shard.name).metadata.namespace).toBe(APP_NAMESPACE);
+      expect(shard.cameraIds.length).toBeLessThanOrEqual(16);
+    }
+    // Warehouse cameras need credentials: they come from the Secret, never from dist/.
+    const warehouse = ingest.cameraSpecs.filter((c) => c.labels?.site === 'warehouse');
+    expect(warehouse.every((c) => c.credentials?.secretName === 'warehouse-cameras')).toBe(true);
   });
 
   test('object names are explicit: no hash suffixes', () => {

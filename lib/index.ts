@@ -1,2 +1,5 @@
 export * from './validation';
 export * from './platform-namespace';
+export * from './scrape-target';
+export * from './camera-inventory';
+export * from './stream-ingest';
