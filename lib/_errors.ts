@@ -11,3 +11,10 @@ function showValue(value: unknown): string {
   if (value === undefined) return 'undefined';
   return JSON.stringify(value);
 }
+
+/** Refuses anything but a whole number of at least `min`. */
+export function requireInteger(construct: string, id: string, prop: string, value: number, min: number): void {
+  if (!Number.isInteger(value) || value < min) {
+    throw propError(construct, id, prop, value, `an integer >= ${min}`, `Set '${prop}' to a whole number of at least ${min}.`);
+  }
+}

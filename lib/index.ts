@@ -5,3 +5,6 @@ export * from './camera-inventory';
 export * from './stream-ingest';
 export * from './alert-rules';
 export * from './inference-endpoint';
+export * from './stream-source';
+export * from './scaling';
+export * from './analysis-service';

@@ -1,16 +1,19 @@
-import { createHash } from 'crypto';
 import { Duration } from 'cdk8s';
 import { ContainerResources, Cpu, k8s } from 'cdk8s-plus-27';
 import { Size } from 'cdk8s';
 import { Construct } from 'constructs';
 import { stringify as toYaml } from 'yaml';
 import { CameraSpec, StreamTransport, validateCameras } from './camera-inventory';
-import { propError } from './_errors';
+import { propError, requireInteger } from './_errors';
+import { configChecksum } from './_config-checksum';
+import { imageTag, requirePinnedImage } from './_images';
+import { namespacePeer, tcpPort } from './_network';
 import { ComponentIdentity, selectorLabels, standardLabels } from './_labels';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from './_pod-security';
 import { assignShards } from './_rendezvous';
 import { FullResources, checkResources, goRuntimeEnv, mergeResources, toResourceRequirements } from './_resources';
 import { IScrapeTarget, ScrapeTarget } from './scrape-target';
+import { IStreamSource, StreamSource } from './stream-source';
 import { dns1035Label, dns1123Label } from './validation/_name-rules';
 
 /** MediaMTX, pinned: a new release is a reviewed change of this line, never a surprise. */
@@ -155,7 +158,7 @@ BEGIN { for (i = 1; i < 256; i++) code[sprintf("%c", i)] = i }
  * Service that gives the shard a stable DNS name. Cameras are assigned to shards by bounded-load
  * rendezvous hashing, so adding or removing a camera does not move the others.
  */
-export class StreamIngest extends Construct implements IScrapeTarget {
+export class StreamIngest extends Construct implements IScrapeTarget, IStreamSource {
   /** Prefix of every object name. */
   public readonly name: string;
   /** Namespace of every object. */
@@ -206,6 +209,18 @@ export class StreamIngest extends Construct implements IScrapeTarget {
     return [...this.cameras.values()];
   }
 
+  /** The streams this ingest serves, for analysis services. */
+  public toStreamSource(): StreamSource {
+    return {
+      name: this.name,
+      namespace: this.namespace,
+      cameras: [...this.cameras.values()].sort((a, b) => a.id.localeCompare(b.id)).map((spec) => ({ spec, streamUrl: this.streamUrl(spec.id) })),
+      podSelector: selectorLabels(this.identity),
+      port: RTSP_PORT,
+      readerLabel: STREAM_READER_LABEL,
+    };
+  }
+
   /** MediaMTX metrics on port 9998 of every shard pod. */
   public toScrapeTarget(): ScrapeTarget {
     return {
@@ -251,7 +266,7 @@ export class StreamIngest extends Construct implements IScrapeTarget {
         // A new pod pulls its cameras before the old one stops: readers never lose the shard.
         strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(1), maxUnavailable: k8s.IntOrString.fromNumber(0) } },
         template: {
-          metadata: { labels, annotations: { [CONFIG_CHECKSUM_ANNOTATION]: checksum(data) } },
+          metadata: { labels, annotations: { [CONFIG_CHECKSUM_ANNOTATION]: configChecksum(data) } },
           spec: this.podSpec(shard, selector, withCredentials, settings),
         },
       },
@@ -337,8 +352,8 @@ export class StreamIngest extends Construct implements IScrapeTarget {
         podSelector: { matchLabels: selectorLabels(this.identity) },
         policyTypes: ['Ingress', 'Egress'],
         ingress: [
-          { from: [{ podSelector: { matchLabels: { [STREAM_READER_LABEL]: 'true' } } }], ports: [tcp(RTSP_PORT)] },
-          { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': settings.monitoringNamespace } } }], ports: [tcp(METRICS_PORT)] },
+          { from: [{ podSelector: { matchLabels: { [STREAM_READER_LABEL]: 'true' } } }], ports: [tcpPort(RTSP_PORT)] },
+          { from: [namespacePeer(settings.monitoringNamespace)], ports: [tcpPort(METRICS_PORT)] },
         ],
         egress: [cameraEgress([...this.cameras.values()])],
       },
@@ -381,15 +396,17 @@ function resolveSettings(id: string, props: StreamIngestProps): Settings {
   validateCameras(props.cameras, `StreamIngest '${id}'`);
 
   const camerasPerShard = props.camerasPerShard ?? 16;
-  requireInteger(id, 'camerasPerShard', camerasPerShard, 1);
+  requireInteger('StreamIngest', id, 'camerasPerShard', camerasPerShard, 1);
   const shardCount = props.shards ?? Math.max(1, Math.ceil(props.cameras.length / Math.max(1, Math.floor(camerasPerShard * TARGET_FILL))));
-  requireInteger(id, 'shards', shardCount, 1);
+  requireInteger('StreamIngest', id, 'shards', shardCount, 1);
   if (shardCount * camerasPerShard < props.cameras.length) {
     throw propError('StreamIngest', id, 'shards', shardCount, `at least ${Math.ceil(props.cameras.length / camerasPerShard)} to hold ${props.cameras.length} cameras at ${camerasPerShard} per shard`, "Raise 'shards' or 'camerasPerShard'.");
   }
   const replicasPerShard = props.replicasPerShard ?? 2;
-  requireInteger(id, 'replicasPerShard', replicasPerShard, 1);
+  requireInteger('StreamIngest', id, 'replicasPerShard', replicasPerShard, 1);
 
+  requirePinnedImage('StreamIngest', id, 'image', props.image ?? MEDIAMTX_IMAGE);
+  requirePinnedImage('StreamIngest', id, 'credentialsRendererImage', props.credentialsRendererImage ?? CREDENTIALS_RENDERER_IMAGE);
   const resources = mergeResources(DEFAULT_RESOURCES, props.resources);
   checkResources('StreamIngest', id, 'resources', resources);
   for (const network of props.apiAllowedNetworks ?? []) {
@@ -412,16 +429,7 @@ function resolveSettings(id: string, props: StreamIngestProps): Settings {
   };
 }
 
-function requireInteger(id: string, prop: string, value: number, min: number): void {
-  if (!Number.isInteger(value) || value < min) {
-    throw propError('StreamIngest', id, prop, value, `an integer >= ${min}`, `Set '${prop}' to a whole number of at least ${min}.`);
-  }
-}
 
-function imageTag(image: string): string | undefined {
-  const tag = image.split('@')[0].split('/').pop()!.split(':')[1];
-  return tag && /^[A-Za-z0-9][-A-Za-z0-9_.]{0,62}$/.test(tag) ? tag : undefined;
-}
 
 /** `CAMERA_<ID>_USERNAME`: ids are DNS labels, so the mapping from id to variable is one to one. */
 function credentialVariable(camera: CameraSpec, part: 'USERNAME' | 'PASSWORD'): string {
@@ -475,15 +483,7 @@ function mediamtxConfig(cameras: readonly CameraSpec[], settings: Settings): str
   return toYaml(config, { lineWidth: 0 });
 }
 
-function checksum(data: Record<string, string>): string {
-  const hash = createHash('sha256');
-  for (const key of Object.keys(data).sort()) hash.update(`${key}\0${data[key]}\0`);
-  return hash.digest('hex');
-}
 
-function tcp(port: number): k8s.NetworkPolicyPort {
-  return { protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) };
-}
 
 /** To the cameras' RTSP ports; to their addresses only when every camera is given by IPv4 address. */
 function cameraEgress(cameras: readonly CameraSpec[]): k8s.NetworkPolicyEgressRule {
@@ -493,6 +493,6 @@ function cameraEgress(cameras: readonly CameraSpec[]): k8s.NetworkPolicyEgressRu
   const allIpv4 = hosts.every((host) => /^\d{1,3}(\.\d{1,3}){3}$/.test(host));
   return {
     to: allIpv4 ? hosts.map((host) => ({ ipBlock: { cidr: `${host}/32` } })) : [{ ipBlock: { cidr: '0.0.0.0/0' } }],
-    ports: ports.map(tcp),
+    ports: ports.map((port) => tcpPort(port)),
   };
 }
