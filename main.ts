@@ -1,6 +1,6 @@
 import * as path from 'path';
 import { App, Chart } from 'cdk8s';
-import { CameraInventory, PlatformNamespace, StreamIngest } from './lib';
+import { CameraInventory, PlatformNamespace, PlatformPriorities, StreamIngest } from './lib';
 
 /** The namespace every application component of the reference platform lives in. */
 export const APP_NAMESPACE = 'video-analytics';
@@ -22,12 +22,14 @@ export interface ReferencePlatform {
 export function buildReferencePlatform(app: App): ReferencePlatform {
   const base = new Chart(app, 'video-analytics-base', { disableResourceNameHashes: true });
   new PlatformNamespace(base, 'AppNamespace', { name: APP_NAMESPACE });
+  new PlatformPriorities(base, 'Priorities');
 
   const ingest = new Chart(app, 'video-analytics-ingest', { disableResourceNameHashes: true });
   ingest.addDependency(base);
   const streamIngest = new StreamIngest(ingest, 'ingest', {
     namespace: APP_NAMESPACE,
     cameras: CameraInventory.fromFile(REFERENCE_CAMERAS).cameras,
+    priorityClassName: PlatformPriorities.INGEST,
   });
   return { base, ingest, streamIngest };
 }

@@ -8,3 +8,4 @@ export * from './inference-endpoint';
 export * from './stream-source';
 export * from './scaling';
 export * from './analysis-service';
+export * from './platform-priorities';
