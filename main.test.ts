@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { App, Testing } from 'cdk8s';
 import { APP_NAMESPACE, buildReferencePlatform } from './main';
-import { ManifestValidator, formatViolation } from './lib';
+import { ManifestValidator, PlatformPolicies, formatFinding, formatViolation } from './lib';
 import { findObject, testApp } from './test/_helpers';
 
 function synthToDirectory(): { dir: string; files: Map<string, Buffer> } {
@@ -28,6 +28,10 @@ describe('reference platform', () => {
     const result = ManifestValidator.validateObjects(objects);
     expect(result.objectCount).toBe(objects.length);
     expect(result.violations.map(formatViolation)).toEqual([]);
+  });
+
+  test('the platform policies find nothing', () => {
+    expect(PlatformPolicies.check(app).map(formatFinding)).toEqual([]);
   });
 
   test('the application namespace enforces the restricted Pod Security profile and denies by default', () => {

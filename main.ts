@@ -1,6 +1,6 @@
 import * as path from 'path';
 import { App, Chart } from 'cdk8s';
-import { CameraInventory, PlatformNamespace, PlatformPriorities, StreamIngest } from './lib';
+import { CameraInventory, PlatformNamespace, PlatformPolicies, PlatformPriorities, StreamIngest } from './lib';
 
 /** The namespace every application component of the reference platform lives in. */
 export const APP_NAMESPACE = 'video-analytics';
@@ -31,6 +31,9 @@ export function buildReferencePlatform(app: App): ReferencePlatform {
     cameras: CameraInventory.fromFile(REFERENCE_CAMERAS).cameras,
     priorityClassName: PlatformPriorities.INGEST,
   });
+  // Synthesis fails on any policy finding: a Service that selects nothing, a budget that blocks
+  // drains, a pod below the restricted profile, ...
+  PlatformPolicies.enforce(app);
   return { base, ingest, streamIngest };
 }
 

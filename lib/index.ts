@@ -9,3 +9,4 @@ export * from './stream-source';
 export * from './scaling';
 export * from './analysis-service';
 export * from './platform-priorities';
+export * from './policy';

@@ -1,0 +1,2 @@
+export * from './policy-finding';
+export * from './platform-policies';
