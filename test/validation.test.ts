@@ -1,4 +1,5 @@
 import { ManifestValidator, ValidationRule, Violation, formatViolation } from '../lib';
+import { promqlSyntaxError } from '../lib/validation/_promql-rules';
 
 type Obj = { [key: string]: any };
 
@@ -314,5 +315,14 @@ describe('ManifestValidator', () => {
           spec: { type: 'object', properties: { size: { type: 'integer' } } } } } } }] },
     });
     expect(violationsOf([widgets]).map((v) => `${v.rule} ${v.path}`)).toEqual(['unknown-field spec.colour']);
+  });
+});
+
+describe('promqlSyntaxError', () => {
+  test.each(['up', 'sum by (site) (rate(paths_inbound_bytes[5m]))', '{job="ingest"}', 'histogram_quantile(0.95, sum by (le) (rate(x_bucket[5m])))'])('accepts %s', (expr) => {
+    expect(promqlSyntaxError(expr)).toBeUndefined();
+  });
+  test.each([['{}', /needs a metric name or at least one label matcher/], ['sum({})', /needs a metric name/], ['', /empty/], ['rate(x[5m]', /syntax error/]])('refuses %s', (expr, message) => {
+    expect(promqlSyntaxError(expr)).toMatch(message);
   });
 });

@@ -24,9 +24,29 @@ export function promqlSyntaxError(expr: string): string | undefined {
       return errorAt === undefined;
     },
   });
-  if (errorAt === undefined) return undefined;
+  if (errorAt === undefined) return emptySelectorError(tree);
   const around = expr.slice(Math.max(0, errorAt - 20), errorAt + 20).replace(/\s+/g, ' ');
   return `does not parse as PromQL: syntax error at character ${errorAt + 1} near '${around}'`;
+}
+
+/**
+ * Prometheus' parser also refuses a selector with neither a metric name nor a matcher (`{}`);
+ * the lezer grammar accepts it, so it is checked here.
+ */
+function emptySelectorError(tree: ReturnType<typeof parser.parse>): string | undefined {
+  let empty = false;
+  tree.iterate({
+    enter(node) {
+      if (node.name !== 'VectorSelector') return !empty;
+      const children: string[] = [];
+      for (let child = node.node.firstChild; child; child = child.nextSibling) children.push(child.name);
+      const hasName = children.includes('Identifier');
+      const matchers = node.node.getChild('LabelMatchers');
+      if (!hasName && (!matchers || matchers.firstChild === null)) empty = true;
+      return false;
+    },
+  });
+  return empty ? 'does not parse as PromQL: a vector selector needs a metric name or at least one label matcher' : undefined;
 }
 
 function isMap(value: unknown): value is Record<string, unknown> {
