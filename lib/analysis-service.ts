@@ -12,6 +12,7 @@ import { INFERENCE_CLIENT_LABEL, IInferenceEndpoint, InferenceEndpoint } from '.
 import { ComponentIdentity, selectorLabels, standardLabels } from './_labels';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from './_pod-security';
 import { FullResources, checkResources, mergeResources, toResourceRequirements } from './_resources';
+import { RegistrySettings } from './registry-settings';
 import { Scaling, ScalingKind } from './scaling';
 import { IScrapeTarget, ScrapeTarget } from './scrape-target';
 import { IStreamSource, SourceCamera, StreamSource } from './stream-source';
@@ -337,6 +338,7 @@ export class AnalysisService extends Construct implements IScrapeTarget, IRuleSo
       serviceAccountName: this.name,
       automountServiceAccountToken: false,
       enableServiceLinks: false,
+      imagePullSecrets: RegistrySettings.pullSecrets(this),
       priorityClassName: props.priorityClassName,
       securityContext: restrictedPodSecurityContext(),
       terminationGracePeriodSeconds: (props.terminationGracePeriod ?? Duration.seconds(30)).toSeconds(),
@@ -346,7 +348,7 @@ export class AnalysisService extends Construct implements IScrapeTarget, IRuleSo
       ],
       containers: [{
         name: CONTAINER,
-        image: props.image,
+        image: RegistrySettings.image(this, props.image),
         imagePullPolicy: 'IfNotPresent',
         env: this.contractEnv(props.clusterDomain ?? 'cluster.local'),
         ports: [{ name: 'http', containerPort: port, protocol: 'TCP' }],

@@ -10,3 +10,4 @@ export * from './scaling';
 export * from './analysis-service';
 export * from './platform-priorities';
 export * from './policy';
+export * from './registry-settings';

@@ -12,6 +12,7 @@ import { ComponentIdentity, selectorLabels, standardLabels } from './_labels';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from './_pod-security';
 import { assignShards } from './_rendezvous';
 import { FullResources, checkResources, goRuntimeEnv, mergeResources, toResourceRequirements } from './_resources';
+import { RegistrySettings } from './registry-settings';
 import { IScrapeTarget, ScrapeTarget } from './scrape-target';
 import { IStreamSource, StreamSource } from './stream-source';
 import { dns1035Label, dns1123Label } from './validation/_name-rules';
@@ -279,6 +280,7 @@ export class StreamIngest extends Construct implements IScrapeTarget, IStreamSou
       serviceAccountName: this.name,
       automountServiceAccountToken: false,
       enableServiceLinks: false,
+      imagePullSecrets: RegistrySettings.pullSecrets(this),
       priorityClassName: settings.priorityClassName,
       securityContext: restrictedPodSecurityContext(),
       terminationGracePeriodSeconds: 30,
@@ -291,7 +293,7 @@ export class StreamIngest extends Construct implements IScrapeTarget, IStreamSou
       initContainers: withCredentials.length > 0 ? [this.rendererContainer(withCredentials, settings)] : undefined,
       containers: [{
         name: CONTAINER,
-        image: settings.image,
+        image: RegistrySettings.image(this, settings.image),
         imagePullPolicy: 'IfNotPresent',
         args: ['/config/mediamtx.yml'],
         env: goRuntimeEnv(CONTAINER),
@@ -317,7 +319,7 @@ export class StreamIngest extends Construct implements IScrapeTarget, IStreamSou
   private rendererContainer(cameras: CameraSpec[], settings: Settings): k8s.Container {
     return {
       name: 'render-credentials',
-      image: settings.credentialsRendererImage,
+      image: RegistrySettings.image(this, settings.credentialsRendererImage),
       imagePullPolicy: 'IfNotPresent',
       command: ['sh', '-c', 'awk -f /template/render.awk /template/mediamtx.yml > /config/mediamtx.yml'],
       env: cameras.flatMap((camera) => credentialEnv(camera)),
