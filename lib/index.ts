@@ -11,3 +11,4 @@ export * from './analysis-service';
 export * from './platform-priorities';
 export * from './policy';
 export * from './registry-settings';
+export * from './k3s';

@@ -1,0 +1,216 @@
+import { stringify as toYaml } from 'yaml';
+import { dns1123Label, dns1123Subdomain } from '../validation/_name-rules';
+
+/** A K3s server (control-plane) node. */
+export interface K3sServer {
+  /** Node name, a DNS-1123 label. */
+  readonly name: string;
+  /** IP address or DNS name other nodes reach it on. */
+  readonly address: string;
+}
+
+/** A K3s agent with NVIDIA GPUs. */
+export interface K3sGpuAgent {
+  /** Node name, a DNS-1123 label. */
+  readonly name: string;
+  /** IP address or DNS name. */
+  readonly address: string;
+  /** Physical GPUs in the node. */
+  readonly gpus: number;
+  /**
+   * The GPU product, as GPU Feature Discovery labels it (`nvidia.com/gpu.product`).
+   * @default - no product label
+   */
+  readonly product?: string;
+}
+
+/** Props of {@link K3sCluster}. */
+export interface K3sClusterProps {
+  /** The servers: an odd number, at least 3 (embedded etcd needs a quorum). The first one initializes the cluster. */
+  readonly servers: readonly K3sServer[];
+  /**
+   * GPU agents: labelled `nvidia.com/gpu.present=true` and tainted `nvidia.com/gpu=true:NoSchedule`, which GPU pools select and tolerate.
+   * @default - none
+   */
+  readonly gpuAgents?: readonly K3sGpuAgent[];
+  /** DNS name or address of the load balancer in front of the servers' API (port 6443); goes into `tls-san`. */
+  readonly apiEndpoint: string;
+  /**
+   * File on every node that holds the cluster token; the token itself never goes into Git.
+   * @default '/etc/rancher/k3s/cluster-token'
+   */
+  readonly tokenFile?: string;
+  /**
+   * Pod network.
+   * @default '10.42.0.0/16'
+   */
+  readonly clusterCidr?: string;
+  /**
+   * Service network.
+   * @default '10.43.0.0/16'
+   */
+  readonly serviceCidr?: string;
+  /**
+   * Address of the cluster DNS Service, inside `serviceCidr`.
+   * @default '10.43.0.10'
+   */
+  readonly clusterDns?: string;
+  /**
+   * Cluster DNS domain.
+   * @default 'cluster.local'
+   */
+  readonly clusterDomain?: string;
+  /**
+   * Packaged components to turn off, e.g. `traefik`, `servicelb`.
+   * @default ['traefik'] - the platform serves no HTTP ingress
+   */
+  readonly disable?: readonly string[];
+  /**
+   * A registry that mirrors the public registries, for `/etc/rancher/k3s/registries.yaml` on every node.
+   * @default - no registries.yaml
+   */
+  readonly registryMirror?: K3sRegistryMirror;
+}
+
+/** A registry every node pulls through. Pull credentials come from the pods' imagePullSecrets, never from this file. */
+export interface K3sRegistryMirror {
+  /** Host and port of the mirror, e.g. `registry.video-analytics.internal:5000`. */
+  readonly host: string;
+  /**
+   * CA certificate that signed the mirror's TLS certificate, on every node.
+   * @default '/etc/rancher/k3s/registry-ca.crt'
+   */
+  readonly caFile?: string;
+  /**
+   * Registries whose pulls go through the mirror, under the same repository paths.
+   * @default ['docker.io', 'ghcr.io', 'nvcr.io', 'quay.io', 'registry.k8s.io']
+   */
+  readonly mirrored?: readonly string[];
+}
+
+/** The label GPU agents carry and GPU pools select. */
+export const GPU_NODE_LABEL = 'nvidia.com/gpu.present';
+/** The taint GPU agents carry and GPU pools tolerate. */
+export const GPU_NODE_TAINT = 'nvidia.com/gpu=true:NoSchedule';
+
+const PACKAGED_COMPONENTS = new Set(['coredns', 'servicelb', 'traefik', 'local-storage', 'metrics-server', 'runtimes']);
+
+/**
+ * The node-level K3s configuration of an HA cluster: one `config.yaml` per node for
+ * `/etc/rancher/k3s/config.yaml`. These are not Kubernetes objects, so they are written beside
+ * `dist/`, never in it (Argo CD would try to apply them).
+ */
+export class K3sCluster {
+  private readonly props: Required<Omit<K3sClusterProps, 'gpuAgents' | 'registryMirror'>> & { gpuAgents: readonly K3sGpuAgent[]; registryMirror?: K3sRegistryMirror };
+
+  constructor(props: K3sClusterProps) {
+    validate(props);
+    this.props = {
+      servers: props.servers,
+      gpuAgents: props.gpuAgents ?? [],
+      apiEndpoint: props.apiEndpoint,
+      tokenFile: props.tokenFile ?? '/etc/rancher/k3s/cluster-token',
+      clusterCidr: props.clusterCidr ?? '10.42.0.0/16',
+      serviceCidr: props.serviceCidr ?? '10.43.0.0/16',
+      clusterDns: props.clusterDns ?? '10.43.0.10',
+      clusterDomain: props.clusterDomain ?? 'cluster.local',
+      disable: props.disable ?? ['traefik'],
+      registryMirror: props.registryMirror,
+    };
+  }
+
+  /** Total GPUs of the GPU agents. */
+  public get totalGpus(): number {
+    return this.props.gpuAgents.reduce((sum, a) => sum + a.gpus, 0);
+  }
+
+  /** The GPU agents. */
+  public get gpuAgents(): readonly K3sGpuAgent[] {
+    return this.props.gpuAgents;
+  }
+
+  /** File name (relative to the output folder) → content, e.g. `server-1/config.yaml`. */
+  public files(): Record<string, string> {
+    const files: Record<string, string> = {};
+    this.props.servers.forEach((server, i) => {
+      files[`${server.name}/config.yaml`] = render(this.serverConfig(server, i === 0));
+    });
+    for (const agent of this.props.gpuAgents) {
+      files[`${agent.name}/config.yaml`] = render(this.gpuAgentConfig(agent));
+    }
+    if (this.props.registryMirror) {
+      files['registries.yaml'] = `# Generated by cdk8s-video-analytics: copy to /etc/rancher/k3s/registries.yaml on every node, then restart k3s.\n${toYaml(registries(this.props.registryMirror), { lineWidth: 0, version: '1.1' })}`;
+    }
+    return files;
+  }
+
+  /** Settings that must be the same on every server, or the cluster misbehaves. */
+  private sharedServerSettings(): Record<string, unknown> {
+    const p = this.props;
+    return {
+      'token-file': p.tokenFile,
+      'tls-san': [p.apiEndpoint],
+      'cluster-cidr': p.clusterCidr,
+      'service-cidr': p.serviceCidr,
+      'cluster-dns': p.clusterDns,
+      'cluster-domain': p.clusterDomain,
+      disable: [...p.disable],
+      'secrets-encryption': true,
+      'write-kubeconfig-mode': '0600',
+    };
+  }
+
+  private serverConfig(server: K3sServer, first: boolean): Record<string, unknown> {
+    const join = first ? { 'cluster-init': true } : { server: `https://${this.props.servers[0].address}:6443` };
+    return { ...join, 'node-name': server.name, 'node-ip': server.address, ...this.sharedServerSettings() };
+  }
+
+  private gpuAgentConfig(agent: K3sGpuAgent): Record<string, unknown> {
+    const labels = [`${GPU_NODE_LABEL}=true`, `nvidia.com/gpu.count=${agent.gpus}`, ...(agent.product ? [`nvidia.com/gpu.product=${agent.product}`] : [])];
+    return {
+      server: `https://${this.props.apiEndpoint}:6443`,
+      'token-file': this.props.tokenFile,
+      'node-name': agent.name,
+      'node-ip': agent.address,
+      'node-label': labels,
+      'node-taint': [GPU_NODE_TAINT],
+    };
+  }
+}
+
+function registries(mirror: K3sRegistryMirror): Record<string, unknown> {
+  const endpoint = [`https://${mirror.host}`];
+  const mirrored = [...(mirror.mirrored ?? ['docker.io', 'ghcr.io', 'nvcr.io', 'quay.io', 'registry.k8s.io'])].sort();
+  return {
+    mirrors: Object.fromEntries(mirrored.map((registry) => [registry, { endpoint }])),
+    configs: { [mirror.host]: { tls: { ca_file: mirror.caFile ?? '/etc/rancher/k3s/registry-ca.crt' } } },
+  };
+}
+
+function render(config: Record<string, unknown>): string {
+  return `# Generated by cdk8s-video-analytics: copy to /etc/rancher/k3s/config.yaml on this node.\n${toYaml(config, { lineWidth: 0, version: '1.1' })}`;
+}
+
+function fail(prop: string, value: unknown, rule: string, fix: string): never {
+  throw new Error(`K3sCluster: '${prop}' (${typeof value === 'string' ? value : JSON.stringify(value)}) must be ${rule}. ${fix}`);
+}
+
+function validate(props: K3sClusterProps): void {
+  const count = props.servers.length;
+  if (count < 3 || count % 2 === 0) fail('servers', `${count} servers`, 'an odd number of at least 3', 'Embedded etcd needs a quorum: use 3 or 5 servers.');
+  const names = new Set<string>();
+  for (const node of [...props.servers, ...(props.gpuAgents ?? [])]) {
+    if (dns1123Label(node.name)) fail('name', node.name, 'a DNS-1123 label', 'Use lowercase letters, digits and dashes.');
+    if (names.has(node.name)) fail('name', node.name, 'unique among the nodes', 'Rename one of the nodes.');
+    names.add(node.name);
+  }
+  for (const agent of props.gpuAgents ?? []) {
+    if (!Number.isInteger(agent.gpus) || agent.gpus < 1) fail(`gpuAgents.${agent.name}.gpus`, agent.gpus, 'an integer >= 1', 'Give the number of physical GPUs in the node.');
+  }
+  if (dns1123Subdomain(props.apiEndpoint) && !/^\d{1,3}(\.\d{1,3}){3}$/.test(props.apiEndpoint)) {
+    fail('apiEndpoint', props.apiEndpoint, 'a DNS name or an IPv4 address', 'Use the load balancer in front of the servers.');
+  }
+  for (const component of props.disable ?? []) {
+    if (!PACKAGED_COMPONENTS.has(component)) fail('disable', component, `one of ${[...PACKAGED_COMPONENTS].join(', ')}`, 'Name a component K3s packages.');
+  }
+}

@@ -1,0 +1,65 @@
+import { parse } from 'yaml';
+import { GPU_NODE_TAINT, K3sCluster, K3sClusterProps } from '../lib';
+
+const SERVERS = [
+  { name: 'server-1', address: '10.0.0.11' },
+  { name: 'server-2', address: '10.0.0.12' },
+  { name: 'server-3', address: '10.0.0.13' },
+];
+const PROPS: K3sClusterProps = {
+  servers: SERVERS,
+  apiEndpoint: 'k3s-api.site.internal',
+  gpuAgents: [{ name: 'gpu-1', address: '10.0.1.21', gpus: 2, product: 'NVIDIA-L4' }],
+  registryMirror: { host: 'registry.video-analytics.internal:5000' },
+};
+
+describe('K3sCluster', () => {
+  const files = new K3sCluster(PROPS).files();
+
+  test('one config per node, plus registries.yaml', () => {
+    expect(Object.keys(files).sort()).toEqual(['gpu-1/config.yaml', 'registries.yaml', 'server-1/config.yaml', 'server-2/config.yaml', 'server-3/config.yaml']);
+    expect(files).toMatchSnapshot();
+  });
+
+  test('the first server initializes embedded etcd; the others join it; shared settings match', () => {
+    const [first, second, third] = ['server-1', 'server-2', 'server-3'].map((n) => parse(files[`${n}/config.yaml`]));
+    expect(first['cluster-init']).toBe(true);
+    expect(first.server).toBeUndefined();
+    expect(second.server).toBe('https://10.0.0.11:6443');
+    expect(third.server).toBe('https://10.0.0.11:6443');
+    const shared = (c: any) => ({ ...c, 'cluster-init': undefined, server: undefined, 'node-name': undefined, 'node-ip': undefined });
+    expect(shared(second)).toEqual(shared(first));
+    expect(shared(third)).toEqual(shared(first));
+    expect(first).toEqual(expect.objectContaining({
+      'tls-san': ['k3s-api.site.internal'], 'cluster-cidr': '10.42.0.0/16', 'service-cidr': '10.43.0.0/16', 'cluster-dns': '10.43.0.10',
+      'secrets-encryption': true, 'token-file': '/etc/rancher/k3s/cluster-token', disable: ['traefik'],
+    }));
+    // No token in any file: it is read from token-file on the node.
+    expect(Object.values(files).join('\n')).not.toMatch(/^token:/m);
+  });
+
+  test('GPU agents carry the label and taint GPU pools select and tolerate', () => {
+    const agent = parse(files['gpu-1/config.yaml']);
+    expect(agent['node-label']).toEqual(['nvidia.com/gpu.present=true', 'nvidia.com/gpu.count=2', 'nvidia.com/gpu.product=NVIDIA-L4']);
+    expect(agent['node-taint']).toEqual([GPU_NODE_TAINT]);
+    expect(agent.server).toBe('https://k3s-api.site.internal:6443');
+    expect(new K3sCluster(PROPS).totalGpus).toBe(2);
+  });
+
+  test('registries.yaml mirrors the public registries with TLS and no credentials', () => {
+    const registries = parse(files['registries.yaml']);
+    expect(registries.mirrors['docker.io']).toEqual({ endpoint: ['https://registry.video-analytics.internal:5000'] });
+    expect(Object.keys(registries.mirrors)).toEqual(['docker.io', 'ghcr.io', 'nvcr.io', 'quay.io', 'registry.k8s.io']);
+    expect(registries.configs).toEqual({ 'registry.video-analytics.internal:5000': { tls: { ca_file: '/etc/rancher/k3s/registry-ca.crt' } } });
+  });
+
+  test.each<[string, Partial<K3sClusterProps>, RegExp]>([
+    ['two servers', { servers: SERVERS.slice(0, 2) }, /'servers' \(2 servers\) must be an odd number of at least 3/],
+    ['four servers', { servers: [...SERVERS, { name: 'server-4', address: '10.0.0.14' }] }, /must be an odd number/],
+    ['a duplicate node name', { gpuAgents: [{ name: 'server-1', address: '10.0.1.1', gpus: 1 }] }, /'name' \(server-1\) must be unique/],
+    ['an agent without GPUs', { gpuAgents: [{ name: 'gpu-1', address: '10.0.1.1', gpus: 0 }] }, /'gpuAgents.gpu-1.gpus' \(0\) must be an integer >= 1/],
+    ['an unknown component', { disable: ['nginx'] }, /'disable' \(nginx\) must be one of/],
+  ])('refuses %s', (_title, props, message) => {
+    expect(() => new K3sCluster({ ...PROPS, ...props })).toThrow(message);
+  });
+});
