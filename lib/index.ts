@@ -12,3 +12,4 @@ export * from './platform-priorities';
 export * from './policy';
 export * from './registry-settings';
 export * from './k3s';
+export * from './gitops';

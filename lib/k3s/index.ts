@@ -1,1 +1,3 @@
 export * from './k3s-cluster';
+export * from './k3s-upgrade-plans';
+export * from './keda-installation';
