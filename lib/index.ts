@@ -13,3 +13,4 @@ export * from './policy';
 export * from './registry-settings';
 export * from './k3s';
 export * from './gitops';
+export * from './private-registry';
