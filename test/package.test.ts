@@ -6,6 +6,10 @@ import * as path from 'path';
 const ROOT = path.join(__dirname, '..');
 const PACKAGE_SOURCES = ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'lib', 'imports'];
 
+function installedVersion(name: string): string {
+  return JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', name, 'package.json'), 'utf8')).version;
+}
+
 function npm(args: string[], cwd: string): string {
   return execFileSync('npm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, npm_config_update_notifier: 'false' } });
 }
@@ -44,7 +48,7 @@ describe('the npm package', () => {
     const consumer = path.join(work, 'consumer');
     fs.mkdirSync(consumer);
     fs.writeFileSync(path.join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }));
-    const peers = ['cdk8s', 'cdk8s-plus-27', 'constructs'].map((name) => `${name}@${require(`${name}/package.json`).version}`);
+    const peers = ['cdk8s', 'cdk8s-plus-27', 'constructs'].map((name) => `${name}@${installedVersion(name)}`);
     npm(['install', '--no-audit', '--no-fund', '--prefer-offline', '--omit=optional', tarball, ...peers], consumer);
     fs.writeFileSync(path.join(consumer, 'app.js'), `
       const { App, Chart } = require('cdk8s');
