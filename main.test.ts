@@ -37,7 +37,7 @@ describe('reference platform', () => {
   test('the application namespace enforces the restricted Pod Security profile and denies by default', () => {
     const ns = findObject(objects, 'Namespace', APP_NAMESPACE);
     expect(ns.metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
-    const deny = findObject(objects, 'NetworkPolicy', 'default-deny');
+    const deny = findObject(objects, 'NetworkPolicy', 'default-deny', APP_NAMESPACE);
     expect(deny.metadata.namespace).toBe(APP_NAMESPACE);
     expect(deny.spec.policyTypes).toEqual(['Ingress', 'Egress']);
   });
@@ -56,6 +56,22 @@ describe('reference platform', () => {
     // Warehouse cameras need credentials: they come from the Secret, never from dist/.
     const warehouse = ingest.cameraSpecs.filter((c) => c.labels?.site === 'warehouse');
     expect(warehouse.every((c) => c.credentials?.secretName === 'warehouse-cameras')).toBe(true);
+  });
+
+  test('three detection types share one GPU pool that fits the GPU inventory', () => {
+    expect(platform.detections.map((d) => d.name)).toEqual(['safety-helmet', 'intrusion', 'smoke']);
+    for (const detection of platform.detections) {
+      const env = findObject(objects, 'Deployment', detection.name).spec.template.spec.containers[0].env;
+      expect(env).toContainEqual({ name: 'INFERENCE_GRPC_ADDRESS', value: `${platform.pool.host}:8001` });
+      // Never more replicas than the three servers: replicas must not share a node.
+      expect(detection.maxReplicas).toBeLessThanOrEqual(3);
+    }
+    const workers = findObject(objects, 'Deployment', 'yolo');
+    expect(workers.spec).not.toHaveProperty('replicas');
+    expect(workers.spec.template.spec.runtimeClassName).toBe('nvidia');
+    expect(workers.spec.template.spec.containers[0].resources.limits['nvidia.com/gpu']).toBe('2');
+    expect(findObject(objects, 'ScaledObject', 'yolo').spec.maxReplicaCount).toBe(4);
+    expect(platform.gpus.capacity).toBe(8);
   });
 
   test('object names are explicit: no hash suffixes', () => {

@@ -14,3 +14,6 @@ export * from './registry-settings';
 export * from './k3s';
 export * from './gitops';
 export * from './private-registry';
+export * from './gpu-inventory';
+export * from './gpu-worker-pool';
+export * from './gpu-node-support';

@@ -4,12 +4,12 @@ import { ManifestValidator, formatViolation } from '../lib';
 
 export type KubeObject = { [key: string]: any };
 
-/** Finds one object by kind and name: never by position, which shifts as constructs grow. */
-export function findObject(objects: readonly KubeObject[], kind: string, name: string): KubeObject {
-  const found = objects.filter((o) => o.kind === kind && o.metadata?.name === name);
+/** Finds one object by kind, name and (optionally) namespace: never by position, which shifts as constructs grow. */
+export function findObject(objects: readonly KubeObject[], kind: string, name: string, namespace?: string): KubeObject {
+  const found = objects.filter((o) => o.kind === kind && o.metadata?.name === name && (namespace === undefined || o.metadata?.namespace === namespace));
   if (found.length !== 1) {
-    const present = objects.map((o) => `${o.kind}/${o.metadata?.name}`).join(', ');
-    throw new Error(`expected exactly one ${kind} named '${name}', found ${found.length} among: ${present}`);
+    const present = objects.map((o) => `${o.kind}/${o.metadata?.namespace ?? ''}/${o.metadata?.name}`).join(', ');
+    throw new Error(`expected exactly one ${kind} named '${name}'${namespace ? ` in '${namespace}'` : ''}, found ${found.length} among: ${present}`);
   }
   return found[0];
 }

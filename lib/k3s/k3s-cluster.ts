@@ -1,4 +1,5 @@
 import { stringify as toYaml } from 'yaml';
+import { GPU_PRESENT_LABEL } from '../gpu-inventory';
 import { dns1123Label, dns1123Subdomain } from '../validation/_name-rules';
 
 /** A K3s server (control-plane) node. */
@@ -88,8 +89,6 @@ export interface K3sRegistryMirror {
   readonly mirrored?: readonly string[];
 }
 
-/** The label GPU agents carry and GPU pools select. */
-export const GPU_NODE_LABEL = 'nvidia.com/gpu.present';
 /** The taint GPU agents carry and GPU pools tolerate. */
 export const GPU_NODE_TAINT = 'nvidia.com/gpu=true:NoSchedule';
 
@@ -166,7 +165,7 @@ export class K3sCluster {
   }
 
   private gpuAgentConfig(agent: K3sGpuAgent): Record<string, unknown> {
-    const labels = [`${GPU_NODE_LABEL}=true`, `nvidia.com/gpu.count=${agent.gpus}`, ...(agent.product ? [`nvidia.com/gpu.product=${agent.product}`] : [])];
+    const labels = [`${GPU_PRESENT_LABEL}=true`, `nvidia.com/gpu.count=${agent.gpus}`, ...(agent.product ? [`nvidia.com/gpu.product=${agent.product}`] : [])];
     return {
       server: `https://${this.props.apiEndpoint}:6443`,
       'token-file': this.props.tokenFile,

@@ -1,0 +1,186 @@
+import { Duration, Size } from 'cdk8s';
+import { Cpu } from 'cdk8s-plus-27';
+import { parse as parseYaml } from 'yaml';
+import { AlertSeverity, CONFIG_CHECKSUM_ANNOTATION, RegistrySettings, runbookUrl } from '../lib';
+import { GpuInventory, GpuInventoryProps, GpuSharing } from '../lib/gpu-inventory';
+import { DCGM_EXPORTER_IMAGE, DEVICE_PLUGIN_IMAGE, GpuNodeSupport, GpuNodeSupportProps, MigStrategy } from '../lib/gpu-node-support';
+import { promqlSyntaxError } from '../lib/validation/_promql-rules';
+import { KubeObject, findObject, objectsOfKind, synthValid, testChart } from './_helpers';
+
+interface Scenario {
+  readonly inventory?: Partial<GpuInventoryProps>;
+  readonly support?: Partial<GpuNodeSupportProps>;
+}
+
+function synthSupport(scenario: Scenario = {}): { support: GpuNodeSupport; objects: KubeObject[] } {
+  const chart = testChart();
+  const inventory = new GpuInventory(chart, 'gpus', { nodes: 2, ...scenario.inventory });
+  const support = new GpuNodeSupport(chart, 'gpu', { inventory, ...scenario.support });
+  return { support, objects: synthValid(chart) };
+}
+
+function devicePluginOf(objects: KubeObject[]): { pod: any; container: any } {
+  const pod = findObject(objects, 'DaemonSet', 'nvidia-device-plugin').spec.template.spec;
+  return { pod, container: pod.containers[0] };
+}
+
+function dcgmExporterOf(objects: KubeObject[]): { pod: any; container: any } {
+  const pod = findObject(objects, 'DaemonSet', 'dcgm-exporter').spec.template.spec;
+  return { pod, container: pod.containers[0] };
+}
+
+const GPU_NODE_AFFINITY = {
+  nodeAffinity: {
+    requiredDuringSchedulingIgnoredDuringExecution: {
+      nodeSelectorTerms: [{ matchExpressions: [{ key: 'nvidia.com/gpu.present', operator: 'In', values: ['true'] }] }],
+    },
+  },
+};
+
+describe('GpuNodeSupport', () => {
+  test('exclusive GPUs: snapshot, a privileged namespace, the device plugin and dcgm-exporter on GPU nodes only', () => {
+    const { support, objects } = synthSupport();
+    expect(objects).toMatchSnapshot();
+
+    expect(support.namespace).toBe('gpu-system');
+    const namespace = findObject(objects, 'Namespace', 'gpu-system');
+    expect(namespace.metadata.labels['pod-security.kubernetes.io/enforce']).toBe('privileged');
+    expect(findObject(objects, 'NetworkPolicy', 'default-deny').metadata.namespace).toBe('gpu-system');
+    // K3s ships the RuntimeClass; time-slicing is off, so no configuration either.
+    expect(objectsOfKind(objects, 'RuntimeClass')).toEqual([]);
+    expect(objectsOfKind(objects, 'ConfigMap')).toEqual([]);
+
+    for (const { pod } of [devicePluginOf(objects), dcgmExporterOf(objects)]) {
+      expect(pod.runtimeClassName).toBe('nvidia');
+      expect(pod.priorityClassName).toBe('system-node-critical');
+      expect(pod.tolerations).toEqual([{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }]);
+      expect(pod.affinity).toEqual(GPU_NODE_AFFINITY);
+      expect(pod.automountServiceAccountToken).toBe(false);
+    }
+  });
+
+  test('the device plugin idles on nodes without a working GPU and serves the kubelet\'s socket directory', () => {
+    const { pod, container } = devicePluginOf(synthSupport().objects);
+    expect(container.image).toBe(DEVICE_PLUGIN_IMAGE);
+    expect(DEVICE_PLUGIN_IMAGE).toBe('nvcr.io/nvidia/k8s-device-plugin:v0.20.0');
+    expect(container.env).toEqual([{ name: 'FAIL_ON_INIT_ERROR', value: 'false' }, { name: 'MIG_STRATEGY', value: 'none' }]);
+    expect(container.securityContext).toEqual({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+    expect(container.resources).toEqual({ requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '100m', memory: '128Mi' } });
+    expect(container.volumeMounts).toEqual([{ name: 'device-plugins', mountPath: '/var/lib/kubelet/device-plugins' }]);
+    expect(pod.volumes).toEqual([{ name: 'device-plugins', hostPath: { path: '/var/lib/kubelet/device-plugins', type: 'Directory' } }]);
+  });
+
+  test('time-slicing: the device plugin gets a config file with the inventory\'s replicas and rolls when it changes', () => {
+    const { objects } = synthSupport({ inventory: { sharing: GpuSharing.timeSlicing({ replicas: 4 }) } });
+    expect(objects).toMatchSnapshot();
+    const config = findObject(objects, 'ConfigMap', 'nvidia-device-plugin-config');
+    expect(config.metadata.namespace).toBe('gpu-system');
+    expect(parseYaml(config.data['config.yaml'])).toEqual({
+      version: 'v1',
+      sharing: { timeSlicing: { resources: [{ name: 'nvidia.com/gpu', replicas: 4 }] } },
+    });
+    const { pod, container } = devicePluginOf(objects);
+    expect(container.env).toContainEqual({ name: 'CONFIG_FILE', value: '/etc/nvidia-device-plugin/config.yaml' });
+    expect(container.volumeMounts).toContainEqual({ name: 'config', mountPath: '/etc/nvidia-device-plugin', readOnly: true });
+    expect(pod.volumes).toContainEqual({ name: 'config', configMap: { name: 'nvidia-device-plugin-config' } });
+
+    const annotation = (o: KubeObject[]) => findObject(o, 'DaemonSet', 'nvidia-device-plugin').spec.template.metadata.annotations[CONFIG_CHECKSUM_ANNOTATION];
+    const eightWays = synthSupport({ inventory: { sharing: GpuSharing.timeSlicing({ replicas: 8 }) } }).objects;
+    expect(annotation(eightWays)).toMatch(/^[0-9a-f]{64}$/);
+    expect(annotation(eightWays)).not.toBe(annotation(objects));
+  });
+
+  test('MIG strategy, custom GPU node labels and the RuntimeClass for other distributions', () => {
+    const { objects } = synthSupport({
+      inventory: { nodeSelector: { 'example.com/gpu': 'a100' } },
+      support: { migStrategy: MigStrategy.MIXED, emitRuntimeClass: true },
+    });
+    expect(devicePluginOf(objects).container.env).toContainEqual({ name: 'MIG_STRATEGY', value: 'mixed' });
+    expect(dcgmExporterOf(objects).pod.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms).toEqual([
+      { matchExpressions: [{ key: 'example.com/gpu', operator: 'In', values: ['a100'] }] },
+    ]);
+    const runtimeClass = findObject(objects, 'RuntimeClass', 'nvidia');
+    expect(runtimeClass.apiVersion).toBe('node.k8s.io/v1');
+    expect(runtimeClass.handler).toBe('nvidia');
+  });
+
+  test('dcgm-exporter: port 9400, Kubernetes pod attribution, read-only pod-resources, a Service and a NetworkPolicy', () => {
+    const { objects } = synthSupport();
+    const { pod, container } = dcgmExporterOf(objects);
+    expect(container.image).toBe(DCGM_EXPORTER_IMAGE);
+    expect(DCGM_EXPORTER_IMAGE).toBe('nvcr.io/nvidia/k8s/dcgm-exporter:3.3.7-3.5.0-ubuntu22.04');
+    expect(container.ports).toEqual([{ name: 'metrics', containerPort: 9400, protocol: 'TCP' }]);
+    expect(container.env).toEqual([
+      { name: 'DCGM_EXPORTER_LISTEN', value: ':9400' },
+      { name: 'DCGM_EXPORTER_KUBERNETES', value: 'true' },
+      { name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
+    ]);
+    expect(container.volumeMounts).toEqual([{ name: 'pod-resources', mountPath: '/var/lib/kubelet/pod-resources', readOnly: true }]);
+    expect(pod.volumes).toEqual([{ name: 'pod-resources', hostPath: { path: '/var/lib/kubelet/pod-resources', type: 'Directory' } }]);
+    expect(container.resources).toEqual({ requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '500m', memory: '1Gi' } });
+    expect(container.readinessProbe.httpGet).toEqual({ path: '/health', port: 'metrics' });
+
+    const service = findObject(objects, 'Service', 'dcgm-exporter');
+    expect(service.spec.ports).toEqual([{ name: 'metrics', port: 9400, targetPort: 'metrics', protocol: 'TCP' }]);
+    expect(findObject(objects, 'NetworkPolicy', 'dcgm-exporter').spec.ingress).toEqual([
+      { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }], ports: [{ protocol: 'TCP', port: 9400 }] },
+    ]);
+  });
+
+  test('offers dcgm-exporter as a scrape target', () => {
+    const { support } = synthSupport();
+    expect(support.toScrapeTarget()).toEqual({
+      jobName: 'dcgm-exporter', namespace: 'gpu-system', portName: 'metrics', port: 9400, path: '/metrics', interval: Duration.seconds(15),
+      podSelector: { 'app.kubernetes.io/name': 'dcgm-exporter', 'app.kubernetes.io/instance': 'dcgm-exporter', 'app.kubernetes.io/component': 'gpu-metrics' },
+    });
+  });
+
+  test('owns the per-GPU alerts, with valid PromQL and every annotation', () => {
+    const { support } = synthSupport({ inventory: { sharing: GpuSharing.timeSlicing({ replicas: 4 }) } });
+    const [group] = support.toRuleGroups();
+    expect(group.name).toBe('gpu-nodes');
+    expect(group.alerts!.map((a) => [a.alert, a.severity])).toEqual([
+      ['GpuUtilizationSaturated', AlertSeverity.WARNING],
+      ['GpuMemoryNearlyFull', AlertSeverity.WARNING],
+      ['GpuXidErrors', AlertSeverity.CRITICAL],
+      ['GpuCapacityBelowInventory', AlertSeverity.WARNING],
+    ]);
+    for (const alert of group.alerts!) {
+      expect(promqlSyntaxError(alert.expr)).toBeUndefined();
+      expect(alert.summary).not.toBe('');
+      expect(alert.description).not.toBe('');
+      expect(alert.runbookUrl).toBe(runbookUrl(alert.alert));
+    }
+    const byName = Object.fromEntries(group.alerts!.map((a) => [a.alert, a]));
+    expect(byName.GpuXidErrors.expr).toBe('max by (Hostname, gpu, UUID) (DCGM_FI_DEV_XID_ERRORS) > 0 and max by (Hostname, gpu, UUID) (changes(DCGM_FI_DEV_XID_ERRORS[30m])) > 0');
+    // 2 nodes × 1 GPU × 4 slices.
+    expect(byName.GpuCapacityBelowInventory.expr).toBe('sum(kube_node_status_allocatable{resource="nvidia_com_gpu"}) < 8');
+  });
+
+  test('images are pulled through the platform registry mirror', () => {
+    const chart = testChart();
+    RegistrySettings.apply(chart, { mirror: 'registry.internal:5000' });
+    new GpuNodeSupport(chart, 'gpu', { inventory: new GpuInventory(chart, 'gpus', { nodes: 1 }) });
+    const objects = synthValid(chart);
+    expect(devicePluginOf(objects).container.image).toBe('registry.internal:5000/nvidia/k8s-device-plugin:v0.20.0');
+    expect(dcgmExporterOf(objects).container.image).toBe('registry.internal:5000/nvidia/k8s/dcgm-exporter:3.3.7-3.5.0-ubuntu22.04');
+  });
+
+  test('resources and namespaces can be overridden', () => {
+    const { objects } = synthSupport({ support: { namespace: 'nvidia', monitoringNamespace: 'observability', dcgmExporterResources: { memory: { limit: Size.gibibytes(2) } } } });
+    expect(findObject(objects, 'DaemonSet', 'dcgm-exporter').metadata.namespace).toBe('nvidia');
+    expect(dcgmExporterOf(objects).container.resources.limits).toEqual({ cpu: '500m', memory: '2Gi' });
+    expect(findObject(objects, 'NetworkPolicy', 'dcgm-exporter').spec.ingress[0].from).toEqual([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'observability' } } }]);
+  });
+
+  describe('refuses bad input', () => {
+    test.each<[string, Partial<GpuNodeSupportProps>, RegExp]>([
+      ['a bad namespace', { namespace: 'GPU' }, /GpuNodeSupport 'gpu': 'namespace' \(GPU\) must be a DNS-1123 label/],
+      ['an unpinned device plugin', { devicePluginImage: 'nvcr.io/nvidia/k8s-device-plugin' }, /'devicePluginImage' \(nvcr\.io\/nvidia\/k8s-device-plugin\) must be pinned to a version tag or digest/],
+      ['a latest dcgm-exporter', { dcgmExporterImage: 'nvcr.io/nvidia/k8s/dcgm-exporter:latest' }, /'dcgmExporterImage' \(nvcr\.io\/nvidia\/k8s\/dcgm-exporter:latest\) must be pinned/],
+      ['a request above its limit', { devicePluginResources: { cpu: { request: Cpu.units(1) } } }, /'devicePluginResources\.cpu\.request' \(1\) must be at most the CPU limit \(100m\)/],
+    ])('%s', (_title, support, message) => {
+      expect(() => synthSupport({ support })).toThrow(message);
+    });
+  });
+});

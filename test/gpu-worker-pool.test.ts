@@ -1,0 +1,312 @@
+import { Duration, Size } from 'cdk8s';
+import { Cpu } from 'cdk8s-plus-27';
+import { AlertSeverity, INFERENCE_CLIENT_LABEL, RegistrySettings, runbookUrl } from '../lib';
+import { GpuInventory, GpuInventoryProps, GpuRequest, GpuSharing } from '../lib/gpu-inventory';
+import {
+  GpuWorkerPool, GpuWorkerPoolProps, InferenceScaling, ModelRepository, ModelVolumeAccessMode, TRITON_IMAGE,
+} from '../lib/gpu-worker-pool';
+import { promqlSyntaxError } from '../lib/validation/_promql-rules';
+import { KubeObject, findObject, objectsOfKind, synthValid, testChart } from './_helpers';
+
+const NS = 'video-analytics';
+const MODELS = ModelRepository.fromImage('registry.example.com/models/yolo:1.2.0', '/models');
+const POOL_SELECTOR = {
+  'app.kubernetes.io/name': 'inference-server', 'app.kubernetes.io/instance': 'yolo', 'app.kubernetes.io/component': 'gpu-worker-pool',
+};
+
+interface Scenario {
+  readonly inventory?: Partial<GpuInventoryProps>;
+  readonly pool?: Partial<GpuWorkerPoolProps>;
+}
+
+function synthPool(scenario: Scenario = {}): { pool: GpuWorkerPool; objects: KubeObject[] } {
+  const chart = testChart();
+  const inventory = new GpuInventory(chart, 'gpus', { nodes: 3, ...scenario.inventory });
+  const pool = new GpuWorkerPool(chart, 'yolo', { namespace: NS, inventory, modelRepository: MODELS, ...scenario.pool });
+  return { pool, objects: synthValid(chart) };
+}
+
+function podSpecOf(objects: KubeObject[]): any {
+  return findObject(objects, 'Deployment', 'yolo').spec.template.spec;
+}
+
+function serverOf(objects: KubeObject[]): any {
+  return podSpecOf(objects).containers[0];
+}
+
+describe('GpuWorkerPool', () => {
+  test('an autoscaled Triton pool: snapshot, and no replicas in the Deployment because KEDA owns them', () => {
+    const { pool, objects } = synthPool({ pool: { maxWorkers: 3 } });
+    expect(objects).toMatchSnapshot();
+
+    const deployment = findObject(objects, 'Deployment', 'yolo');
+    expect('replicas' in deployment.spec).toBe(false);
+    expect(deployment.spec.selector.matchLabels).toEqual(POOL_SELECTOR);
+    expect(deployment.spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } });
+    expect(pool.isAutoscaled).toBe(true);
+
+    const scaled = findObject(objects, 'ScaledObject', 'yolo');
+    expect(scaled.apiVersion).toBe('keda.sh/v1alpha1');
+    expect(scaled.spec).toEqual(expect.objectContaining({
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'yolo' }, minReplicaCount: 2, maxReplicaCount: 3,
+    }));
+    expect(scaled.spec.triggers).toEqual([{
+      type: 'prometheus',
+      name: 'queue-size',
+      metricType: 'AverageValue',
+      metadata: {
+        serverAddress: 'http://prometheus.monitoring.svc:9090',
+        query: 'sum(nv_inference_pending_request_count{namespace="video-analytics",pod=~"yolo-[a-z0-9]+-[a-z0-9]{5}"})',
+        threshold: '4',
+        ignoreNullValues: 'false',
+      },
+    }]);
+    expect(scaled.spec.fallback).toEqual({ failureThreshold: 3, replicas: 2, behavior: 'currentReplicasIfHigher' });
+    expect(scaled.spec.advanced.horizontalPodAutoscalerConfig.behavior.scaleDown.stabilizationWindowSeconds).toBe(600);
+  });
+
+  test('each worker requests and is limited to one GPU, really present in the synthesized JSON', () => {
+    const { objects } = synthPool();
+    expect(serverOf(objects).resources).toEqual({
+      requests: { 'cpu': '1', 'memory': '2Gi', 'nvidia.com/gpu': '1' },
+      limits: { 'cpu': '4', 'memory': '8Gi', 'nvidia.com/gpu': '1' },
+    });
+  });
+
+  test('workers run only on GPU nodes, with the nvidia runtime, one per node while nodes remain', () => {
+    const pod = podSpecOf(synthPool().objects);
+    expect(pod.runtimeClassName).toBe('nvidia');
+    expect(pod.tolerations).toEqual([{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }]);
+    expect(pod.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms).toEqual([
+      { matchExpressions: [{ key: 'nvidia.com/gpu.present', operator: 'In', values: ['true'] }] },
+    ]);
+    expect(pod.topologySpreadConstraints[0]).toEqual({
+      maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule',
+      nodeAffinityPolicy: 'Honor', nodeTaintsPolicy: 'Honor', labelSelector: { matchLabels: POOL_SELECTOR },
+    });
+  });
+
+  test('gpuProduct and the inventory node selector both narrow the GPU nodes', () => {
+    const { objects } = synthPool({ inventory: { nodeSelector: { 'example.com/accelerator': 'nvidia' } }, pool: { gpuProduct: 'NVIDIA-A2' } });
+    expect(podSpecOf(objects).affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms).toEqual([{
+      matchExpressions: [
+        { key: 'example.com/accelerator', operator: 'In', values: ['nvidia'] },
+        { key: 'nvidia.com/gpu.product', operator: 'In', values: ['NVIDIA-A2'] },
+      ],
+    }]);
+  });
+
+  test('the server is hardened, writes only to /tmp and is probed on the Triton health endpoints', () => {
+    const { objects } = synthPool();
+    const pod = podSpecOf(objects);
+    const server = serverOf(objects);
+    expect(pod.automountServiceAccountToken).toBe(false);
+    expect(findObject(objects, 'ServiceAccount', 'yolo').automountServiceAccountToken).toBe(false);
+    expect(pod.securityContext).toEqual({ runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, fsGroup: 65534, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(server.securityContext).toEqual({ runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(server.volumeMounts).toEqual([{ name: 'models', mountPath: '/models', readOnly: true }, { name: 'tmp', mountPath: '/tmp' }]);
+    expect(pod.volumes).toContainEqual({ name: 'tmp', emptyDir: { sizeLimit: '1Gi' } });
+
+    expect(server.image).toBe(TRITON_IMAGE);
+    expect(server.args).toEqual(['tritonserver', '--model-repository=/models', '--http-port=8000', '--grpc-port=8001', '--metrics-port=8002']);
+    expect(server.ports.map((p: any) => [p.name, p.containerPort])).toEqual([['http', 8000], ['grpc', 8001], ['metrics', 8002]]);
+    expect(server.startupProbe).toEqual({ httpGet: { path: '/v2/health/ready', port: 'http' }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 60 });
+    expect(server.readinessProbe.httpGet).toEqual({ path: '/v2/health/ready', port: 'http' });
+    expect(server.livenessProbe.httpGet).toEqual({ path: '/v2/health/live', port: 'http' });
+  });
+
+  test('a ClusterIP Service, a budget that lets drains through and a NetworkPolicy for clients and monitoring', () => {
+    const { objects } = synthPool();
+    const service = findObject(objects, 'Service', 'yolo');
+    expect(service.spec.type).toBe('ClusterIP');
+    expect(service.spec.selector).toEqual(POOL_SELECTOR);
+    expect(service.spec.ports.map((p: any) => [p.name, p.port, p.targetPort])).toEqual([['http', 8000, 'http'], ['grpc', 8001, 'grpc'], ['metrics', 8002, 'metrics']]);
+
+    expect(findObject(objects, 'PodDisruptionBudget', 'yolo').spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: POOL_SELECTOR } });
+
+    const policy = findObject(objects, 'NetworkPolicy', 'yolo');
+    expect(policy.spec).toEqual({
+      podSelector: { matchLabels: POOL_SELECTOR },
+      policyTypes: ['Ingress', 'Egress'],
+      ingress: [
+        { from: [{ namespaceSelector: {}, podSelector: { matchLabels: { [INFERENCE_CLIENT_LABEL]: 'true' } } }], ports: [{ protocol: 'TCP', port: 8000 }, { protocol: 'TCP', port: 8001 }] },
+        { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }], ports: [{ protocol: 'TCP', port: 8002 }] },
+      ],
+    });
+  });
+
+  test('minWorkers equal to maxWorkers: a fixed replica count and no ScaledObject', () => {
+    const { pool, objects } = synthPool({ pool: { minWorkers: 3, maxWorkers: 3 } });
+    expect(objects).toMatchSnapshot();
+    expect(findObject(objects, 'Deployment', 'yolo').spec.replicas).toBe(3);
+    expect(objectsOfKind(objects, 'ScaledObject')).toEqual([]);
+    expect(pool.isAutoscaled).toBe(false);
+  });
+
+  test('with time-slicing, a share of a GPU becomes whole slices in requests and limits', () => {
+    const { pool, objects } = synthPool({ inventory: { nodes: 2, sharing: GpuSharing.timeSlicing({ replicas: 4 }) }, pool: { gpusPerWorker: GpuRequest.shared({ share: 0.5 }), maxWorkers: 4 } });
+    expect(objects).toMatchSnapshot();
+    expect(pool.slicesPerWorker).toBe(2);
+    expect(serverOf(objects).resources.requests['nvidia.com/gpu']).toBe('2');
+    expect(serverOf(objects).resources.limits['nvidia.com/gpu']).toBe('2');
+    // The default on a time-sliced inventory is one slice.
+    const byDefault = synthPool({ inventory: { sharing: GpuSharing.timeSlicing({ replicas: 4 }) } });
+    expect(serverOf(byDefault.objects).resources.limits['nvidia.com/gpu']).toBe('1');
+  });
+
+  test('GPU utilization scaling sums the workers\' DCGM utilization, with or without honor_labels', () => {
+    const { objects } = synthPool({ pool: { maxWorkers: 3, scaling: InferenceScaling.gpuUtilization({ targetPercent: 70 }), prometheusAddress: 'http://prometheus-k8s.monitoring.svc:9090' } });
+    const [trigger] = findObject(objects, 'ScaledObject', 'yolo').spec.triggers;
+    expect(trigger.name).toBe('gpu-utilization');
+    expect(trigger.metadata).toEqual({
+      serverAddress: 'http://prometheus-k8s.monitoring.svc:9090',
+      query: 'sum(DCGM_FI_DEV_GPU_UTIL{namespace="video-analytics",pod=~"yolo-[a-z0-9]+-[a-z0-9]{5}"} or DCGM_FI_DEV_GPU_UTIL{exported_namespace="video-analytics",exported_pod=~"yolo-[a-z0-9]+-[a-z0-9]{5}"})',
+      threshold: '70',
+      ignoreNullValues: 'false',
+    });
+  });
+
+  test('the pod name pattern matches the pool\'s pods only, not those of a pool whose name extends it', () => {
+    const pattern = new RegExp(`^${'yolo-[a-z0-9]+-[a-z0-9]{5}'}$`);
+    expect(pattern.test('yolo-7c9f8b6d4-x2k9p')).toBe(true);
+    expect(pattern.test('yolo-v8-7c9f8b6d4-x2k9p')).toBe(false);
+  });
+
+  describe('model repositories', () => {
+    test('from an image: an init container copies the models into an emptyDir, away from the image\'s own /models', () => {
+      const { objects } = synthPool({ pool: { modelRepository: ModelRepository.fromImage('registry.example.com/models/yolo:1.2.0', '/models/', { sizeLimit: Size.gibibytes(20) }) } });
+      const pod = podSpecOf(objects);
+      expect(pod.volumes).toContainEqual({ name: 'models', emptyDir: { sizeLimit: '20Gi' } });
+      expect(pod.initContainers).toEqual([expect.objectContaining({
+        name: 'load-models',
+        image: 'registry.example.com/models/yolo:1.2.0',
+        command: ['cp', '-R', '/models/.', '/load-models-target/'],
+        volumeMounts: [{ name: 'models', mountPath: '/load-models-target' }],
+      })]);
+      expect(pod.initContainers[0].securityContext.readOnlyRootFilesystem).toBe(true);
+    });
+
+    test('a new local-path volume for a pool on one GPU node: a PVC, mounted read-only', () => {
+      const { objects } = synthPool({ inventory: { nodes: 1, gpusPerNode: 2 }, pool: { modelRepository: ModelRepository.newVolume(Size.gibibytes(50)) } });
+      expect(objects).toMatchSnapshot();
+      expect(findObject(objects, 'PersistentVolumeClaim', 'yolo-models').spec).toEqual({
+        storageClassName: 'local-path', accessModes: ['ReadWriteOnce'], volumeMode: 'Filesystem', resources: { requests: { storage: '50Gi' } },
+      });
+      expect(podSpecOf(objects).volumes).toContainEqual({ name: 'models', persistentVolumeClaim: { claimName: 'yolo-models', readOnly: true } });
+      expect(podSpecOf(objects).initContainers).toBeUndefined();
+    });
+
+    test('a new ReadWriteMany volume serves workers on several nodes', () => {
+      const { objects } = synthPool({ pool: { modelRepository: ModelRepository.newVolume(Size.gibibytes(50), { storageClassName: 'longhorn', accessMode: ModelVolumeAccessMode.READ_WRITE_MANY }) } });
+      expect(findObject(objects, 'PersistentVolumeClaim', 'yolo-models').spec.accessModes).toEqual(['ReadWriteMany']);
+    });
+
+    test('an existing claim is mounted read-only and nothing is created for it', () => {
+      const { objects } = synthPool({ pool: { modelRepository: ModelRepository.existingClaim('triton-models') } });
+      expect(podSpecOf(objects).volumes).toContainEqual({ name: 'models', persistentVolumeClaim: { claimName: 'triton-models', readOnly: true } });
+      expect(objectsOfKind(objects, 'PersistentVolumeClaim')).toEqual([]);
+    });
+  });
+
+  test('image, args, ports, model load time and resources can be overridden', () => {
+    const { pool, objects } = synthPool({
+      pool: {
+        image: 'nvcr.io/nvidia/tritonserver:24.09-py3', args: ['tritonserver', '--model-repository=/models', '--http-port=9000', '--grpc-port=9001', '--metrics-port=9002'],
+        httpPort: 9000, grpcPort: 9001, metricsPort: 9002, modelLoadTimeout: Duration.minutes(20), resources: { memory: { limit: Size.gibibytes(16) } },
+      },
+    });
+    const server = serverOf(objects);
+    expect(server.image).toBe('nvcr.io/nvidia/tritonserver:24.09-py3');
+    expect(server.args).toContain('--http-port=9000');
+    expect(server.startupProbe.failureThreshold).toBe(120);
+    expect(server.resources.limits).toEqual({ 'cpu': '4', 'memory': '16Gi', 'nvidia.com/gpu': '1' });
+    expect(findObject(objects, 'Service', 'yolo').spec.ports.map((p: any) => p.port)).toEqual([9000, 9001, 9002]);
+    expect(pool.toScrapeTarget().port).toBe(9002);
+    expect(findObject(objects, 'Deployment', 'yolo').metadata.labels['app.kubernetes.io/version']).toBe('24.09-py3');
+  });
+
+  test('images are pulled through the platform registry mirror', () => {
+    const chart = testChart();
+    RegistrySettings.apply(chart, { mirror: 'registry.internal:5000', imagePullSecrets: ['mirror-pull'] });
+    const inventory = new GpuInventory(chart, 'gpus', { nodes: 2 });
+    new GpuWorkerPool(chart, 'yolo', { namespace: NS, inventory, modelRepository: MODELS });
+    const pod = podSpecOf(synthValid(chart));
+    expect(pod.containers[0].image).toBe('registry.internal:5000/nvidia/tritonserver:24.08-py3');
+    expect(pod.initContainers[0].image).toBe('registry.internal:5000/models/yolo:1.2.0');
+    expect(pod.imagePullSecrets).toEqual([{ name: 'mirror-pull' }]);
+  });
+
+  test('offers its metrics as a scrape target and its Service as an inference endpoint', () => {
+    const { pool } = synthPool();
+    expect(pool.toScrapeTarget()).toEqual({
+      jobName: 'yolo', namespace: NS, podSelector: POOL_SELECTOR, portName: 'metrics', port: 8002, path: '/metrics', interval: Duration.seconds(15),
+    });
+    expect(pool.toInferenceEndpoint()).toEqual({
+      name: 'yolo', namespace: NS, host: 'yolo.video-analytics.svc.cluster.local', httpPort: 8000, grpcPort: 8001, podSelector: POOL_SELECTOR,
+    });
+  });
+
+  test('owns inference alerts with valid PromQL, a severity, a summary, a description and a runbook', () => {
+    const { pool } = synthPool({ pool: { maxWorkers: 3 } });
+    const [group] = pool.toRuleGroups();
+    expect(group.name).toBe('inference-yolo');
+    expect(group.alerts!.map((a) => a.alert)).toEqual(['InferenceQueueGrowing', 'InferenceRequestsFailing']);
+    for (const alert of group.alerts!) {
+      expect(promqlSyntaxError(alert.expr)).toBeUndefined();
+      expect(alert.severity).toBe(AlertSeverity.WARNING);
+      expect(alert.summary).not.toBe('');
+      expect(alert.description).not.toBe('');
+      expect(alert.runbookUrl).toBe(runbookUrl(alert.alert));
+      expect(alert.labels).toEqual({ pool: 'yolo' });
+    }
+    // More queued than three workers at four requests each, and still growing.
+    expect(group.alerts![0].expr).toBe(
+      'sum by (namespace) (nv_inference_pending_request_count{namespace="video-analytics",pod=~"yolo-[a-z0-9]+-[a-z0-9]{5}"}) > 12'
+      + ' and deriv(sum by (namespace) (nv_inference_pending_request_count{namespace="video-analytics",pod=~"yolo-[a-z0-9]+-[a-z0-9]{5}"})[15m:1m]) > 0');
+  });
+
+  test('reserves its peak demand in the inventory', () => {
+    const { pool } = synthPool({ pool: { maxWorkers: 3 } });
+    expect(pool.gpuDemand()).toEqual({ consumer: 'video-analytics/yolo', maxWorkers: 3, slicesPerWorker: 1 });
+  });
+
+  describe('refuses bad input', () => {
+    const sliced = { nodes: 2, sharing: GpuSharing.timeSlicing({ replicas: 4 }) };
+    test.each<[string, Scenario, RegExp]>([
+      ['zero GPUs', { pool: { gpusPerWorker: GpuRequest.whole(0) } }, /GpuWorkerPool 'yolo': 'gpusPerWorker' \(0 GPUs\) must be a whole number of GPUs, at least 1\. Request at least GpuRequest\.whole\(1\)\./],
+      ['negative GPUs', { pool: { gpusPerWorker: GpuRequest.whole(-1) } }, /'gpusPerWorker' \(-1 GPUs\) must be a whole number of GPUs, at least 1/],
+      ['a fraction of a GPU without time-slicing', { pool: { gpusPerWorker: GpuRequest.whole(0.5) } },
+        /'gpusPerWorker' \(0\.5 GPUs\) must be a whole number of GPUs, at least 1\. A fraction of a GPU needs time-slicing: declare GpuSharing\.timeSlicing\(\) on inventory 'gpus' and use GpuRequest\.shared\(\{ share: 0\.5 \}\)/],
+      ['a shared GPU without time-slicing', { pool: { gpusPerWorker: GpuRequest.shared({ share: 0.5 }) } }, /'gpusPerWorker' \(0\.5 of a GPU\) must be whole GPUs, because inventory 'gpus' does not time-slice its GPUs/],
+      ['a share that is not a whole number of slices', { inventory: sliced, pool: { gpusPerWorker: GpuRequest.shared({ share: 0.3 }) } },
+        /'gpusPerWorker' \(0\.3 of a GPU\) must be one of 0\.25, 0\.5, 0\.75, 1: inventory 'gpus' slices each GPU 4 ways/],
+      ['a share above one GPU', { inventory: sliced, pool: { gpusPerWorker: GpuRequest.shared({ share: 1.5 }) } }, /'gpusPerWorker' \(1\.5 of a GPU\) must be one of 0\.25, 0\.5, 0\.75, 1/],
+      ['a zero share', { inventory: sliced, pool: { gpusPerWorker: GpuRequest.shared({ share: 0 }) } }, /'gpusPerWorker' \(0 of a GPU\) must be one of 0\.25/],
+      ['several slices on nodes with several GPUs', { inventory: { ...sliced, gpusPerNode: 2 }, pool: { gpusPerWorker: GpuRequest.shared({ share: 0.5 }) } },
+        /'gpusPerWorker' \(0\.5 of a GPU\) must be 0\.25: nodes of inventory 'gpus' have 2 GPUs and the device plugin spreads a pod's slices over them/],
+      ['a whole GPU where every GPU is time-sliced', { inventory: sliced, pool: { gpusPerWorker: GpuRequest.whole(1) } }, /'gpusPerWorker' \(1 GPU\) must be a share of a GPU, because inventory 'gpus' time-slices every GPU 4 ways/],
+      ['more GPUs than a node has', { pool: { gpusPerWorker: GpuRequest.whole(2) } }, /'gpusPerWorker' \(2 GPUs\) must be at most the 1 GPU\(s\) of one node of inventory 'gpus'/],
+      ['maxWorkers below minWorkers', { pool: { minWorkers: 3, maxWorkers: 2 } }, /GpuWorkerPool 'yolo': 'maxWorkers' \(2\) must be an integer >= minWorkers \(3\)/],
+      ['minWorkers 0', { pool: { minWorkers: 0 } }, /GpuWorkerPool 'yolo': 'minWorkers' \(0\) must be an integer >= 1/],
+      ['a bad name', { pool: { name: 'Yolo_V8' } }, /GpuWorkerPool 'yolo': 'name' \(Yolo_V8\) must be a DNS-1035 label of at most 47 characters/],
+      ['a name too long for the pod name pattern', { pool: { name: `p${'o'.repeat(47)}` } }, /'name' \(po+\) must be a DNS-1035 label of at most 47 characters \(must be no more than 47 characters\)/],
+      ['a bad namespace', { pool: { namespace: 'Video' } }, /'namespace' \(Video\) must be a DNS-1123 label/],
+      ['an unpinned image', { pool: { image: 'nvcr.io/nvidia/tritonserver:latest' } }, /'image' \(nvcr\.io\/nvidia\/tritonserver:latest\) must be pinned to a version tag or digest/],
+      ['an unpinned model image', { pool: { modelRepository: ModelRepository.fromImage('models/yolo', '/models') } }, /'modelRepository\.image' \(models\/yolo\) must be pinned/],
+      ['a relative model path', { pool: { modelRepository: ModelRepository.fromImage('models/yolo:1', 'models') } }, /'modelRepository\.path' \(models\) must be an absolute path below \//],
+      ['a ReadWriteOnce volume for workers on several nodes', { pool: { modelRepository: ModelRepository.newVolume(Size.gibibytes(50)) } },
+        /'modelRepository' \(a new ReadWriteOnce volume on local-path\) must be mountable on every node its 2 workers spread over \(3 GPU nodes\)\. Use ModelRepository\.fromImage\(\)/],
+      ['a bad claim name', { pool: { modelRepository: ModelRepository.existingClaim('Models') } }, /'modelRepository\.claimName' \(Models\) must be a DNS-1123 subdomain/],
+      ['a GPU utilization target above 100%', { pool: { maxWorkers: 3, scaling: InferenceScaling.gpuUtilization({ targetPercent: 120 }) } }, /'scaling\.targetPercent' \(120\) must be above 0 and at most 100/],
+      ['a queue target of 0', { pool: { maxWorkers: 3, scaling: InferenceScaling.queueSize({ target: 0 }) } }, /'scaling\.target' \(0\) must be a number above 0/],
+      ['a Prometheus address that is no URL', { pool: { prometheusAddress: 'prometheus:9090' } }, /'prometheusAddress' \(prometheus:9090\) must be an http or https URL/],
+      ['two ports alike', { pool: { grpcPort: 8000 } }, /'httpPort, grpcPort, metricsPort' \(\[8000,8000,8002\]\) must be three different ports/],
+      ['a model load timeout under one probe period', { pool: { modelLoadTimeout: Duration.seconds(5) } }, /'modelLoadTimeout' \(5s\) must be at least 10 seconds/],
+      ['a bad GPU product', { pool: { gpuProduct: 'NVIDIA A2' } }, /'gpuProduct' \(NVIDIA A2\) must be a node label value/],
+      ['a CPU request above its limit', { pool: { resources: { cpu: { request: Cpu.units(8) } } } }, /'resources\.cpu\.request' \(8\) must be at most the CPU limit \(4\)/],
+      ['empty args', { pool: { args: [] } }, /'args' \(\[\]\) must be a program and its arguments/],
+    ])('%s', (_title, scenario, message) => {
+      expect(() => synthPool(scenario)).toThrow(message);
+    });
+  });
+});
