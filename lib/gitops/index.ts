@@ -1,1 +1,2 @@
 export * from './argo-cd-application';
+export * from './layer-chart';
