@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App, Testing } from 'cdk8s';
+import { parse as parseYaml } from 'yaml';
 import { APP_NAMESPACE, buildReferencePlatform } from './main';
 import { ManifestValidator, PlatformPolicies, formatFinding, formatViolation } from './lib';
 import { findObject, testApp } from './test/_helpers';
@@ -72,6 +73,20 @@ describe('reference platform', () => {
     expect(workers.spec.template.spec.containers[0].resources.limits['nvidia.com/gpu']).toBe('2');
     expect(findObject(objects, 'ScaledObject', 'yolo').spec.maxReplicaCount).toBe(4);
     expect(platform.gpus.capacity).toBe(8);
+  });
+
+  test('every alert has severity, summary, description and a runbook section that exists', () => {
+    const runbooks = fs.readFileSync(path.join(__dirname, 'docs', 'runbooks.md'), 'utf8');
+    const sections = new Set([...runbooks.matchAll(/^## (\w+)$/gm)].map((m) => m[1].toLowerCase()));
+    const ruleFiles = objects.filter((o) => o.kind === 'ConfigMap').flatMap((cm) => Object.entries<string>(cm.data ?? {}).filter(([key]) => key.endsWith('.rules.yaml')).map(([, text]) => parseYaml(text)));
+    const alerts = ruleFiles.flatMap((file) => file.groups.flatMap((g: any) => g.rules.filter((r: any) => r.alert)));
+    expect(alerts.length).toBeGreaterThan(15);
+    for (const alert of alerts) {
+      expect(Object.keys(alert.labels)).toContain('severity');
+      expect(alert.annotations).toEqual(expect.objectContaining({ summary: expect.any(String), description: expect.any(String) }));
+      const anchor = new URL(alert.annotations.runbook_url).hash.slice(1);
+      expect({ alert: alert.alert, documented: sections.has(anchor) }).toEqual({ alert: alert.alert, documented: true });
+    }
   });
 
   test('object names are explicit: no hash suffixes', () => {

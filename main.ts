@@ -2,7 +2,7 @@ import * as path from 'path';
 import { App, Chart } from 'cdk8s';
 import {
   AnalysisService, CameraInventory, GpuInventory, GpuNodeSupport, GpuRequest, GpuSharing, GpuWorkerPool, ModelRepository,
-  PlatformNamespace, PlatformPolicies, PlatformPriorities, StreamIngest, StreamSelection,
+  MonitoringBundle, PlatformNamespace, PlatformPolicies, PlatformPriorities, Receiver, StreamIngest, StreamSelection,
 } from './lib';
 
 /** The namespace every application component of the reference platform lives in. */
@@ -76,10 +76,16 @@ export function buildReferencePlatform(app: App): ReferencePlatform {
     detection('smoke', StreamSelection.all(streamIngest), 16),
   ];
 
+  // Monitoring finds every layer's scrape targets and rules when the app is synthesized.
+  const monitoring = layer(app, 'monitoring', base, gpu, ingest, inference, analysis);
+  new MonitoringBundle(monitoring, 'monitoring', {
+    receivers: [Receiver.webhook('ops', { urlSecret: { secretName: 'alert-webhook', key: 'url' } })],
+  });
+
   // Synthesis fails on any policy finding: a Service that selects nothing, a budget that blocks
   // drains, a pod below the restricted profile, GPU demand above the inventory, ...
   PlatformPolicies.enforce(app, { gpuCapacity: gpus.capacity });
-  return { charts: [base, gpu, ingest, inference, analysis], streamIngest, gpus, pool, detections };
+  return { charts: [base, gpu, ingest, inference, analysis, monitoring], streamIngest, gpus, pool, detections };
 }
 
 if (require.main === module) {

@@ -17,3 +17,4 @@ export * from './private-registry';
 export * from './gpu-inventory';
 export * from './gpu-worker-pool';
 export * from './gpu-node-support';
+export * from './monitoring-bundle';

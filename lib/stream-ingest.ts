@@ -10,10 +10,12 @@ import { imageTag, requirePinnedImage } from './_images';
 import { namespacePeer, tcpPort } from './_network';
 import { ComponentIdentity, selectorLabels, standardLabels } from './_labels';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from './_pod-security';
-import { assignShards } from './_rendezvous';
+import { assignShards } from './_shard-assignment';
 import { FullResources, checkResources, goRuntimeEnv, mergeResources, toResourceRequirements } from './_resources';
 import { RegistrySettings } from './registry-settings';
 import { IScrapeTarget, ScrapeTarget } from './scrape-target';
+import { IRuleSource, RuleGroup } from './alert-rules';
+import { ingestRuleGroups } from './monitoring/_ingest-rules';
 import { IStreamSource, StreamSource } from './stream-source';
 import { dns1035Label, dns1123Label } from './validation/_name-rules';
 
@@ -156,10 +158,10 @@ BEGIN { for (i = 1; i < 256; i++) code[sprintf("%c", i)] = i }
 /**
  * Pulls camera streams into the cluster through sharded MediaMTX: each shard is a Deployment
  * that pulls its cameras over RTSP/TCP and serves them to in-cluster readers, behind a headless
- * Service that gives the shard a stable DNS name. Cameras are assigned to shards by bounded-load
- * rendezvous hashing, so adding or removing a camera does not move the others.
+ * Service that gives the shard a stable DNS name. Cameras are assigned to shards by
+ * consistent hashing with bounded loads, so adding or removing a camera does not move the others.
  */
-export class StreamIngest extends Construct implements IScrapeTarget, IStreamSource {
+export class StreamIngest extends Construct implements IScrapeTarget, IStreamSource, IRuleSource {
   /** Prefix of every object name. */
   public readonly name: string;
   /** Namespace of every object. */
@@ -220,6 +222,11 @@ export class StreamIngest extends Construct implements IScrapeTarget, IStreamSou
       port: RTSP_PORT,
       readerLabel: STREAM_READER_LABEL,
     };
+  }
+
+  /** A camera stream down, damaged frames, a shard not ready: the alerts a person must see. */
+  public toRuleGroups(): RuleGroup[] {
+    return ingestRuleGroups(this.toScrapeTarget(), { cameras: this.cameraSpecs });
   }
 
   /** MediaMTX metrics on port 9998 of every shard pod. */

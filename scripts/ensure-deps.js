@@ -1,22 +1,42 @@
 #!/usr/bin/env node
 // Makes `npm run synth` and `npm test` work on a fresh clone: installs exactly what the
-// lockfile says (npm ci) when node_modules is missing or was installed from another lockfile.
+// lockfile says (npm ci) when node_modules is missing or was installed from another lockfile,
+// and, with --promtool, Debian's `prometheus` package, whose promtool the monitoring tests run.
 // Plain Node with no dependencies, because it runs before anything is installed.
-const { execSync } = require('child_process');
+const { execSync, spawnSync } = require('child_process');
 const crypto = require('crypto');
 const fs = require('fs');
 const path = require('path');
 
 const root = path.resolve(__dirname, '..');
-const lockfile = path.join(root, 'package-lock.json');
-const marker = path.join(root, 'node_modules', '.installed-from-lockfile');
 
-const wanted = crypto.createHash('sha256').update(fs.readFileSync(lockfile)).digest('hex');
-const installed = fs.existsSync(marker) ? fs.readFileSync(marker, 'utf8').trim() : '';
-
-if (installed !== wanted) {
+function ensureNodeModules() {
+  const lockfile = path.join(root, 'package-lock.json');
+  const marker = path.join(root, 'node_modules', '.installed-from-lockfile');
+  const wanted = crypto.createHash('sha256').update(fs.readFileSync(lockfile)).digest('hex');
+  const installed = fs.existsSync(marker) ? fs.readFileSync(marker, 'utf8').trim() : '';
+  if (installed === wanted) return;
   console.error('Installing dependencies from package-lock.json (npm ci)...');
   // backport, an optional dependency of cdk8s-plus-27, is a CLI the library never loads.
   execSync('npm ci --omit=optional --no-audit --no-fund', { cwd: root, stdio: 'inherit' });
   fs.writeFileSync(marker, `${wanted}\n`);
 }
+
+function hasPromtool() {
+  return spawnSync('promtool', ['--version'], { stdio: 'ignore' }).status === 0;
+}
+
+function ensurePromtool() {
+  if (hasPromtool()) return;
+  const install = 'apt-get update && apt-get install -y --no-install-recommends prometheus';
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!isRoot || spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status !== 0) {
+    console.error(`promtool is missing and cannot be installed from here. Install it with: sudo sh -c '${install}'`);
+    process.exit(1);
+  }
+  console.error(`Installing promtool (${install})...`);
+  execSync(install, { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+}
+
+ensureNodeModules();
+if (process.argv.includes('--promtool')) ensurePromtool();

@@ -1,0 +1,257 @@
+import { k8s } from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { ComponentIdentity, selectorLabels, standardLabels } from '../_labels';
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../_pod-security';
+import { goRuntimeEnv, toResourceRequirements } from '../_resources';
+import { checksum, matcher, promDuration, toConfigYaml } from './_format';
+import { addComponentPolicy, addresses, podsHere, tcp, udp } from './_network';
+import { ScrapeJob } from './_prometheus';
+import { ALERTMANAGER_IMAGE, MonitoringSettings, componentIdentity, serviceHost } from './_settings';
+import { AlertRoute, NULL_RECEIVER, Receiver, SecretKey } from './receiver';
+
+export const ALERTMANAGER_PORT = 9093;
+/** Gossip between replicas: silences and the notification log, over TCP and UDP. */
+const CLUSTER_PORT = 9094;
+const CONFIG_DIR = '/etc/alertmanager/config';
+const SECRETS_DIR = '/etc/alertmanager/secrets';
+const CLUSTER_SERVICE = 'alertmanager-cluster';
+
+/** Where a Secret key is mounted in the Alertmanager pod. */
+function secretPath(secret: SecretKey): string {
+  return `${SECRETS_DIR}/${secret.secretName}/${secret.key}`;
+}
+
+function webhookConfig(receiver: Receiver): Record<string, unknown> {
+  const options = receiver.webhookOptions!;
+  return {
+    url: options.url,
+    url_file: options.urlSecret ? secretPath(options.urlSecret) : undefined,
+    send_resolved: options.sendResolved ?? true,
+    http_config: options.bearerTokenSecret
+      ? { authorization: { type: 'Bearer', credentials_file: secretPath(options.bearerTokenSecret) } }
+      : undefined,
+  };
+}
+
+function emailConfig(receiver: Receiver): Record<string, unknown> {
+  const options = receiver.emailOptions!;
+  return {
+    to: options.to,
+    from: options.from,
+    smarthost: options.smarthost,
+    auth_username: options.authUsername,
+    auth_password_file: options.authPasswordSecret ? secretPath(options.authPasswordSecret) : undefined,
+    require_tls: options.requireTls ?? true,
+    send_resolved: options.sendResolved ?? true,
+  };
+}
+
+function receiverConfig(receiver: Receiver): Record<string, unknown> {
+  return receiver.webhookOptions
+    ? { name: receiver.name, webhook_configs: [webhookConfig(receiver)] }
+    : { name: receiver.name, email_configs: [emailConfig(receiver)] };
+}
+
+function routeConfig(route: AlertRoute): Record<string, unknown> {
+  return {
+    receiver: route.receiver,
+    matchers: Object.keys(route.matchers).sort().map((label) => matcher(label, route.matchers[label])),
+    continue: route.continue ? true : undefined,
+    repeat_interval: route.repeatInterval ? promDuration(route.repeatInterval) : undefined,
+  };
+}
+
+/**
+ * Watchdog first, so that the heartbeat only ever reaches the dead man's switch; then the
+ * never-paged `severity: none`; then the user's routes; the rest goes to the default receiver.
+ * Secrets appear only as `*_file` paths: the file holds no credential.
+ */
+export function alertmanagerConfig(settings: MonitoringSettings): Record<string, unknown> {
+  return {
+    global: { resolve_timeout: '5m' },
+    route: {
+      receiver: settings.defaultReceiver,
+      group_by: ['alertname', 'namespace'],
+      group_wait: '30s',
+      group_interval: '5m',
+      repeat_interval: '4h',
+      routes: [
+        { receiver: settings.watchdogReceiver ?? NULL_RECEIVER, matchers: ['alertname="Watchdog"'], group_wait: '0s', repeat_interval: '5m' },
+        { receiver: NULL_RECEIVER, matchers: ['severity="none"'] },
+        ...settings.routes.map(routeConfig),
+      ],
+    },
+    // A critical alert already pages: its warning twin would only repeat the news.
+    inhibit_rules: [{ source_matchers: ['severity="critical"'], target_matchers: ['severity="warning"'], equal: ['alertname', 'namespace'] }],
+    receivers: [{ name: NULL_RECEIVER }, ...settings.receivers.map(receiverConfig)],
+  };
+}
+
+/**
+ * Alertmanager as a StatefulSet, for the stable pod names its peers dial. Two replicas by
+ * default: silences and the record of sent notifications live in memory and an emptyDir, and
+ * gossip between replicas is what keeps them through a rolling update or a node drain (a
+ * local-path volume would pin Alertmanager to one node, the opposite of what alerting needs).
+ */
+export class AlertmanagerCluster extends Construct {
+  public readonly identity: ComponentIdentity;
+
+  constructor(scope: Construct, id: string, private readonly settings: MonitoringSettings, private readonly prometheus: ComponentIdentity) {
+    super(scope, id);
+    this.identity = componentIdentity(settings, 'alertmanager', ALERTMANAGER_IMAGE);
+    const files = { 'alertmanager.yml': toConfigYaml(alertmanagerConfig(settings)) };
+    const labels = standardLabels(this.identity);
+    new k8s.KubeConfigMap(this, 'config', { metadata: { name: 'alertmanager-config', namespace: settings.namespace, labels }, data: files });
+    new k8s.KubeServiceAccount(this, 'service-account', {
+      metadata: { name: 'alertmanager', namespace: settings.namespace, labels },
+      automountServiceAccountToken: false,
+    });
+    this.addServices();
+    this.addStatefulSet(checksum(files));
+    if (this.clustered) this.addDisruptionBudget();
+    this.addNetworkPolicy();
+  }
+
+  /** What Prometheus scrapes, and sends alerts to. */
+  public get scrapeJob(): ScrapeJob {
+    return { jobName: 'alertmanager', namespace: this.settings.namespace, podSelector: selectorLabels(this.identity), portName: 'web', port: ALERTMANAGER_PORT };
+  }
+
+  private get clustered(): boolean {
+    return this.settings.alertmanagerReplicas > 1;
+  }
+
+  private addServices(): void {
+    const settings = this.settings;
+    const labels = standardLabels(this.identity);
+    new k8s.KubeService(this, 'service', {
+      metadata: { name: 'alertmanager', namespace: settings.namespace, labels },
+      spec: {
+        selector: selectorLabels(this.identity),
+        ports: [{ name: 'web', port: ALERTMANAGER_PORT, targetPort: k8s.IntOrString.fromString('web'), protocol: 'TCP' }],
+      },
+    });
+    // Gives each replica a DNS name before it is ready: peers must find each other to become ready.
+    new k8s.KubeService(this, 'cluster-service', {
+      metadata: { name: CLUSTER_SERVICE, namespace: settings.namespace, labels },
+      spec: {
+        clusterIp: 'None',
+        publishNotReadyAddresses: true,
+        selector: selectorLabels(this.identity),
+        ports: [
+          { name: 'mesh-tcp', port: CLUSTER_PORT, targetPort: k8s.IntOrString.fromString('mesh-tcp'), protocol: 'TCP' },
+          { name: 'mesh-udp', port: CLUSTER_PORT, targetPort: k8s.IntOrString.fromString('mesh-udp'), protocol: 'UDP' },
+        ],
+      },
+    });
+  }
+
+  /** One volume per Secret, holding only the keys the receivers read. */
+  private secretVolumes(): Array<{ volume: k8s.Volume; mount: k8s.VolumeMount }> {
+    const keysBySecret = new Map<string, Set<string>>();
+    for (const secret of this.settings.receivers.flatMap((receiver) => receiver.secretKeys)) {
+      keysBySecret.set(secret.secretName, (keysBySecret.get(secret.secretName) ?? new Set()).add(secret.key));
+    }
+    return [...keysBySecret.keys()].sort().map((secretName, i) => {
+      const name = `secret-${i}`;
+      return {
+        volume: { name, secret: { secretName, items: [...keysBySecret.get(secretName)!].sort().map((key) => ({ key, path: key })), defaultMode: 0o440 } },
+        mount: { name, mountPath: `${SECRETS_DIR}/${secretName}`, readOnly: true },
+      };
+    });
+  }
+
+  private addStatefulSet(configChecksum: string): void {
+    const settings = this.settings;
+    const secrets = this.secretVolumes();
+    new k8s.KubeStatefulSet(this, 'statefulset', {
+      metadata: { name: 'alertmanager', namespace: settings.namespace, labels: standardLabels(this.identity) },
+      spec: {
+        replicas: settings.alertmanagerReplicas,
+        serviceName: CLUSTER_SERVICE,
+        // Peers start together: an ordered start would wait for a first replica that waits for its peers.
+        podManagementPolicy: 'Parallel',
+        selector: { matchLabels: selectorLabels(this.identity) },
+        updateStrategy: { type: 'RollingUpdate' },
+        template: {
+          metadata: { labels: standardLabels(this.identity), annotations: { 'video-analytics.io/config-checksum': configChecksum } },
+          spec: {
+            serviceAccountName: 'alertmanager',
+            automountServiceAccountToken: false,
+            enableServiceLinks: false,
+            securityContext: restrictedPodSecurityContext(),
+            terminationGracePeriodSeconds: 30,
+            topologySpreadConstraints: this.clustered ? [{
+              maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway',
+              labelSelector: { matchLabels: selectorLabels(this.identity) }, nodeTaintsPolicy: 'Honor',
+            }] : undefined,
+            containers: [this.container(secrets.map((s) => s.mount))],
+            volumes: [
+              { name: 'config', configMap: { name: 'alertmanager-config' } },
+              { name: 'data', emptyDir: { sizeLimit: k8s.Quantity.fromString('256Mi') } },
+              ...secrets.map((s) => s.volume),
+            ],
+          },
+        },
+      },
+    });
+  }
+
+  private clusterArgs(): string[] {
+    if (!this.clustered) return ['--cluster.listen-address='];
+    const peers = Array.from({ length: this.settings.alertmanagerReplicas }, (_, i) =>
+      `--cluster.peer=alertmanager-${i}.${serviceHost(this.settings, CLUSTER_SERVICE)}:${CLUSTER_PORT}`);
+    return [`--cluster.listen-address=:${CLUSTER_PORT}`, `--cluster.advertise-address=$(POD_IP):${CLUSTER_PORT}`, ...peers];
+  }
+
+  private container(secretMounts: k8s.VolumeMount[]): k8s.Container {
+    return {
+      name: 'alertmanager',
+      image: ALERTMANAGER_IMAGE,
+      imagePullPolicy: 'IfNotPresent',
+      args: [
+        `--config.file=${CONFIG_DIR}/alertmanager.yml`,
+        '--storage.path=/alertmanager',
+        `--web.listen-address=:${ALERTMANAGER_PORT}`,
+        ...this.clusterArgs(),
+      ],
+      env: [{ name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }, ...goRuntimeEnv('alertmanager')],
+      ports: [
+        { name: 'web', containerPort: ALERTMANAGER_PORT, protocol: 'TCP' },
+        { name: 'mesh-tcp', containerPort: CLUSTER_PORT, protocol: 'TCP' },
+        { name: 'mesh-udp', containerPort: CLUSTER_PORT, protocol: 'UDP' },
+      ],
+      readinessProbe: { httpGet: { path: '/-/ready', port: k8s.IntOrString.fromString('web') }, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
+      livenessProbe: { httpGet: { path: '/-/healthy', port: k8s.IntOrString.fromString('web') }, initialDelaySeconds: 10, periodSeconds: 20, timeoutSeconds: 3, failureThreshold: 3 },
+      resources: toResourceRequirements(this.settings.resources.alertmanager),
+      securityContext: restrictedContainerSecurityContext(),
+      volumeMounts: [
+        { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
+        { name: 'data', mountPath: '/alertmanager' },
+        ...secretMounts,
+      ],
+    };
+  }
+
+  /** Two or more replicas: a drain takes one at a time, so the gossiped state always survives. */
+  private addDisruptionBudget(): void {
+    new k8s.KubePodDisruptionBudget(this, 'disruption-budget', {
+      metadata: { name: 'alertmanager', namespace: this.settings.namespace, labels: standardLabels(this.identity) },
+      spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: selectorLabels(this.identity) } },
+    });
+  }
+
+  /** Alerts in from Prometheus; notifications out to the receivers' ports, wherever they are. */
+  private addNetworkPolicy(): void {
+    const peers = podsHere(selectorLabels(this.identity));
+    const gossip = this.clustered ? [{ from: [peers], ports: [tcp(CLUSTER_PORT), udp(CLUSTER_PORT)] }] : [];
+    const receiverPorts = [...new Set(this.settings.receivers.map((receiver) => receiver.port))].sort((a, b) => a - b);
+    addComponentPolicy(this, this.settings.namespace, this.identity, {
+      ingress: [{ from: [podsHere(selectorLabels(this.prometheus))], ports: [tcp(ALERTMANAGER_PORT)] }, ...gossip],
+      egress: [
+        ...(receiverPorts.length > 0 ? [{ to: addresses(['0.0.0.0/0']), ports: receiverPorts.map(tcp) }] : []),
+        ...gossip.map((rule) => ({ to: rule.from, ports: rule.ports })),
+      ],
+    });
+  }
+}

@@ -1,0 +1,165 @@
+import { k8s } from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { ComponentIdentity, selectorLabels, standardLabels } from '../_labels';
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../_pod-security';
+import { goRuntimeEnv, toResourceRequirements } from '../_resources';
+import { DASHBOARD_FILE, platformDashboard } from './_dashboard';
+import { checksum, promDuration, toConfigYaml } from './_format';
+import { addComponentPolicy, podsHere, podsIn, tcp } from './_network';
+import { PROMETHEUS_PORT, ScrapeJob } from './_prometheus';
+import { GRAFANA_IMAGE, MonitoringSettings, componentIdentity, serviceHost } from './_settings';
+
+export const GRAFANA_PORT = 3000;
+const DASHBOARDS_DIR = '/etc/grafana/dashboards';
+
+function provisioningFiles(settings: MonitoringSettings): Record<string, string> {
+  return {
+    'datasources.yaml': toConfigYaml({
+      apiVersion: 1,
+      datasources: [{
+        name: 'Prometheus',
+        uid: 'prometheus',
+        type: 'prometheus',
+        access: 'proxy',
+        url: `http://${serviceHost(settings, 'prometheus')}:${PROMETHEUS_PORT}`,
+        isDefault: true,
+        editable: false,
+        jsonData: { timeInterval: promDuration(settings.scrapeInterval) },
+      }],
+    }),
+    'dashboards.yaml': toConfigYaml({
+      apiVersion: 1,
+      providers: [{
+        name: 'video-analytics',
+        folder: 'Video analytics',
+        type: 'file',
+        // The dashboards live in code: edits in the UI would be lost at the next restart.
+        disableDeletion: true,
+        allowUiUpdates: false,
+        options: { path: DASHBOARDS_DIR },
+      }],
+    }),
+  };
+}
+
+/**
+ * Grafana, one replica: its state is provisioned from ConfigMaps (datasource, dashboards) and
+ * its database is an emptyDir, so a restart loses nothing that is not in code, and a second
+ * replica would only add a second, diverging database.
+ */
+export class GrafanaServer extends Construct {
+  public readonly identity: ComponentIdentity;
+
+  constructor(scope: Construct, id: string, private readonly settings: MonitoringSettings, private readonly prometheus: ComponentIdentity) {
+    super(scope, id);
+    this.identity = componentIdentity(settings, 'grafana', GRAFANA_IMAGE);
+    const labels = standardLabels(this.identity);
+    const provisioning = provisioningFiles(settings);
+    const dashboards = { [DASHBOARD_FILE]: platformDashboard() };
+    new k8s.KubeConfigMap(this, 'provisioning', { metadata: { name: 'grafana-provisioning', namespace: settings.namespace, labels }, data: provisioning });
+    new k8s.KubeConfigMap(this, 'dashboards', { metadata: { name: 'grafana-dashboards', namespace: settings.namespace, labels }, data: dashboards });
+    new k8s.KubeServiceAccount(this, 'service-account', {
+      metadata: { name: 'grafana', namespace: settings.namespace, labels },
+      automountServiceAccountToken: false,
+    });
+    new k8s.KubeService(this, 'service', {
+      metadata: { name: 'grafana', namespace: settings.namespace, labels },
+      spec: {
+        selector: selectorLabels(this.identity),
+        ports: [{ name: 'http', port: GRAFANA_PORT, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP' }],
+      },
+    });
+    this.addDeployment(checksum({ ...provisioning, ...dashboards }));
+    this.addNetworkPolicy();
+  }
+
+  public get scrapeJob(): ScrapeJob {
+    return { jobName: 'grafana', namespace: this.settings.namespace, podSelector: selectorLabels(this.identity), portName: 'http', port: GRAFANA_PORT };
+  }
+
+  private addDeployment(configChecksum: string): void {
+    const settings = this.settings;
+    new k8s.KubeDeployment(this, 'deployment', {
+      metadata: { name: 'grafana', namespace: settings.namespace, labels: standardLabels(this.identity) },
+      spec: {
+        replicas: 1,
+        revisionHistoryLimit: 3,
+        selector: { matchLabels: selectorLabels(this.identity) },
+        strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(1), maxUnavailable: k8s.IntOrString.fromNumber(0) } },
+        template: {
+          metadata: { labels: standardLabels(this.identity), annotations: { 'video-analytics.io/config-checksum': configChecksum } },
+          spec: {
+            serviceAccountName: 'grafana',
+            automountServiceAccountToken: false,
+            enableServiceLinks: false,
+            securityContext: restrictedPodSecurityContext(),
+            containers: [this.container()],
+            volumes: [
+              {
+                name: 'provisioning',
+                configMap: {
+                  name: 'grafana-provisioning',
+                  items: [
+                    { key: 'datasources.yaml', path: 'datasources/datasources.yaml' },
+                    { key: 'dashboards.yaml', path: 'dashboards/dashboards.yaml' },
+                  ],
+                },
+              },
+              { name: 'dashboards', configMap: { name: 'grafana-dashboards' } },
+              { name: 'data', emptyDir: { sizeLimit: k8s.Quantity.fromString('512Mi') } },
+              { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },
+            ],
+          },
+        },
+      },
+    });
+  }
+
+  private container(): k8s.Container {
+    const settings = this.settings;
+    const env = (name: string, value: string): k8s.EnvVar => ({ name, value });
+    return {
+      name: 'grafana',
+      image: GRAFANA_IMAGE,
+      imagePullPolicy: 'IfNotPresent',
+      env: [
+        env('GF_SECURITY_ADMIN_USER', settings.grafanaAdminUser),
+        { name: 'GF_SECURITY_ADMIN_PASSWORD', valueFrom: { secretKeyRef: { name: settings.grafanaAdminPassword.secretName, key: settings.grafanaAdminPassword.key } } },
+        env('GF_PATHS_DATA', '/var/lib/grafana'),
+        env('GF_PATHS_PLUGINS', '/var/lib/grafana/plugins'),
+        env('GF_LOG_MODE', 'console'),
+        env('GF_USERS_ALLOW_SIGN_UP', 'false'),
+        env('GF_AUTH_ANONYMOUS_ENABLED', 'false'),
+        // Edge sites are often offline: no calls home, no update checks.
+        env('GF_ANALYTICS_REPORTING_ENABLED', 'false'),
+        env('GF_ANALYTICS_CHECK_FOR_UPDATES', 'false'),
+        env('GF_ANALYTICS_CHECK_FOR_PLUGIN_UPDATES', 'false'),
+        env('GF_NEWS_NEWS_FEED_ENABLED', 'false'),
+        ...goRuntimeEnv('grafana'),
+      ],
+      ports: [{ name: 'http', containerPort: GRAFANA_PORT, protocol: 'TCP' }],
+      readinessProbe: { httpGet: { path: '/api/health', port: k8s.IntOrString.fromString('http') }, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
+      livenessProbe: { httpGet: { path: '/api/health', port: k8s.IntOrString.fromString('http') }, initialDelaySeconds: 30, periodSeconds: 20, timeoutSeconds: 3, failureThreshold: 3 },
+      resources: toResourceRequirements(settings.resources.grafana),
+      securityContext: restrictedContainerSecurityContext(),
+      volumeMounts: [
+        { name: 'provisioning', mountPath: '/etc/grafana/provisioning', readOnly: true },
+        { name: 'dashboards', mountPath: DASHBOARDS_DIR, readOnly: true },
+        { name: 'data', mountPath: '/var/lib/grafana' },
+        { name: 'tmp', mountPath: '/tmp' },
+      ],
+    };
+  }
+
+  /** Users through K3s's Traefik (in kube-system) and Prometheus's scrape in; queries to Prometheus out. */
+  private addNetworkPolicy(): void {
+    const settings = this.settings;
+    addComponentPolicy(this, settings.namespace, this.identity, {
+      ingress: [{
+        from: [...settings.grafanaIngressNamespaces.map((namespace) => podsIn(namespace)), podsHere(selectorLabels(this.prometheus))],
+        ports: [tcp(GRAFANA_PORT)],
+      }],
+      egress: [{ to: [podsHere(selectorLabels(this.prometheus))], ports: [tcp(PROMETHEUS_PORT)] }],
+    });
+  }
+}

@@ -1,0 +1,104 @@
+import { k8s } from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { ComponentIdentity, selectorLabels, standardLabels } from '../_labels';
+import { NON_ROOT_UID } from '../_pod-security';
+import { goRuntimeEnv, toResourceRequirements } from '../_resources';
+import { NODE_EXPORTER_JOB } from './_platform-rules';
+import { ScrapeJob } from './_prometheus';
+import { MonitoringSettings, NODE_EXPORTER_IMAGE, componentIdentity } from './_settings';
+
+export const NODE_EXPORTER_PORT = 9100;
+
+/** Pseudo and container filesystems, and K3s's containerd and kubelet mounts: only real disks matter. */
+const IGNORED_MOUNT_POINTS = '^/(dev|proc|run/credentials/.+|run/k3s/containerd/.+|sys|var/lib/docker/.+|var/lib/kubelet/pods/.+|var/lib/rancher/k3s/agent/containerd/.+)($|/)';
+const IGNORED_FS_TYPES = '^(autofs|binfmt_misc|bpf|cgroup2?|configfs|debugfs|devpts|devtmpfs|fusectl|hugetlbfs|iso9660|mqueue|nsfs|overlay|proc|procfs|pstore|rpc_pipefs|securityfs|selinuxfs|squashfs|sysfs|tracefs)$';
+/** Pod network interfaces (veth pairs, flannel, cni0) come and go with pods. */
+const IGNORED_DEVICES = '^(veth.*|cni.*|flannel.*|[a-f0-9]{15})$';
+
+/**
+ * node-exporter on every node, GPU nodes included. It reads the host's /proc, /sys and root
+ * filesystem and reports the host's network interfaces, which needs hostNetwork, hostPID and
+ * hostPath volumes: the restricted and baseline Pod Security levels forbid all three, so it runs
+ * in its own namespace labelled privileged, keeping the monitoring namespace restricted. The
+ * container itself still runs as nobody, read-only, with every capability dropped.
+ */
+export class NodeExporter extends Construct {
+  public readonly identity: ComponentIdentity;
+
+  constructor(scope: Construct, id: string, private readonly settings: MonitoringSettings) {
+    super(scope, id);
+    this.identity = componentIdentity(settings, 'node-exporter', NODE_EXPORTER_IMAGE);
+    new k8s.KubeServiceAccount(this, 'service-account', {
+      metadata: { name: 'node-exporter', namespace: settings.hostNamespace, labels: standardLabels(this.identity) },
+      automountServiceAccountToken: false,
+    });
+    this.addDaemonSet();
+  }
+
+  /** Scraped on the node's address (host network); `instance` is the node name, as node alerts expect. */
+  public get scrapeJob(): ScrapeJob {
+    return {
+      jobName: NODE_EXPORTER_JOB, namespace: this.settings.hostNamespace, podSelector: selectorLabels(this.identity),
+      portName: 'metrics', port: NODE_EXPORTER_PORT, instanceIsNode: true, hostNetwork: true,
+    };
+  }
+
+  private addDaemonSet(): void {
+    const settings = this.settings;
+    new k8s.KubeDaemonSet(this, 'daemonset', {
+      metadata: { name: 'node-exporter', namespace: settings.hostNamespace, labels: standardLabels(this.identity) },
+      spec: {
+        selector: { matchLabels: selectorLabels(this.identity) },
+        updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(1) } },
+        revisionHistoryLimit: 3,
+        template: {
+          metadata: { labels: standardLabels(this.identity) },
+          spec: {
+            serviceAccountName: 'node-exporter',
+            automountServiceAccountToken: false,
+            enableServiceLinks: false,
+            hostNetwork: true,
+            hostPid: true,
+            securityContext: { runAsNonRoot: true, runAsUser: NON_ROOT_UID, runAsGroup: NON_ROOT_UID, seccompProfile: { type: 'RuntimeDefault' } },
+            // Every node, whatever its taints (GPU nodes, control plane, nodes under pressure).
+            tolerations: [{ operator: 'Exists' }],
+            containers: [this.container()],
+            volumes: [
+              { name: 'sys', hostPath: { path: '/sys' } },
+              { name: 'root', hostPath: { path: '/' } },
+            ],
+          },
+        },
+      },
+    });
+  }
+
+  private container(): k8s.Container {
+    return {
+      name: 'node-exporter',
+      image: NODE_EXPORTER_IMAGE,
+      imagePullPolicy: 'IfNotPresent',
+      args: [
+        `--web.listen-address=:${NODE_EXPORTER_PORT}`,
+        '--path.sysfs=/host/sys',
+        '--path.rootfs=/host/root',
+        '--path.udev.data=/host/root/run/udev/data',
+        '--no-collector.wifi',
+        `--collector.filesystem.mount-points-exclude=${IGNORED_MOUNT_POINTS}`,
+        `--collector.filesystem.fs-types-exclude=${IGNORED_FS_TYPES}`,
+        `--collector.netclass.ignored-devices=${IGNORED_DEVICES}`,
+        `--collector.netdev.device-exclude=${IGNORED_DEVICES}`,
+      ],
+      env: goRuntimeEnv('node-exporter'),
+      ports: [{ name: 'metrics', containerPort: NODE_EXPORTER_PORT, protocol: 'TCP' }],
+      readinessProbe: { httpGet: { path: '/', port: k8s.IntOrString.fromString('metrics') }, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
+      livenessProbe: { httpGet: { path: '/', port: k8s.IntOrString.fromString('metrics') }, initialDelaySeconds: 10, periodSeconds: 20, timeoutSeconds: 3, failureThreshold: 3 },
+      resources: toResourceRequirements(this.settings.resources.nodeExporter),
+      securityContext: { runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+      volumeMounts: [
+        { name: 'sys', mountPath: '/host/sys', readOnly: true, mountPropagation: 'HostToContainer' },
+        { name: 'root', mountPath: '/host/root', readOnly: true, mountPropagation: 'HostToContainer' },
+      ],
+    };
+  }
+}

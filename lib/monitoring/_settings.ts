@@ -1,0 +1,62 @@
+import { Duration, Size } from 'cdk8s';
+import { ComponentIdentity } from '../_labels';
+import { FullResources } from '../_resources';
+import { AlertRoute, Receiver, SecretKey } from './receiver';
+
+/** Every prop of the bundle, resolved to its value or default and validated. */
+export interface MonitoringSettings {
+  /** Construct id, for errors. */
+  readonly id: string;
+  readonly operator: boolean;
+  readonly namespace: string;
+  readonly hostNamespace: string;
+  readonly clusterDomain: string;
+  readonly scrapeInterval: Duration;
+  readonly evaluationInterval: Duration;
+  readonly retention: Duration;
+  readonly retentionSize: Size;
+  readonly storageSize: Size;
+  readonly storageClassName: string;
+  readonly receivers: readonly Receiver[];
+  readonly routes: readonly AlertRoute[];
+  readonly defaultReceiver: string;
+  readonly watchdogReceiver?: string;
+  readonly alertmanagerReplicas: number;
+  readonly grafanaAdminUser: string;
+  readonly grafanaAdminPassword: SecretKey;
+  readonly grafanaIngressNamespaces: readonly string[];
+  readonly queryNamespaces: readonly string[];
+  readonly nodeNetworks: readonly string[];
+  readonly verifyKubeletTls: boolean;
+  readonly platformRules: boolean;
+  readonly operatorSelectorLabels: Readonly<Record<string, string>>;
+  readonly resources: ComponentResources;
+}
+
+export interface ComponentResources {
+  readonly prometheus: FullResources;
+  readonly alertmanager: FullResources;
+  readonly grafana: FullResources;
+  readonly kubeStateMetrics: FullResources;
+  readonly nodeExporter: FullResources;
+}
+
+/** Pinned images: a new release is a reviewed change of one line, never a surprise. */
+export const PROMETHEUS_IMAGE = 'quay.io/prometheus/prometheus:v2.53.2';
+export const ALERTMANAGER_IMAGE = 'quay.io/prometheus/alertmanager:v0.27.0';
+export const KUBE_STATE_METRICS_IMAGE = 'registry.k8s.io/kube-state-metrics/kube-state-metrics:v2.13.0';
+export const NODE_EXPORTER_IMAGE = 'quay.io/prometheus/node-exporter:v1.8.2';
+export const GRAFANA_IMAGE = 'grafana/grafana:11.2.0';
+
+/** The identity of one of the bundle's components; the namespace makes it unique per bundle. */
+export function componentIdentity(settings: MonitoringSettings, name: string, image: string): ComponentIdentity {
+  return { name, instance: settings.namespace, component: 'monitoring', version: image.split(':').pop() };
+}
+
+/** In-cluster DNS name of a Service of the bundle. */
+export function serviceHost(settings: MonitoringSettings, service: string): string {
+  return `${service}.${settings.namespace}.svc.${settings.clusterDomain}`;
+}
+
+/** Where the service account token and cluster CA are mounted in every pod that has them. */
+export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';

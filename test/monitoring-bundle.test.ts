@@ -1,0 +1,473 @@
+import { Duration, Size } from 'cdk8s';
+import { Cpu } from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { parse as parseYaml } from 'yaml';
+import { AlertSeverity, IRuleSource, IScrapeTarget, RuleGroup, ScrapeTarget, StreamIngest, runbookUrl } from '../lib';
+import { MonitoringBundle, MonitoringBundleProps, MonitoringMode, Receiver } from '../lib/monitoring-bundle';
+import { CAMERA_INFO_RECORD, ingestRuleGroups } from '../lib/monitoring/_ingest-rules';
+import { KubeObject, findObject, objectsOfKind, synthValid, testChart } from './_helpers';
+
+const OPS = Receiver.webhook('ops', { url: 'https://alerts.example.com/hook' });
+const NS = 'video-analytics';
+
+/** A component of the platform: offers its metrics and owns its rules. */
+class Component extends Construct implements IScrapeTarget, IRuleSource {
+  constructor(scope: Construct, id: string, private readonly target: ScrapeTarget, private readonly groups: RuleGroup[] = []) {
+    super(scope, id);
+  }
+
+  public toScrapeTarget(): ScrapeTarget {
+    return this.target;
+  }
+
+  public toRuleGroups(): RuleGroup[] {
+    return this.groups;
+  }
+}
+
+function target(jobName: string, overrides: Partial<ScrapeTarget> = {}): ScrapeTarget {
+  return { jobName, namespace: NS, podSelector: { 'app.kubernetes.io/name': jobName }, portName: 'metrics', port: 9400, ...overrides };
+}
+
+function group(name: string, expr = 'up == 0'): RuleGroup {
+  return {
+    name,
+    alerts: [{ alert: 'SomethingDown', expr, severity: AlertSeverity.WARNING, summary: 's', description: 'd', runbookUrl: runbookUrl('SomethingDown') }],
+  };
+}
+
+function synthBundle(props: MonitoringBundleProps = {}, add?: (scope: Construct, bundle: MonitoringBundle) => void): { bundle: MonitoringBundle; objects: KubeObject[] } {
+  const chart = testChart();
+  const bundle = new MonitoringBundle(chart, 'monitoring', { receivers: [OPS], ...props });
+  add?.(chart, bundle);
+  return { bundle, objects: synthValid(chart) };
+}
+
+function prometheusConfig(objects: KubeObject[]): any {
+  return parseYaml(findObject(objects, 'ConfigMap', 'prometheus-config').data['prometheus.yml']);
+}
+
+function alertmanagerConfig(objects: KubeObject[]): any {
+  return parseYaml(findObject(objects, 'ConfigMap', 'alertmanager-config').data['alertmanager.yml']);
+}
+
+function job(objects: KubeObject[], name: string): any {
+  return prometheusConfig(objects).scrape_configs.find((j: any) => j.job_name === name);
+}
+
+function podSpec(objects: KubeObject[], kind: string, name: string): any {
+  return findObject(objects, kind, name).spec.template.spec;
+}
+
+const WORKLOADS: Array<[string, string]> = [
+  ['StatefulSet', 'prometheus'], ['StatefulSet', 'alertmanager'], ['Deployment', 'grafana'], ['Deployment', 'kube-state-metrics'], ['DaemonSet', 'node-exporter'],
+];
+
+describe('MonitoringBundle, standalone', () => {
+  test('snapshot: a namespace, Prometheus, Alertmanager, Grafana, kube-state-metrics and node-exporter', () => {
+    const { objects } = synthBundle({}, (scope) => new Component(scope, 'dcgm', target('dcgm-exporter')));
+    expect(objects).toMatchSnapshot();
+    expect(WORKLOADS.map(([kind, name]) => findObject(objects, kind, name).metadata.namespace))
+      .toEqual(['monitoring', 'monitoring', 'monitoring', 'monitoring', 'monitoring-host']);
+    expect(findObject(objects, 'Namespace', 'monitoring').metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
+    // node-exporter needs host access, which only a privileged namespace admits.
+    expect(findObject(objects, 'Namespace', 'monitoring-host').metadata.labels['pod-security.kubernetes.io/enforce']).toBe('privileged');
+  });
+
+  test('Prometheus is a single-replica StatefulSet on local-path with retention by time and size', () => {
+    const { objects } = synthBundle({ retention: Duration.days(7), storageSize: Size.gibibytes(20) });
+    const statefulSet = findObject(objects, 'StatefulSet', 'prometheus');
+    expect(statefulSet.spec.replicas).toBe(1);
+    expect(statefulSet.spec.volumeClaimTemplates).toEqual([expect.objectContaining({
+      spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'local-path', resources: { requests: { storage: '20Gi' } } },
+    })]);
+    const [container] = statefulSet.spec.template.spec.containers;
+    expect(container.image).toBe('quay.io/prometheus/prometheus:v2.53.2');
+    expect(container.args).toEqual(expect.arrayContaining(['--storage.tsdb.retention.time=7d', '--storage.tsdb.retention.size=16384MB']));
+    expect(container.startupProbe.httpGet).toEqual({ path: '/-/ready', port: 'web' });
+    expect(statefulSet.spec.template.spec.automountServiceAccountToken).toBe(true);
+  });
+
+  test('least-privilege RBAC for discovery and the kubelet metrics', () => {
+    const { objects } = synthBundle();
+    expect(findObject(objects, 'ClusterRole', 'monitoring-prometheus').rules).toEqual([
+      { apiGroups: [''], resources: ['nodes', 'nodes/metrics', 'services', 'endpoints', 'pods'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['get', 'list', 'watch'] },
+      { nonResourceURLs: ['/metrics'], verbs: ['get'] },
+    ]);
+    expect(findObject(objects, 'ClusterRoleBinding', 'monitoring-prometheus').subjects).toEqual([{ kind: 'ServiceAccount', name: 'prometheus', namespace: 'monitoring' }]);
+    const ksmVerbs = findObject(objects, 'ClusterRole', 'monitoring-kube-state-metrics').rules.flatMap((r: any) => r.verbs);
+    expect(new Set(ksmVerbs)).toEqual(new Set(['list', 'watch']));
+  });
+
+  test('prometheus.yml: one sorted job per target, kept by namespace, pod labels and port name', () => {
+    const { objects } = synthBundle({}, (scope) => new Component(scope, 'dcgm', target('dcgm-exporter', { interval: Duration.seconds(15) })));
+    const config = prometheusConfig(objects);
+    expect(config.scrape_configs.map((j: any) => j.job_name)).toEqual([
+      'alertmanager', 'cadvisor', 'dcgm-exporter', 'grafana', 'kube-state-metrics', 'kubelet', 'node-exporter', 'prometheus',
+    ]);
+    expect(job(objects, 'dcgm-exporter')).toEqual(expect.objectContaining({
+      scrape_interval: '15s',
+      metrics_path: '/metrics',
+      kubernetes_sd_configs: [{ role: 'pod', namespaces: { names: [NS] } }],
+    }));
+    expect(job(objects, 'dcgm-exporter').relabel_configs.slice(0, 2)).toEqual([
+      { source_labels: ['__meta_kubernetes_pod_label_app_kubernetes_io_name'], regex: 'dcgm-exporter', action: 'keep' },
+      { source_labels: ['__meta_kubernetes_pod_container_port_name'], regex: 'metrics', action: 'keep' },
+    ]);
+    expect(config.rule_files).toEqual(['/etc/prometheus/rules/*.rules.yaml']);
+    expect(config.alerting.alertmanagers[0].kubernetes_sd_configs).toEqual([{ role: 'pod', namespaces: { names: ['monitoring'] } }]);
+    expect(job(objects, 'kube-state-metrics').honor_labels).toBe(true);
+  });
+
+  test('kubelet and cAdvisor are scraped on each node with the token; nothing that lives inside the k3s process', () => {
+    const { objects } = synthBundle();
+    for (const [name, path] of [['kubelet', '/metrics'], ['cadvisor', '/metrics/cadvisor']]) {
+      expect(job(objects, name)).toEqual(expect.objectContaining({
+        scheme: 'https',
+        metrics_path: path,
+        authorization: { credentials_file: '/var/run/secrets/kubernetes.io/serviceaccount/token' },
+        tls_config: { ca_file: '/var/run/secrets/kubernetes.io/serviceaccount/ca.crt' },
+        kubernetes_sd_configs: [{ role: 'node' }],
+      }));
+    }
+    const config = findObject(objects, 'ConfigMap', 'prometheus-config').data['prometheus.yml'];
+    expect(config).not.toMatch(/scheduler|controller-manager|kube-proxy|etcd|apiserver/);
+    expect(job(synthBundle({ verifyKubeletTls: false }).objects, 'kubelet').tls_config).toEqual({ insecure_skip_verify: true });
+  });
+
+  test('constructs anywhere in the app are found at synthesis, even when added after the bundle', () => {
+    const chart = testChart();
+    new MonitoringBundle(chart, 'monitoring', { receivers: [OPS] });
+    new StreamIngest(chart, 'ingest', { namespace: NS, cameras: [{ id: 'cam-1', url: 'rtsp://10.0.0.1/live' }] });
+    new Component(chart, 'triton', target('triton'), [group('triton-inference')]);
+    const objects = synthValid(chart);
+    expect(job(objects, 'ingest').relabel_configs.slice(0, 4).map((r: any) => r.regex)).toEqual(['stream-ingest', 'ingest', 'mediamtx', 'metrics']);
+    expect(job(objects, 'triton')).toBeDefined();
+    expect(Object.keys(findObject(objects, 'ConfigMap', 'prometheus-rules').data)).toEqual(expect.arrayContaining([
+      'platform-kubernetes.rules.yaml', 'platform-node.rules.yaml', 'platform-prometheus.rules.yaml', 'triton-inference.rules.yaml',
+    ]));
+  });
+
+  test('scrape() and addRules() register what is not a construct, and return what they registered', () => {
+    const { objects } = synthBundle({}, (_scope, bundle) => {
+      expect(bundle.scrape({ toScrapeTarget: () => target('external') })).toEqual(target('external'));
+      expect(bundle.addRules({ toRuleGroups: () => [group('external-rules')] })).toEqual([group('external-rules')]);
+    });
+    expect(job(objects, 'external')).toBeDefined();
+    const rules = parseYaml(findObject(objects, 'ConfigMap', 'prometheus-rules').data['external-rules.rules.yaml']);
+    expect(rules.groups[0].rules[0]).toEqual({
+      alert: 'SomethingDown', expr: 'up == 0', labels: { severity: 'warning' },
+      annotations: { summary: 's', description: 'd', runbook_url: runbookUrl('SomethingDown') },
+    });
+  });
+
+  test('a target registered twice is scraped once', () => {
+    const { objects } = synthBundle({}, (scope, bundle) => bundle.scrape(new Component(scope, 'dcgm', target('dcgm-exporter'))));
+    expect(prometheusConfig(objects).scrape_configs.filter((j: any) => j.job_name === 'dcgm-exporter')).toHaveLength(1);
+  });
+
+  test('a changed target rolls Prometheus through its config checksum', () => {
+    const checksumOf = (objects: KubeObject[]) => findObject(objects, 'StatefulSet', 'prometheus').spec.template.metadata.annotations['video-analytics.io/config-checksum'];
+    const before = checksumOf(synthBundle().objects);
+    const after = checksumOf(synthBundle({}, (scope) => new Component(scope, 'dcgm', target('dcgm-exporter'))).objects);
+    expect(after).not.toBe(before);
+    expect(checksumOf(synthBundle().objects)).toBe(before);
+  });
+
+  test('Alertmanager: two gossiping replicas with a disruption budget; one replica runs alone', () => {
+    const { objects } = synthBundle();
+    const statefulSet = findObject(objects, 'StatefulSet', 'alertmanager');
+    expect(statefulSet.spec.replicas).toBe(2);
+    expect(statefulSet.spec.template.spec.containers[0].args).toEqual(expect.arrayContaining([
+      '--cluster.listen-address=:9094',
+      '--cluster.peer=alertmanager-0.alertmanager-cluster.monitoring.svc.cluster.local:9094',
+      '--cluster.peer=alertmanager-1.alertmanager-cluster.monitoring.svc.cluster.local:9094',
+    ]));
+    expect(findObject(objects, 'PodDisruptionBudget', 'alertmanager').spec.maxUnavailable).toBe(1);
+
+    const single = synthBundle({ alertmanagerReplicas: 1 }).objects;
+    expect(findObject(single, 'StatefulSet', 'alertmanager').spec.template.spec.containers[0].args).toContain('--cluster.listen-address=');
+    expect(objectsOfKind(single, 'PodDisruptionBudget')).toEqual([]);
+  });
+
+  test('routes: Watchdog to the dead man\'s switch, severity none to nobody, then the user\'s routes', () => {
+    const oncall = Receiver.email('oncall', { to: 'oncall@example.com', from: 'alerts@example.com', smarthost: 'smtp.example.com:587' });
+    const deadman = Receiver.webhook('deadman', { urlSecret: { secretName: 'deadman', key: 'url' } });
+    const { objects } = synthBundle({
+      receivers: [OPS, oncall, deadman],
+      watchdogReceiver: 'deadman',
+      routes: [{ receiver: 'oncall', matchers: { severity: 'critical' }, repeatInterval: Duration.hours(1) }],
+    });
+    const config = alertmanagerConfig(objects);
+    expect(config.route.receiver).toBe('ops');
+    expect(config.route.routes).toEqual([
+      { receiver: 'deadman', matchers: ['alertname="Watchdog"'], group_wait: '0s', repeat_interval: '5m' },
+      { receiver: 'null', matchers: ['severity="none"'] },
+      { receiver: 'oncall', matchers: ['severity="critical"'], repeat_interval: '1h' },
+    ]);
+    expect(config.receivers.map((r: any) => r.name)).toEqual(['null', 'ops', 'oncall', 'deadman']);
+  });
+
+  test('secrets reach Alertmanager as mounted files, never through a ConfigMap', () => {
+    const email = Receiver.email('oncall', {
+      to: 'oncall@example.com', from: 'alerts@example.com', smarthost: 'smtp.example.com:587',
+      authUsername: 'alerts', authPasswordSecret: { secretName: 'smtp', key: 'password' },
+    });
+    const hook = Receiver.webhook('chat', { urlSecret: { secretName: 'chat-hook', key: 'url' }, bearerTokenSecret: { secretName: 'chat-hook', key: 'token' } });
+    const { objects } = synthBundle({ receivers: [email, hook] });
+    const [emailConfig] = alertmanagerConfig(objects).receivers[1].email_configs;
+    expect(emailConfig).toEqual({
+      to: 'oncall@example.com', from: 'alerts@example.com', smarthost: 'smtp.example.com:587', auth_username: 'alerts',
+      auth_password_file: '/etc/alertmanager/secrets/smtp/password', require_tls: true, send_resolved: true,
+    });
+    expect(alertmanagerConfig(objects).receivers[2].webhook_configs[0]).toEqual({
+      url_file: '/etc/alertmanager/secrets/chat-hook/url', send_resolved: true,
+      http_config: { authorization: { type: 'Bearer', credentials_file: '/etc/alertmanager/secrets/chat-hook/token' } },
+    });
+    const pod = podSpec(objects, 'StatefulSet', 'alertmanager');
+    expect(pod.volumes).toEqual(expect.arrayContaining([
+      { name: 'secret-0', secret: { secretName: 'chat-hook', items: [{ key: 'token', path: 'token' }, { key: 'url', path: 'url' }], defaultMode: 288 } },
+      { name: 'secret-1', secret: { secretName: 'smtp', items: [{ key: 'password', path: 'password' }], defaultMode: 288 } },
+    ]));
+    expect(objectsOfKind(objects, 'Secret')).toEqual([]);
+    // Notifications may leave only towards the receivers' ports.
+    expect(findObject(objects, 'NetworkPolicy', 'alertmanager').spec.egress[0]).toEqual({
+      to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [{ protocol: 'TCP', port: 443 }, { protocol: 'TCP', port: 587 }],
+    });
+  });
+
+  test('Grafana: provisioned datasource and platform dashboard, admin password from a Secret', () => {
+    const { objects } = synthBundle({ grafanaAdminPassword: { secretName: 'grafana', key: 'password' } });
+    const [container] = podSpec(objects, 'Deployment', 'grafana').containers;
+    expect(container.image).toBe('grafana/grafana:11.2.0');
+    expect(container.env).toEqual(expect.arrayContaining([
+      { name: 'GF_SECURITY_ADMIN_USER', value: 'admin' },
+      { name: 'GF_SECURITY_ADMIN_PASSWORD', valueFrom: { secretKeyRef: { name: 'grafana', key: 'password' } } },
+    ]));
+    const provisioning = findObject(objects, 'ConfigMap', 'grafana-provisioning').data;
+    expect(parseYaml(provisioning['datasources.yaml']).datasources[0]).toEqual(expect.objectContaining({
+      type: 'prometheus', uid: 'prometheus', url: 'http://prometheus.monitoring.svc.cluster.local:9090', isDefault: true,
+    }));
+    const dashboard = JSON.parse(findObject(objects, 'ConfigMap', 'grafana-dashboards').data['video-analytics.json']);
+    expect(dashboard.panels.map((p: any) => p.title)).toEqual([
+      'Camera streams ready per site', 'Cameras without a ready stream', 'Ingest bitrate per site',
+      'Ingest frames in error', 'Analysis throughput', 'Analysis latency',
+      'GPU utilization', 'GPU memory used', 'Container restarts (last hour)',
+    ]);
+    expect(dashboard.panels[0].targets[0].expr).toContain(CAMERA_INFO_RECORD);
+  });
+
+  test('node-exporter: on every node, with host access, in the privileged namespace', () => {
+    const { objects } = synthBundle();
+    const daemonSet = findObject(objects, 'DaemonSet', 'node-exporter');
+    const pod = daemonSet.spec.template.spec;
+    expect(daemonSet.metadata.namespace).toBe('monitoring-host');
+    expect(pod).toEqual(expect.objectContaining({ hostNetwork: true, hostPID: true, tolerations: [{ operator: 'Exists' }], automountServiceAccountToken: false }));
+    expect(pod.containers[0].image).toBe('quay.io/prometheus/node-exporter:v1.8.2');
+    expect(pod.containers[0].securityContext).toEqual({ runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+    expect(job(objects, 'node-exporter').kubernetes_sd_configs).toEqual([{ role: 'pod', namespaces: { names: ['monitoring-host'] } }]);
+  });
+
+  test('every pod is sized, probed and hardened; only Prometheus and kube-state-metrics get a token', () => {
+    const { objects } = synthBundle();
+    for (const [kind, name] of WORKLOADS) {
+      const pod = podSpec(objects, kind, name);
+      for (const container of pod.containers) {
+        expect(Object.keys(container.resources.requests).sort()).toEqual(['cpu', 'memory']);
+        expect(Object.keys(container.resources.limits).sort()).toEqual(['cpu', 'memory']);
+        expect(container.readinessProbe).toBeDefined();
+        expect(container.livenessProbe).toBeDefined();
+        expect(container.securityContext).toEqual(expect.objectContaining({ runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } }));
+        expect(container.imagePullPolicy).toBe('IfNotPresent');
+      }
+      expect(pod.automountServiceAccountToken).toBe(name === 'prometheus' || name === 'kube-state-metrics');
+    }
+    expect(findObject(objects, 'ServiceAccount', 'prometheus').automountServiceAccountToken).toBe(false);
+  });
+
+  test('network policies: Prometheus reaches its targets and the kubelets; Grafana and Alertmanager only what they need', () => {
+    const { objects } = synthBundle({}, (scope) => new Component(scope, 'dcgm', target('dcgm-exporter', { namespace: 'gpu' })));
+    const prometheus = findObject(objects, 'NetworkPolicy', 'prometheus').spec;
+    expect(prometheus.egress).toContainEqual({
+      to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'gpu' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'dcgm-exporter' } } }],
+      ports: [{ protocol: 'TCP', port: 9400 }],
+    });
+    expect(prometheus.egress).toContainEqual({
+      to: [{ ipBlock: { cidr: '0.0.0.0/0' } }],
+      ports: [443, 6443, 9100, 10250].map((port) => ({ protocol: 'TCP', port })),
+    });
+    expect(prometheus.ingress[0].from).toContainEqual({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'keda' } } });
+    const grafana = findObject(objects, 'NetworkPolicy', 'grafana').spec;
+    expect(grafana.egress).toEqual([{ to: [{ podSelector: { matchLabels: findObject(objects, 'StatefulSet', 'prometheus').spec.selector.matchLabels } }], ports: [{ protocol: 'TCP', port: 9090 }] }]);
+    const alertmanager = findObject(objects, 'NetworkPolicy', 'alertmanager').spec;
+    expect(alertmanager.ingress[0]).toEqual({ from: [{ podSelector: { matchLabels: findObject(objects, 'StatefulSet', 'prometheus').spec.selector.matchLabels } }], ports: [{ protocol: 'TCP', port: 9093 }] });
+    expect(findObject(objects, 'NetworkPolicy', 'default-deny', 'monitoring').spec.policyTypes).toEqual(['Ingress', 'Egress']);
+  });
+
+  test('the footprint adds up every pod; resources can be overridden per component', () => {
+    const { bundle } = synthBundle();
+    expect(bundle.footprint.requests).toEqual({ cpu: Cpu.millis(300), memory: Size.mebibytes(800) });
+    expect(bundle.footprint.limits).toEqual({ cpu: Cpu.millis(2100), memory: Size.mebibytes(1920) });
+    expect(bundle.footprint.perAdditionalNode).toEqual({
+      requests: { cpu: Cpu.millis(10), memory: Size.mebibytes(32) }, limits: { cpu: Cpu.millis(200), memory: Size.mebibytes(64) },
+    });
+    expect(bundle.footprint.storage).toEqual(Size.gibibytes(10));
+    const bigger = synthBundle({ prometheusResources: { memory: { limit: Size.gibibytes(2) } } });
+    expect(podSpec(bigger.objects, 'StatefulSet', 'prometheus').containers[0].resources.limits.memory).toBe('2Gi');
+    expect(bigger.bundle.footprint.limits.memory).toEqual(Size.mebibytes(2944));
+    expect(bundleUrl()).toBe('http://prometheus.monitoring.svc.cluster.local:9090');
+  });
+
+  describe('refuses', () => {
+    test.each<[string, MonitoringBundleProps, RegExp]>([
+      ['a retention that is not a number', { retention: Duration.days(NaN) }, /MonitoringBundle 'monitoring': 'retention' \(NaN ms\) must be a positive whole number of milliseconds/],
+      ['a zero retention', { retention: Duration.days(0) }, /'retention' \(0 ms\) must be a positive whole number of milliseconds/],
+      ['a zero storage size', { storageSize: Size.gibibytes(0) }, /'storageSize' \(0Gi\) must be a size of at least 1Mi/],
+      ['a retention size that is not a number', { retentionSize: Size.gibibytes(NaN) }, /'retentionSize' \(NaNGi\) must be a size of at least 1Mi/],
+      ['a retention size above the volume', { retentionSize: Size.gibibytes(12) }, /'retentionSize' \(12Gi\) must be at most 'storageSize' \(10Gi\)/],
+      ['a sub-second scrape interval', { scrapeInterval: Duration.millis(500) }, /'scrapeInterval' \(500 ms\) must be a whole number of milliseconds, at least one second/],
+      ['no receiver', { receivers: [] }, /'receivers' \(\[\]\) must be at least one receiver in standalone mode\. Add Receiver\.email/],
+      ['a route to an unknown receiver', { routes: [{ receiver: 'pager', matchers: { severity: 'critical' } }] }, /'routes\[0\]\.receiver' \(pager\) must be the name of one of 'receivers' \(ops\)/],
+      ['a route that matches everything', { routes: [{ receiver: 'ops', matchers: {} }] }, /'routes\[0\]\.matchers' \(\{\}\) must be at least one label to match/],
+      ['an unknown Watchdog receiver', { watchdogReceiver: 'deadman' }, /'watchdogReceiver' \(deadman\) must be the name of one of 'receivers'/],
+      ['a request above its limit', { grafanaResources: { cpu: { request: Cpu.units(2) } } }, /'grafanaResources\.cpu\.request' \(2\) must be at most the CPU limit \(500m\)/],
+      ['one namespace for everything', { hostNamespace: 'monitoring' }, /'hostNamespace' \(monitoring\) must be different from 'namespace'/],
+      ['zero Alertmanager replicas', { alertmanagerReplicas: 0 }, /'alertmanagerReplicas' \(0\) must be an integer >= 1/],
+    ])('%s', (_title, props, message) => {
+      expect(() => synthBundle(props)).toThrow(message);
+    });
+
+    test.each<[string, () => Receiver, RegExp]>([
+      ['an email receiver without a smarthost', () => Receiver.email('oncall', { to: 'a@example.com', from: 'b@example.com' } as any), /Receiver 'oncall': 'smarthost' \(undefined\) must be a host and port such as 'smtp\.example\.com:587'/],
+      ['an email receiver without a recipient', () => Receiver.email('oncall', { from: 'b@example.com', smarthost: 'smtp:25' } as any), /Receiver 'oncall': 'to' \(undefined\) must be one or more email addresses/],
+      ['a password without a user', () => Receiver.email('oncall', { to: 'a@example.com', from: 'b@example.com', smarthost: 'smtp:25', authPasswordSecret: { secretName: 's', key: 'p' } }), /'authUsername' \(undefined\) must be set when 'authPasswordSecret' is/],
+      ['a webhook without a URL', () => Receiver.webhook('ops', {}), /Receiver 'ops': 'url' \(undefined\) must be given exactly once: either 'url' or 'urlSecret'/],
+      ['a webhook with both URLs', () => Receiver.webhook('ops', { url: 'https://a.example.com', urlSecret: { secretName: 's', key: 'u' } }), /must be given exactly once/],
+      ['a webhook URL with a password', () => Receiver.webhook('ops', { url: 'https://user:hunter2@a.example.com/x' }), /'url' \(https:\/\/\*\*\*@a\.example\.com\/x\) must be free of a username or password/],
+      ['a non-HTTP webhook', () => Receiver.webhook('ops', { url: 'ftp://a.example.com' }), /must be an http or https URL/],
+      ['a bad Secret name', () => Receiver.webhook('ops', { urlSecret: { secretName: 'Hook_URL', key: 'url' } }), /'urlSecret\.secretName' \(Hook_URL\) must be a Secret name/],
+      ['the reserved name', () => Receiver.webhook('null', { url: 'https://a.example.com' }), /Receiver 'null': 'name' \(null\) must be letters, digits/],
+    ])('%s', (_title, build, message) => {
+      expect(build).toThrow(message);
+    });
+
+    test('a password in a webhook URL is never echoed', () => {
+      expect(() => Receiver.webhook('ops', { url: 'https://user:hunter2@a.example.com/x' })).toThrow(/^((?!hunter2).)*$/s);
+    });
+
+    test('a rule whose expression does not parse, given to addRules()', () => {
+      const chart = testChart();
+      const bundle = new MonitoringBundle(chart, 'monitoring', { receivers: [OPS] });
+      expect(() => bundle.addRules({ toRuleGroups: () => [group('broken', 'rate(up[5m]')] }))
+        .toThrow(/MonitoringBundle 'monitoring': 'groups\.broken\.alerts\[0\]\.expr' \(rate\(up\[5m\]\) must be valid PromQL \(does not parse as PromQL: syntax error/);
+    });
+
+    test('a rule whose expression does not parse, found on a construct', () => {
+      expect(() => synthBundle({}, (scope) => new Component(scope, 'dcgm', target('dcgm-exporter'), [group('dcgm', 'sum(')])))
+        .toThrow(/Validation failed[\s\S]*'groups\.dcgm\.alerts\[0\]\.expr' \(sum\(\) must be valid PromQL/);
+    });
+
+    test('badly named rules', () => {
+      const chart = testChart();
+      const bundle = new MonitoringBundle(chart, 'monitoring', { receivers: [OPS] });
+      const badAlert: RuleGroup = { name: 'g', alerts: [{ ...group('g').alerts![0], alert: 'camera_down' }] };
+      expect(() => bundle.addRules({ toRuleGroups: () => [badAlert] })).toThrow(/'groups\.g\.alerts\[0\]\.alert' \(camera_down\) must be a PascalCase alert name/);
+      const badRecord: RuleGroup = { name: 'g', recordings: [{ record: 'camera_up', expr: 'up' }] };
+      expect(() => bundle.addRules({ toRuleGroups: () => [badRecord] })).toThrow(/'groups\.g\.recordings\[0\]\.record' \(camera_up\) must be named level:metric:operations/);
+      expect(() => bundle.addRules({ toRuleGroups: () => [group('Ingest Rules')] })).toThrow(/'groups\[\]\.name' \(Ingest Rules\) must be a DNS-1123 subdomain/);
+    });
+
+    test('two targets with the same job name, naming both', () => {
+      expect(() => synthBundle({}, (scope) => {
+        new Component(scope, 'gpu-a', target('gpu'));
+        new Component(scope, 'gpu-b', target('gpu'));
+      })).toThrow(/'jobName' \(gpu\) must be unique in the platform, but '[^']*gpu-a' and '[^']*gpu-b' both use it\. Rename the job of one of them\./);
+    });
+
+    test('a target that takes a built-in job name', () => {
+      expect(() => synthBundle({}, (scope) => new Component(scope, 'kubelet-exporter', target('kubelet'))))
+        .toThrow(/'jobName' \(kubelet\) must be unique in the platform, but MonitoringBundle 'monitoring' \(built-in\) and '[^']*kubelet-exporter' both use it/);
+    });
+
+    test('two rule groups with the same name', () => {
+      expect(() => synthBundle({}, (scope) => {
+        new Component(scope, 'a', target('a'), [group('shared')]);
+        new Component(scope, 'b', target('b'), [group('shared')]);
+      })).toThrow(/'groups\[\]\.name' \(shared\) must be unique in the platform, but '[^']*\/a' and '[^']*\/b' both use it/);
+    });
+
+    test('a target that Prometheus or the API server would refuse', () => {
+      const chart = testChart();
+      const bundle = new MonitoringBundle(chart, 'monitoring', { receivers: [OPS] });
+      expect(() => bundle.scrape({ toScrapeTarget: () => target('x', { portName: 'metrics_port' }) })).toThrow(/'targets\.x\.portName' \(metrics_port\) must be a container port name/);
+      expect(() => bundle.scrape({ toScrapeTarget: () => target('x', { podSelector: {} }) })).toThrow(/'targets\.x\.podSelector' \(\{\}\) must be at least one label/);
+    });
+  });
+});
+
+function bundleUrl(): string | undefined {
+  return new MonitoringBundle(testChart(), 'monitoring', { receivers: [OPS] }).prometheusUrl;
+}
+
+describe('MonitoringBundle, operator mode', () => {
+  function synthOperator(props: MonitoringBundleProps = {}): KubeObject[] {
+    const chart = testChart();
+    new MonitoringBundle(chart, 'monitoring', { mode: MonitoringMode.OPERATOR, operatorSelectorLabels: { release: 'kube-prometheus-stack' }, ...props });
+    const ingestTarget = target('ingest', { podSelector: { 'app.kubernetes.io/instance': 'ingest' }, port: 9998, interval: Duration.seconds(30) });
+    new Component(chart, 'ingest', ingestTarget, ingestRuleGroups(ingestTarget, { cameras: [{ id: 'cam-1', url: 'rtsp://10.0.0.1/live', labels: { site: 'dock' } }] }));
+    return synthValid(chart);
+  }
+
+  test('snapshot: PodMonitors, PrometheusRules and a dashboard ConfigMap, and no workloads', () => {
+    const objects = synthOperator();
+    expect(objects).toMatchSnapshot();
+    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
+      'ConfigMap/video-analytics-dashboard', 'PodMonitor/ingest', 'PrometheusRule/ingest-streams',
+    ]);
+  });
+
+  test('a PodMonitor per target, with the same job label as in standalone mode', () => {
+    const monitor = findObject(synthOperator(), 'PodMonitor', 'ingest');
+    expect(monitor.metadata).toEqual(expect.objectContaining({ namespace: 'monitoring', labels: expect.objectContaining({ release: 'kube-prometheus-stack' }) }));
+    expect(monitor.spec).toEqual({
+      namespaceSelector: { matchNames: [NS] },
+      selector: { matchLabels: { 'app.kubernetes.io/instance': 'ingest' } },
+      podMetricsEndpoints: [{
+        port: 'metrics', path: '/metrics', interval: '30s',
+        relabelings: [
+          { action: 'replace', targetLabel: 'job', replacement: 'ingest' },
+          { action: 'replace', sourceLabels: ['__meta_kubernetes_pod_node_name'], targetLabel: 'node' },
+        ],
+      }],
+    });
+  });
+
+  test('a PrometheusRule per rule group; the dashboard for the Grafana sidecar', () => {
+    const objects = synthOperator();
+    const rule = findObject(objects, 'PrometheusRule', 'ingest-streams');
+    expect(rule.spec.groups[0].rules.map((r: any) => r.alert ?? r.record)).toEqual([
+      CAMERA_INFO_RECORD, 'job_name:paths_ready:max', 'job_name:paths_inbound_bytes:rate5m', 'job_name:paths_inbound_frames_in_error:rate5m',
+      'CameraStreamDown', 'CameraPacketLoss', 'IngestShardNotReady', 'IngestShardDegraded',
+    ]);
+    expect(rule.spec.groups[0].rules[0].labels).toEqual({ site: 'dock', job: 'ingest', namespace: NS, name: 'cam-1' });
+    const dashboard = findObject(objects, 'ConfigMap', 'video-analytics-dashboard');
+    expect(dashboard.metadata.labels.grafana_dashboard).toBe('1');
+    expect(JSON.parse(dashboard.data['video-analytics.json']).templating.list[0]).toEqual(expect.objectContaining({ type: 'datasource', query: 'prometheus' }));
+  });
+
+  test('platform rules are opt-in, as the operator stack ships the same alerts', () => {
+    const objects = synthOperator({ platformRules: true });
+    expect(objectsOfKind(objects, 'PrometheusRule').map((r) => r.metadata.name)).toEqual([
+      'ingest-streams', 'platform-kubernetes', 'platform-node', 'platform-prometheus',
+    ]);
+  });
+
+  test('standalone settings are refused rather than silently ignored', () => {
+    expect(() => synthOperator({ receivers: [OPS] })).toThrow(/'receivers' \(set\) must be left out in operator mode/);
+    expect(() => synthOperator({ retention: Duration.days(1) })).toThrow(/'retention' \(set\) must be left out in operator mode/);
+    const bundle = new MonitoringBundle(testChart(), 'm', { mode: MonitoringMode.OPERATOR });
+    expect(bundle.prometheusUrl).toBeUndefined();
+    expect(bundle.footprint.requests).toEqual({ cpu: Cpu.millis(0), memory: Size.mebibytes(0) });
+  });
+});
