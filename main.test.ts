@@ -7,13 +7,28 @@ import { APP_NAMESPACE, buildReferencePlatform } from './main';
 import { ManifestValidator, PlatformPolicies, formatFinding, formatViolation } from './lib';
 import { findObject, testApp } from './test/_helpers';
 
+/** Synthesizes the reference platform the way `npm run synth` does: dist/ plus the files beside it. */
 function synthToDirectory(): { dir: string; files: Map<string, Buffer> } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'reference-platform-'));
-  const app = new App({ outdir: dir, recordConstructMetadata: false });
-  buildReferencePlatform(app);
+  const app = new App({ outdir: path.join(dir, 'dist'), recordConstructMetadata: false });
+  const { platform } = buildReferencePlatform(app);
   app.synth();
-  const files = new Map(fs.readdirSync(dir).sort().map((f) => [f, fs.readFileSync(path.join(dir, f))]));
-  return { dir, files };
+  platform.writeSupportFiles(dir);
+  return { dir, files: readTree(dir, ['dist', 'cluster', 'bootstrap']) };
+}
+
+/** Every file under the given folders of `root`, by relative path. */
+function readTree(root: string, folders: string[]): Map<string, Buffer> {
+  const files = new Map<string, Buffer>();
+  const walk = (relative: string): void => {
+    for (const entry of fs.readdirSync(path.join(root, relative), { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const child = path.join(relative, entry.name);
+      if (entry.isDirectory()) walk(child);
+      else files.set(child, fs.readFileSync(path.join(root, child)));
+    }
+  };
+  folders.filter((f) => fs.existsSync(path.join(root, f))).forEach(walk);
+  return files;
 }
 
 describe('reference platform', () => {
@@ -44,7 +59,7 @@ describe('reference platform', () => {
   });
 
   test('the ingest pulls all 48 reference cameras over 3 sites, each camera in exactly one shard', () => {
-    const ingest = platform.streamIngest;
+    const ingest = platform.platform.ingest;
     const sites = new Set(ingest.cameraSpecs.map((c) => c.labels?.site));
     expect([...sites].sort()).toEqual(['loading-dock', 'north-gate', 'warehouse']);
     const assigned = ingest.shards.flatMap((s) => s.cameraIds);
@@ -72,7 +87,7 @@ describe('reference platform', () => {
     expect(workers.spec.template.spec.runtimeClassName).toBe('nvidia');
     expect(workers.spec.template.spec.containers[0].resources.limits['nvidia.com/gpu']).toBe('2');
     expect(findObject(objects, 'ScaledObject', 'yolo').spec.maxReplicaCount).toBe(4);
-    expect(platform.gpus.capacity).toBe(8);
+    expect(platform.platform.gpus!.capacity).toBe(8);
   });
 
   test('every alert has severity, summary, description and a runbook section that exists', () => {
@@ -110,18 +125,18 @@ describe('reference platform', () => {
     }
   });
 
-  test('the committed dist/ holds exactly what a fresh synth writes, and all of it is valid', () => {
+  test('the committed dist/, cluster/ and bootstrap/ hold exactly what a fresh synth writes, and all of it is valid', () => {
     const fresh = synthToDirectory();
     try {
-      const dist = path.join(__dirname, 'dist');
-      const committed = fs.readdirSync(dist).sort();
-      expect(committed).toEqual([...fresh.files.keys()]);
-      for (const name of committed) {
-        expect(fs.readFileSync(path.join(dist, name)).equals(fresh.files.get(name)!)).toBe(true);
+      const committed = readTree(__dirname, ['dist', 'cluster', 'bootstrap']);
+      expect([...committed.keys()]).toEqual([...fresh.files.keys()]);
+      for (const [name, bytes] of committed) {
+        expect({ name, fresh: bytes.equals(fresh.files.get(name)!) }).toEqual({ name, fresh: true });
       }
-      const result = ManifestValidator.validateFiles(committed.map((f) => path.join(dist, f)));
+      const manifests = [...committed.keys()].filter((f) => f.startsWith('dist') || f.startsWith('bootstrap')).map((f) => path.join(__dirname, f));
+      const result = ManifestValidator.validateFiles(manifests);
       expect(result.violations.map(formatViolation)).toEqual([]);
-      expect(result.objectCount).toBe(objects.length);
+      expect(result.objectCount).toBe(objects.length + 1);
     } finally {
       fs.rmSync(fresh.dir, { recursive: true, force: true });
     }

@@ -1,96 +1,86 @@
 import * as path from 'path';
-import { App, Chart } from 'cdk8s';
+import { App, Size } from 'cdk8s';
 import {
-  AnalysisService, CameraInventory, GpuInventory, GpuNodeSupport, GpuRequest, GpuSharing, GpuWorkerPool, ModelRepository,
-  MonitoringBundle, PlatformNamespace, PlatformPolicies, PlatformPriorities, Receiver, StreamIngest, StreamSelection,
+  AnalysisService, CameraInventory, GpuRequest, GpuSharing, GpuWorkerPool, ModelRepository, Receiver, Scaling, StreamSelection,
+  VideoAnalyticsPlatform, Weekday,
 } from './lib';
 
 /** The namespace every application component of the reference platform lives in. */
 export const APP_NAMESPACE = 'video-analytics';
 /** The reference camera inventory: 48 cameras over 3 sites. */
 export const REFERENCE_CAMERAS = path.join(__dirname, 'reference', 'cameras.csv');
-/** The team's private registry, where detection and model images are published. */
+/** The team's private registry, where detection and model images are published and public images mirrored. */
 export const REFERENCE_REGISTRY = 'registry.video-analytics.internal:5000';
 
-/** The charts of the reference platform, one per layer, and the constructs other layers use. */
+/** The reference platform and the constructs the tests look at. */
 export interface ReferencePlatform {
-  readonly charts: readonly Chart[];
-  readonly streamIngest: StreamIngest;
-  readonly gpus: GpuInventory;
+  readonly platform: VideoAnalyticsPlatform;
   readonly pool: GpuWorkerPool;
   readonly detections: readonly AnalysisService[];
 }
 
-function layer(app: App, name: string, ...dependencies: Chart[]): Chart {
-  const chart = new Chart(app, `video-analytics-${name}`, { disableResourceNameHashes: true });
-  dependencies.forEach((d) => chart.addDependency(d));
-  return chart;
-}
-
 /**
- * The reference platform: what `npm run synth` writes to `dist/`. It grows with each construct
- * of the library and doubles as the end-to-end example of how they compose.
+ * The reference platform: what `npm run synth` writes to `dist/` (and, beside it, `cluster/` and
+ * `bootstrap/`). A K3s HA cluster of three servers and two GPU agents at one edge site, 48 cameras
+ * over three sites, one GPU pool shared by three detection types, and the platform's own monitoring.
  */
 export function buildReferencePlatform(app: App): ReferencePlatform {
-  const base = layer(app, 'base');
-  new PlatformNamespace(base, 'AppNamespace', { name: APP_NAMESPACE });
-  new PlatformPriorities(base, 'Priorities');
-
-  // Two GPU agents with one GPU each, time-sliced four ways.
-  const gpu = layer(app, 'gpu', base);
-  const gpus = new GpuInventory(gpu, 'Gpus', { nodes: 2, gpusPerNode: 1, sharing: GpuSharing.timeSlicing({ replicas: 4 }) });
-  new GpuNodeSupport(gpu, 'GpuNodeSupport', { inventory: gpus });
-
-  const ingest = layer(app, 'ingest', base);
-  const streamIngest = new StreamIngest(ingest, 'ingest', {
+  const platform = new VideoAnalyticsPlatform(app, 'video-analytics', {
     namespace: APP_NAMESPACE,
     cameras: CameraInventory.fromFile(REFERENCE_CAMERAS).cameras,
-    priorityClassName: PlatformPriorities.INGEST,
+    // Two GPU agents with one GPU each, time-sliced four ways.
+    gpu: { nodes: 2, gpusPerNode: 1, sharing: GpuSharing.timeSlicing({ replicas: 4 }) },
+    monitoring: { receivers: [Receiver.webhook('ops', { urlSecret: { secretName: 'alert-webhook', key: 'url' } })] },
+    registry: {
+      mirror: REFERENCE_REGISTRY,
+      imagePullSecrets: ['registry-pull'],
+      inCluster: { tlsSecretName: 'registry-tls', htpasswdSecretName: 'registry-htpasswd', storage: Size.gibibytes(200) },
+    },
+    upgrades: { version: 'v1.30.4+k3s1', window: { days: [Weekday.SATURDAY, Weekday.SUNDAY], startTime: '02:00', endTime: '05:00', timeZone: 'Europe/Berlin' } },
+    cluster: {
+      servers: [
+        { name: 'server-1', address: '10.10.0.11' },
+        { name: 'server-2', address: '10.10.0.12' },
+        { name: 'server-3', address: '10.10.0.13' },
+      ],
+      gpuAgents: [
+        { name: 'gpu-1', address: '10.10.0.21', gpus: 1 },
+        { name: 'gpu-2', address: '10.10.0.22', gpus: 1 },
+      ],
+      apiEndpoint: 'k3s.video-analytics.internal',
+      registryMirror: { host: REFERENCE_REGISTRY },
+    },
+    gitops: { repoUrl: 'https://git.video-analytics.internal/platform/video-analytics.git' },
   });
 
-  const inference = layer(app, 'inference', gpu);
-  const pool = new GpuWorkerPool(inference, 'yolo', {
-    namespace: APP_NAMESPACE,
-    inventory: gpus,
+  const pool = platform.addInferencePool('yolo', {
     modelRepository: ModelRepository.fromImage(`${REFERENCE_REGISTRY}/models/yolo:1.0.0`, '/models'),
     gpusPerWorker: GpuRequest.shared({ share: 0.5 }),
     minWorkers: 2,
     maxWorkers: 4,
-    priorityClassName: PlatformPriorities.ANALYSIS,
   });
 
-  // Three detection types share one GPU pool, each on the cameras it is for.
-  const analysis = layer(app, 'analysis', ingest, inference);
-  const detection = (name: string, streams: StreamSelection, streamsPerReplica: number): AnalysisService =>
-    new AnalysisService(analysis, name, {
-      namespace: APP_NAMESPACE,
-      image: `${REFERENCE_REGISTRY}/detections/${name}:1.0.0`,
-      streams,
-      streamsPerReplica,
-      inference: pool,
-      priorityClassName: PlatformPriorities.ANALYSIS,
-    });
+  // Three detection types share the pool, each on the cameras it is for.
+  const ingest = platform.ingest;
   const detections = [
-    detection('safety-helmet', StreamSelection.withLabels(streamIngest, { site: 'warehouse' }), 8),
-    detection('intrusion', StreamSelection.withLabels(streamIngest, { site: 'north-gate' }), 8),
-    detection('smoke', StreamSelection.all(streamIngest), 16),
+    platform.addDetection('safety-helmet', {
+      image: `${REFERENCE_REGISTRY}/detections/safety-helmet:1.0.0`, streams: StreamSelection.withLabels(ingest, { site: 'warehouse' }), streamsPerReplica: 8, inference: pool,
+    }),
+    platform.addDetection('intrusion', {
+      image: `${REFERENCE_REGISTRY}/detections/intrusion:1.0.0`, streams: StreamSelection.withLabels(ingest, { site: 'north-gate' }), streamsPerReplica: 8, inference: pool,
+    }),
+    platform.addDetection('smoke', {
+      image: `${REFERENCE_REGISTRY}/detections/smoke:1.0.0`, streamsPerReplica: 24, inference: pool,
+      scaling: Scaling.cpu(70), maxReplicas: 3,
+    }),
   ];
-
-  // Monitoring finds every layer's scrape targets and rules when the app is synthesized.
-  const monitoring = layer(app, 'monitoring', base, gpu, ingest, inference, analysis);
-  new MonitoringBundle(monitoring, 'monitoring', {
-    receivers: [Receiver.webhook('ops', { urlSecret: { secretName: 'alert-webhook', key: 'url' } })],
-  });
-
-  // Synthesis fails on any policy finding: a Service that selects nothing, a budget that blocks
-  // drains, a pod below the restricted profile, GPU demand above the inventory, ...
-  PlatformPolicies.enforce(app, { gpuCapacity: gpus.capacity });
-  return { charts: [base, gpu, ingest, inference, analysis, monitoring], streamIngest, gpus, pool, detections };
+  return { platform, pool, detections };
 }
 
 if (require.main === module) {
   // No construct-metadata.json in dist/: Argo CD would read it as a manifest.
   const app = new App({ recordConstructMetadata: false });
-  buildReferencePlatform(app);
+  const { platform } = buildReferencePlatform(app);
   app.synth();
+  platform.writeSupportFiles(path.dirname(path.resolve(app.outdir)));
 }

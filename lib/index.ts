@@ -18,3 +18,4 @@ export * from './gpu-inventory';
 export * from './gpu-worker-pool';
 export * from './gpu-node-support';
 export * from './monitoring-bundle';
+export * from './video-analytics-platform';

@@ -1,6 +1,8 @@
 import { Construct } from 'constructs';
 import { Application } from '../../imports/argoproj.io';
+import { propError } from '../_errors';
 import { platformLabels } from '../_labels';
+import { dns1123Label, dns1123Subdomain } from '../validation/_name-rules';
 
 /** A workload whose replica count an autoscaler owns: Argo CD must not reset it. */
 export interface AutoscaledWorkload {
@@ -60,6 +62,7 @@ export class ArgoCdApplication extends Construct {
     if (!/^(https:\/\/|ssh:\/\/|git@)\S+$/.test(props.repoUrl)) {
       throw new Error(`ArgoCdApplication '${id}': 'repoUrl' (${props.repoUrl}) must be an https://, ssh:// or git@ Git URL. Use the URL Argo CD clones from.`);
     }
+    validateNames(id, props);
     const autoscaled = [...(props.autoscaled ?? [])].sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`));
     new Application(this, 'application', {
       metadata: { name: props.name ?? 'video-analytics', namespace: props.namespace ?? 'argocd', labels: platformLabels() },
@@ -69,7 +72,8 @@ export class ArgoCdApplication extends Construct {
         destination: { server: 'https://kubernetes.default.svc' },
         syncPolicy: {
           automated: { prune: true, selfHeal: true },
-          syncOptions: ['ServerSideApply=true', 'RespectIgnoreDifferences=true', 'PruneLast=true'],
+          // KEDA's CRDs come from a HelmChart that helm-controller installs after the sync starts.
+          syncOptions: ['ServerSideApply=true', 'RespectIgnoreDifferences=true', 'PruneLast=true', 'SkipDryRunOnMissingResource=true'],
           retry: { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '5m' } },
         },
         ignoreDifferences: autoscaled.length > 0
@@ -78,4 +82,19 @@ export class ArgoCdApplication extends Construct {
       },
     });
   }
+}
+
+/** Names the API server (name, namespace) or Argo CD (project, ignoreDifferences) would refuse or never match. */
+function validateNames(id: string, props: ArgoCdApplicationProps): void {
+  const check = (prop: string, value: string, problemOf: (value: string) => string | undefined, what: string): void => {
+    const problem = problemOf(value);
+    if (problem) throw propError('ArgoCdApplication', id, prop, value, `${what} (${problem})`, 'Use the name as kubectl shows it.');
+  };
+  check('name', props.name ?? 'video-analytics', dns1123Subdomain, 'an object name');
+  check('namespace', props.namespace ?? 'argocd', dns1123Label, 'a namespace name');
+  check('project', props.project ?? 'default', dns1123Subdomain, 'an AppProject name');
+  (props.autoscaled ?? []).forEach((workload, i) => {
+    check(`autoscaled[${i}].namespace`, workload.namespace, dns1123Label, 'a namespace name');
+    check(`autoscaled[${i}].name`, workload.name, dns1123Subdomain, 'an object name');
+  });
 }

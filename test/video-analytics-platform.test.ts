@@ -1,0 +1,89 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App, Testing } from 'cdk8s';
+import { parse as parseYaml } from 'yaml';
+import {
+  CameraSpec, GpuRequest, ModelRepository, PlatformPolicies, Receiver, SYNC_WAVE_ANNOTATION, Scaling, VideoAnalyticsPlatform,
+  VideoAnalyticsPlatformProps, formatFinding,
+} from '../lib';
+import { KubeObject, findObject, testApp } from './_helpers';
+
+const CAMERAS: CameraSpec[] = Array.from({ length: 8 }, (_, i) => ({ id: `cam-${i}`, url: `rtsp://10.0.0.${i + 10}/live`, labels: { site: 'yard' } }));
+const MONITORING = { receivers: [Receiver.webhook('ops', { url: 'https://alerts.example.internal/hook' })] };
+
+function build(props: Partial<VideoAnalyticsPlatformProps> = {}, extend: (p: VideoAnalyticsPlatform) => void = () => undefined) {
+  const app = testApp();
+  const platform = new VideoAnalyticsPlatform(app, 'va', { cameras: CAMERAS, monitoring: MONITORING, ...props });
+  extend(platform);
+  const byChart = new Map(app.charts.map((c) => [c.node.id, Testing.synth(c) as KubeObject[]]));
+  return { app, platform, byChart, objects: [...byChart.values()].flat() };
+}
+
+describe('VideoAnalyticsPlatform', () => {
+  test('one chart per layer, named and annotated in apply order', () => {
+    const { byChart, app } = build({ gpu: { nodes: 1 } }, (p) => {
+      const pool = p.addInferencePool('yolo', { modelRepository: ModelRepository.existingClaim('models'), gpusPerWorker: GpuRequest.whole(1), minWorkers: 1, maxWorkers: 1 });
+      p.addDetection('smoke', { image: 'detections/smoke:2.0.1', inference: pool });
+    });
+    expect([...byChart.keys()].sort()).toEqual(['00-va-base', '02-va-gpu', '04-va-monitoring', '05-va-ingest', '06-va-inference', '07-va-analysis']);
+    for (const [chart, objects] of byChart) {
+      const wave = String(Number(chart.slice(0, 2)));
+      for (const o of objects) expect({ object: `${o.kind}/${o.metadata.name}`, wave: o.metadata.annotations?.[SYNC_WAVE_ANNOTATION] }).toEqual({ object: `${o.kind}/${o.metadata.name}`, wave });
+    }
+    expect(PlatformPolicies.check(app).map(formatFinding)).toEqual([]);
+  });
+
+  test('KEDA is installed, before the workloads it scales, only when something scales with it', () => {
+    expect(build().byChart.has('01-va-operations')).toBe(false);
+    const cpu = build({}, (p) => p.addDetection('smoke', { image: 'detections/smoke:2.0.1', scaling: Scaling.cpu(70) }));
+    expect(cpu.objects.filter((o) => o.kind === 'HelmChart')).toEqual([]);
+    const keda = build({}, (p) => p.addDetection('smoke', { image: 'detections/smoke:2.0.1', scaling: Scaling.prometheus({ query: 'sum(up)', threshold: 1 }) }));
+    expect(findObject(keda.byChart.get('01-va-operations')!, 'HelmChart', 'keda').spec.chart).toBe('keda');
+  });
+
+  test('registry settings reach every layer but the in-cluster registry itself', () => {
+    const { objects } = build({ registry: { mirror: 'mirror.example.internal:5000', imagePullSecrets: ['pull'], inCluster: { tlsSecretName: 'tls', htpasswdSecretName: 'auth' } } });
+    const ingest = findObject(objects, 'Deployment', 'ingest-shard-0').spec.template.spec;
+    expect(ingest.containers[0].image).toBe('mirror.example.internal:5000/bluenviron/mediamtx:1.19.3');
+    expect(ingest.imagePullSecrets).toEqual([{ name: 'pull' }]);
+    const registry = findObject(objects, 'Deployment', 'registry').spec.template.spec;
+    expect(registry.containers[0].image).toBe('registry:2.8.3');
+    expect(registry).not.toHaveProperty('imagePullSecrets');
+  });
+
+  test('a custom monitoring namespace reaches every NetworkPolicy that admits Prometheus', () => {
+    const { objects } = build({ monitoring: { ...MONITORING, namespace: 'observability' } }, (p) => p.addDetection('smoke', { image: 'detections/smoke:2.0.1' }));
+    for (const name of ['ingest', 'smoke']) {
+      const ingress = findObject(objects, 'NetworkPolicy', name, 'video-analytics').spec.ingress;
+      expect(JSON.stringify(ingress)).toContain('"kubernetes.io/metadata.name":"observability"');
+      expect(JSON.stringify(ingress)).not.toContain('"kubernetes.io/metadata.name":"monitoring"');
+    }
+  });
+
+  test('writes node files and the Argo CD bootstrap beside dist/, never in it', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'platform-'));
+    try {
+      const app = new App({ outdir: path.join(dir, 'dist'), recordConstructMetadata: false });
+      const platform = new VideoAnalyticsPlatform(app, 'va', {
+        cameras: CAMERAS, monitoring: MONITORING,
+        cluster: { servers: ['a', 'b', 'c'].map((n, i) => ({ name: `server-${n}`, address: `10.1.0.${i + 1}` })), apiEndpoint: 'k3s.example.internal' },
+        gitops: { repoUrl: 'https://git.example.internal/va.git' },
+      });
+      platform.addDetection('smoke', { image: 'detections/smoke:2.0.1', scaling: Scaling.cpu(70) });
+      app.synth();
+      const written = platform.writeSupportFiles(dir);
+      expect(written).toEqual(['bootstrap/argocd-application.yaml', 'cluster/server-a/config.yaml', 'cluster/server-b/config.yaml', 'cluster/server-c/config.yaml']);
+      expect(fs.readdirSync(path.join(dir, 'dist')).every((f) => f.endsWith('.k8s.yaml'))).toBe(true);
+      const application = parseYaml(fs.readFileSync(path.join(dir, 'bootstrap', 'argocd-application.yaml'), 'utf8'));
+      expect(application.spec.ignoreDifferences).toEqual([{ group: 'apps', kind: 'Deployment', namespace: 'video-analytics', name: 'smoke', jsonPointers: ['/spec/replicas'] }]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('refuses an inference pool without GPU nodes', () => {
+    expect(() => build({}, (p) => p.addInferencePool('yolo', { modelRepository: ModelRepository.existingClaim('m') })))
+      .toThrow(/VideoAnalyticsPlatform 'va': 'gpu' \(undefined\) must be declared before adding inference pool 'yolo'/);
+  });
+});
