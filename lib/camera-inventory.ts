@@ -1,7 +1,7 @@
 import { readFileSync } from 'fs';
 import { extname } from 'path';
 import { isMap, isNode, isScalar, isSeq, LineCounter, Pair, parseDocument } from 'yaml';
-import { dns1123Label, dns1123Subdomain, labelValue, qualifiedName } from './validation/_name-rules';
+import { dns1123Label, dns1123Subdomain, labelValue, qualifiedName, secretDataKey } from './validation/_name-rules';
 
 /**
  * How a camera's RTSP stream is carried.
@@ -196,8 +196,6 @@ const SECRET_FIX =
   '(the secretName column in CSV)';
 const EXAMPLE_URL = 'rtsp://camera-1.local:554/stream';
 
-const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
-
 // ---------------------------------------------------------------------------
 // Validation shared by every factory
 // ---------------------------------------------------------------------------
@@ -322,13 +320,13 @@ function credentialsViolation(credentials: CameraCredentials | undefined): Viola
 }
 
 function secretKeyViolation(field: string, key: string | undefined): Violation | undefined {
-  if (key === undefined || (key.length <= 253 && SECRET_KEY.test(key))) {
+  if (key === undefined || secretDataKey(key) === undefined) {
     return undefined;
   }
   return {
     field,
     value: key,
-    rule: "be a Secret data key: letters, digits, '-', '_' or '.'",
+    rule: "be a Secret data key: letters, digits, '-', '_' or '.', not '.' and not starting with '..'",
     fix: 'Use the key as it appears under data: in the Secret',
   };
 }

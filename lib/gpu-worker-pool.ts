@@ -1,4 +1,4 @@
-import { Duration, Size } from 'cdk8s';
+import { Duration, Size, SizeRoundingBehavior } from 'cdk8s';
 import { ContainerResources, Cpu, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { ScaledObject, ScaledObjectSpecFallbackBehavior } from '../imports/keda.sh';
@@ -142,8 +142,13 @@ function bindNewVolume(scope: Construct, bind: ModelRepositoryBindOptions, size:
       `mountable on every node its ${bind.maxWorkers} workers spread over (${bind.nodes} GPU nodes)`,
       'Use ModelRepository.fromImage(), an existing ReadWriteMany claim, newVolume() with ModelVolumeAccessMode.READ_WRITE_MANY on a storage class that offers it, or maxWorkers 1.');
   }
-  if (size.toMebibytes() < 1) {
+  // Not toMebibytes(): its default rounding throws on sizes such as 1500Ki instead of naming the prop.
+  if (!(size.toKibibytes({ rounding: SizeRoundingBehavior.NONE }) >= 1024)) {
     throw propError('GpuWorkerPool', bind.poolId, 'modelRepository.size', size.asString(), 'at least 1Mi', 'Size the volume for the models it holds.');
+  }
+  const classProblem = dns1123Subdomain(storageClassName);
+  if (classProblem) {
+    throw propError('GpuWorkerPool', bind.poolId, 'modelRepository.storageClassName', storageClassName, `a StorageClass name (${classProblem})`, 'Use a StorageClass of the cluster, such as local-path.');
   }
   const claimName = `${bind.poolName}-models`;
   new k8s.KubePersistentVolumeClaim(scope, 'models', {
@@ -681,9 +686,22 @@ function resolveSettings(id: string, props: GpuWorkerPoolProps): Settings {
     ...ports,
     startupFailureThreshold: resolveStartupFailureThreshold(id, props.modelLoadTimeout),
     monitoringNamespace,
-    clusterDomain: props.clusterDomain ?? 'cluster.local',
-    priorityClassName: props.priorityClassName,
+    clusterDomain: resolveClusterDomain(id, props.clusterDomain),
+    priorityClassName: resolvePriorityClassName(id, props.priorityClassName),
   };
+}
+
+function resolveClusterDomain(id: string, clusterDomain: string | undefined): string {
+  const resolved = clusterDomain ?? 'cluster.local';
+  const problem = dns1123Subdomain(resolved);
+  if (problem) throw propError('GpuWorkerPool', id, 'clusterDomain', resolved, `a DNS domain (${problem})`, "Use the cluster's domain, 'cluster.local' on K3s.");
+  return resolved;
+}
+
+function resolvePriorityClassName(id: string, priorityClassName: string | undefined): string | undefined {
+  const problem = priorityClassName === undefined ? undefined : dns1123Subdomain(priorityClassName);
+  if (problem) throw propError('GpuWorkerPool', id, 'priorityClassName', priorityClassName, `a PriorityClass name (${problem})`, 'Use a PriorityClass of the cluster, such as PlatformPriorities.ANALYSIS.');
+  return priorityClassName;
 }
 
 function resolveName(id: string, props: GpuWorkerPoolProps): string {
@@ -762,7 +780,8 @@ function resolveArgs(id: string, args: readonly string[] | undefined, ports: { h
 }
 
 function resolveStartupFailureThreshold(id: string, timeout: Duration | undefined): number {
-  const seconds = (timeout ?? Duration.minutes(10)).toSeconds();
+  // integral: false, or a timeout such as 10.5 seconds throws from cdk8s instead of being rounded up.
+  const seconds = (timeout ?? Duration.minutes(10)).toSeconds({ integral: false });
   if (seconds < PROBE_PERIOD_SECONDS) {
     throw propError('GpuWorkerPool', id, 'modelLoadTimeout', `${seconds}s`, `at least ${PROBE_PERIOD_SECONDS} seconds`, 'Allow the time the largest model takes to load.');
   }

@@ -20,7 +20,7 @@ import {
 import { AlertRoute, NULL_RECEIVER, Receiver, SecretKey } from './monitoring/receiver';
 import { PlatformNamespace, PodSecurityLevel } from './platform-namespace';
 import { IScrapeTarget, ScrapeTarget } from './scrape-target';
-import { dns1123Label, dns1123Subdomain, labelValue, qualifiedName } from './validation/_name-rules';
+import { dns1123Label, dns1123Subdomain, labelValue, qualifiedName, secretDataKey } from './validation/_name-rules';
 
 export { Receiver } from './monitoring/receiver';
 export type { AlertRoute, EmailReceiverOptions, SecretKey, WebhookReceiverOptions } from './monitoring/receiver';
@@ -446,6 +446,9 @@ function resolveSettings(id: string, props: MonitoringBundleProps): MonitoringSe
   const retentionMib = wholeMebibytes(retentionSize);
   if (!(retentionMib >= 1)) fail('retentionSize', retentionSize.asString(), 'a size of at least 1Mi', 'Write it like Size.gibibytes(8).');
   if (retentionMib > storageMib) fail('retentionSize', retentionSize.asString(), `at most 'storageSize' (${storageSize.asString()})`, 'Keep it below the volume size, leaving room for the write-ahead log.');
+  const storageClassName = props.storageClassName ?? 'local-path';
+  const classProblem = dns1123Subdomain(storageClassName);
+  if (classProblem) fail('storageClassName', storageClassName, `a StorageClass name (${classProblem})`, 'Use a StorageClass of the cluster, such as local-path.');
   const retention = checkDuration(fail, 'retention', props.retention ?? Duration.days(15), 1);
   const scrapeInterval = checkDuration(fail, 'scrapeInterval', props.scrapeInterval ?? Duration.seconds(30), 1000);
   const evaluationInterval = checkDuration(fail, 'evaluationInterval', props.evaluationInterval ?? Duration.seconds(30), 1000);
@@ -477,7 +480,8 @@ function resolveSettings(id: string, props: MonitoringBundleProps): MonitoringSe
   const grafanaAdminPassword = props.grafanaAdminPassword ?? { secretName: 'grafana-admin', key: 'admin-password' };
   const secretProblem = dns1123Subdomain(grafanaAdminPassword.secretName ?? '');
   if (secretProblem) fail('grafanaAdminPassword.secretName', grafanaAdminPassword.secretName, `a Secret name (${secretProblem})`, 'Use the name of a Secret in the monitoring namespace.');
-  if (!/^[-._a-zA-Z0-9]+$/.test(grafanaAdminPassword.key ?? '')) fail('grafanaAdminPassword.key', grafanaAdminPassword.key, 'a Secret data key', 'Use the key under which the Secret stores the password.');
+  const keyProblem = secretDataKey(grafanaAdminPassword.key ?? '');
+  if (keyProblem) fail('grafanaAdminPassword.key', grafanaAdminPassword.key, `a Secret data key (${keyProblem})`, 'Use the key under which the Secret stores the password.');
   const grafanaAdminUser = props.grafanaAdminUser ?? 'admin';
   if (grafanaAdminUser.trim() === '') fail('grafanaAdminUser', grafanaAdminUser, 'a user name', "Use e.g. 'admin'.");
 
@@ -485,7 +489,7 @@ function resolveSettings(id: string, props: MonitoringBundleProps): MonitoringSe
   const queryNamespaces = checkNamespaces(fail, 'queryNamespaces', props.queryNamespaces ?? ['keda']);
   const nodeNetworks = props.nodeNetworks ?? ['0.0.0.0/0'];
   if (nodeNetworks.length === 0) fail('nodeNetworks', '[]', 'at least one CIDR', "Use ['0.0.0.0/0'] or the nodes' subnet.");
-  const badNetwork = nodeNetworks.find((cidr) => !/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(cidr) && !/^[0-9a-fA-F:]+\/\d{1,3}$/.test(cidr));
+  const badNetwork = nodeNetworks.find((cidr) => !isCidr(cidr));
   if (badNetwork) fail('nodeNetworks', badNetwork, 'a CIDR', "Write it like '192.168.1.0/24'.");
 
   const operatorSelectorLabels = { ...props.operatorSelectorLabels };
@@ -507,7 +511,7 @@ function resolveSettings(id: string, props: MonitoringBundleProps): MonitoringSe
     retention,
     retentionSize,
     storageSize,
-    storageClassName: props.storageClassName ?? 'local-path',
+    storageClassName,
     receivers,
     routes: props.routes ?? [],
     defaultReceiver,
@@ -526,6 +530,14 @@ function resolveSettings(id: string, props: MonitoringBundleProps): MonitoringSe
 }
 
 type Fail = (prop: string, value: unknown, rule: string, fix: string) => never;
+
+/** An IPv4 CIDR with octets up to 255 and a prefix up to 32, or an IPv6 CIDR: the API server refuses other ipBlocks. */
+function isCidr(cidr: string): boolean {
+  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
+  if (v4) return v4.slice(1, 5).every((octet) => Number(octet) <= 255) && Number(v4[5]) <= 32;
+  const v6 = /^[0-9a-fA-F:]+\/(\d{1,3})$/.exec(cidr);
+  return v6 !== null && cidr.split('::').length <= 2 && Number(v6[1]) <= 128;
+}
 
 /** A duration Prometheus can write: finite, whole milliseconds, and at least `minMillis`. */
 function checkDuration(fail: Fail, prop: string, duration: Duration, minMillis: number): Duration {

@@ -2,7 +2,7 @@ import { Size } from 'cdk8s';
 import { ContainerResources, Cpu, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { propError } from './_errors';
-import { requirePinnedImage } from './_images';
+import { imageTag, requirePinnedImage } from './_images';
 import { ComponentIdentity, selectorLabels, standardLabels } from './_labels';
 import { tcpPort } from './_network';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from './_pod-security';
@@ -74,20 +74,23 @@ export class PrivateRegistry extends Construct {
     }
     const storage = props.storage ?? Size.gibibytes(100);
     if (storage.toMebibytes({ rounding: 1 }) < 1024) throw propError('PrivateRegistry', id, 'storage', storage.asString(), 'at least 1Gi', 'Images are large: give the store room.');
+    const storageClassName = props.storageClassName ?? 'local-path';
+    const classProblem = dns1123Subdomain(storageClassName);
+    if (classProblem) throw propError('PrivateRegistry', id, 'storageClassName', storageClassName, `a StorageClass name (${classProblem})`, 'Use a StorageClass of the cluster, such as local-path.');
     const image = props.image ?? REGISTRY_IMAGE;
     requirePinnedImage('PrivateRegistry', id, 'image', image);
     const resources = mergeResources(DEFAULT_RESOURCES, props.resources);
     checkResources('PrivateRegistry', id, 'resources', resources);
 
     this.namespace = props.namespace;
-    const identity: ComponentIdentity = { name: 'registry', instance: this.serviceName, component: 'image-registry', version: image.split(':')[1] };
+    const identity: ComponentIdentity = { name: 'registry', instance: this.serviceName, component: 'image-registry', version: imageTag(image) };
     const meta = { name: this.serviceName, namespace: this.namespace, labels: standardLabels(identity) };
     const selector = selectorLabels(identity);
 
     new k8s.KubeServiceAccount(this, 'service-account', { metadata: meta, automountServiceAccountToken: false });
     new k8s.KubePersistentVolumeClaim(this, 'store', {
       metadata: { ...meta, name: 'registry-store' },
-      spec: { accessModes: ['ReadWriteOnce'], storageClassName: props.storageClassName ?? 'local-path', resources: { requests: { storage: k8s.Quantity.fromString(storage.asString()) } } },
+      spec: { accessModes: ['ReadWriteOnce'], storageClassName, resources: { requests: { storage: k8s.Quantity.fromString(storage.asString()) } } },
     });
     new k8s.KubeDeployment(this, 'deployment', {
       metadata: meta,

@@ -1,5 +1,6 @@
 import { k8s } from 'cdk8s-plus-27';
 import { IConstruct } from 'constructs';
+import { dns1123Subdomain } from './validation/_name-rules';
 
 /** Where the platform's workloads pull their images from. */
 export interface RegistrySettingsProps {
@@ -27,9 +28,15 @@ const CONTEXT_KEY = 'cdk8s-video-analytics/registry';
 export class RegistrySettings {
   /** Applies the settings to every construct created under `scope` after this call. */
   public static apply(scope: IConstruct, props: RegistrySettingsProps): void {
-    if (props.mirror !== undefined && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:\d{1,5})?$/.test(props.mirror)) {
+    const port = Number(props.mirror?.split(':')[1] ?? 1);
+    if (props.mirror !== undefined && (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:\d{1,5})?$/.test(props.mirror) || port < 1 || port > 65535)) {
       throw new Error(`RegistrySettings: 'mirror' (${props.mirror}) must be a registry host with an optional port. Write it like 'registry.example.internal:5000'.`);
     }
+    (props.imagePullSecrets ?? []).forEach((secret, i) => {
+      // A name the API server would refuse is silently useless in imagePullSecrets: pulls just fail.
+      const problem = dns1123Subdomain(secret);
+      if (problem) throw new Error(`RegistrySettings: 'imagePullSecrets[${i}]' (${secret}) must be a Secret name (${problem}). Use the Secret's name as kubectl shows it.`);
+    });
     scope.node.setContext(CONTEXT_KEY, props);
   }
 

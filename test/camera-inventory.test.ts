@@ -322,3 +322,10 @@ describe('passwords never appear in error messages', () => {
     );
   });
 });
+
+describe('CameraInventory: fixed in #8', () => {
+  test.each(['.', '..', '..data'])('refuses the Secret key %s, which the API server refuses in a secretKeyRef', (key) => {
+    expect(() => CameraInventory.of([{ id: 'cam-1', url: 'rtsp://10.0.0.1/live', credentials: { secretName: 'cams', passwordKey: key } }]))
+      .toThrow(/^CameraInventory: 'cameras\[0\]\.credentials\.passwordKey' \(\.[.a-z]*\) must be a Secret data key/);
+  });
+});

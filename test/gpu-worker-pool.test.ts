@@ -310,3 +310,24 @@ describe('GpuWorkerPool', () => {
     });
   });
 });
+
+describe('GpuWorkerPool: fixed in #8', () => {
+  test('a model volume of 1500Ki and a model load timeout of 10.5s synthesize instead of crashing inside cdk8s', () => {
+    const { objects } = synthPool({
+      inventory: { nodes: 1 },
+      pool: { minWorkers: 1, modelRepository: ModelRepository.newVolume(Size.kibibytes(1500)), modelLoadTimeout: Duration.millis(10_500) },
+    });
+    expect(findObject(objects, 'PersistentVolumeClaim', 'yolo-models').spec.resources.requests.storage).toBe('1500Ki');
+    expect(serverOf(objects).startupProbe.failureThreshold).toBe(2);
+  });
+
+  test.each<[string, Scenario, RegExp]>([
+    ['a model volume below 1Mi, in KiB', { inventory: { nodes: 1 }, pool: { modelRepository: ModelRepository.newVolume(Size.kibibytes(1000)) } }, /^GpuWorkerPool 'yolo': 'modelRepository\.size' \(1000Ki\) must be at least 1Mi/],
+    ['a bad storage class', { pool: { modelRepository: ModelRepository.newVolume(Size.gibibytes(1), { accessMode: ModelVolumeAccessMode.READ_WRITE_MANY, storageClassName: 'NFS' }) } },
+      /^GpuWorkerPool 'yolo': 'modelRepository\.storageClassName' \(NFS\) must be a StorageClass name/],
+    ['a bad priority class', { pool: { priorityClassName: 'High_Priority' } }, /^GpuWorkerPool 'yolo': 'priorityClassName' \(High_Priority\) must be a PriorityClass name/],
+    ['a bad cluster domain', { pool: { clusterDomain: 'Cluster.Local' } }, /^GpuWorkerPool 'yolo': 'clusterDomain' \(Cluster\.Local\) must be a DNS domain/],
+  ])('refuses %s', (_title, scenario, message) => {
+    expect(() => synthPool(scenario)).toThrow(message);
+  });
+});

@@ -56,9 +56,19 @@ describe('K3sCluster', () => {
   test.each<[string, Partial<K3sClusterProps>, RegExp]>([
     ['two servers', { servers: SERVERS.slice(0, 2) }, /'servers' \(2 servers\) must be an odd number of at least 3/],
     ['four servers', { servers: [...SERVERS, { name: 'server-4', address: '10.0.0.14' }] }, /must be an odd number/],
-    ['a duplicate node name', { gpuAgents: [{ name: 'server-1', address: '10.0.1.1', gpus: 1 }] }, /'name' \(server-1\) must be unique/],
+    ['a duplicate node name', { gpuAgents: [{ name: 'server-1', address: '10.0.1.1', gpus: 1 }] }, /'gpuAgents\[0\].name' \(server-1\) must be unique/],
     ['an agent without GPUs', { gpuAgents: [{ name: 'gpu-1', address: '10.0.1.1', gpus: 0 }] }, /'gpuAgents.gpu-1.gpus' \(0\) must be an integer >= 1/],
     ['an unknown component', { disable: ['nginx'] }, /'disable' \(nginx\) must be one of/],
+  ])('refuses %s', (_title, props, message) => {
+    expect(() => new K3sCluster({ ...PROPS, ...props })).toThrow(message);
+  });
+});
+
+describe('K3sCluster: fixed in #8', () => {
+  test.each<[string, Partial<K3sClusterProps>, RegExp]>([
+    ['a GPU product K3s cannot use as a node label', { gpuAgents: [{ name: 'gpu-1', address: '10.0.1.21', gpus: 1, product: 'NVIDIA L4' }] }, /^K3sCluster: 'gpuAgents\.gpu-1\.product' \(NVIDIA L4\) must be a node label value/],
+    ['a node address that is neither an IPv4 address nor a DNS name', { servers: [SERVERS[0], { name: 'server-2', address: '10.0.0' }, SERVERS[2]] }, /^K3sCluster: 'servers\[1\]\.address' \(10\.0\.0\) must be a DNS name or an IPv4 address/],
+    ['an API endpoint with an octet above 255', { apiEndpoint: '10.0.0.256' }, /^K3sCluster: 'apiEndpoint' \(10\.0\.0\.256\) must be a DNS name or an IPv4 address/],
   ])('refuses %s', (_title, props, message) => {
     expect(() => new K3sCluster({ ...PROPS, ...props })).toThrow(message);
   });

@@ -471,3 +471,23 @@ describe('MonitoringBundle, operator mode', () => {
     expect(bundle.footprint.requests).toEqual({ cpu: Cpu.millis(0), memory: Size.mebibytes(0) });
   });
 });
+
+describe('MonitoringBundle: fixed in #8', () => {
+  test.each<[string, MonitoringBundleProps, RegExp]>([
+    ['a node network with octets above 255', { nodeNetworks: ['999.1.1.1/24'] }, /^MonitoringBundle 'monitoring': 'nodeNetworks' \(999\.1\.1\.1\/24\) must be a CIDR/],
+    ['a node network with a prefix above 32', { nodeNetworks: ['10.0.0.0/33'] }, /^MonitoringBundle 'monitoring': 'nodeNetworks' \(10\.0\.0\.0\/33\) must be a CIDR/],
+    ['a storage class the API server refuses', { storageClassName: 'Local Path' }, /^MonitoringBundle 'monitoring': 'storageClassName' \(Local Path\) must be a StorageClass name/],
+    ['a Grafana password key the API server refuses', { grafanaAdminPassword: { secretName: 'grafana', key: '..data' } }, /^MonitoringBundle 'monitoring': 'grafanaAdminPassword\.key' \(\.\.data\) must be a Secret data key/],
+  ])('refuses %s', (_title, props, message) => {
+    expect(() => new MonitoringBundle(testChart(), 'monitoring', { receivers: [OPS], ...props })).toThrow(message);
+  });
+
+  test.each<[string, () => Receiver, RegExp]>([
+    ['an SMTP port above 65535, which would make an invalid NetworkPolicy', () => Receiver.email('mail', { to: 'a@example.com', from: 'b@example.com', smarthost: 'smtp.example.com:99999' }),
+      /^Receiver 'mail': 'smarthost' \(smtp\.example\.com:99999\) must be a host and port/],
+    ['a Secret key of ..', () => Receiver.webhook('hook', { url: 'https://alerts.example.com/', bearerTokenSecret: { secretName: 'hook', key: '..' } }),
+      /^Receiver 'hook': 'bearerTokenSecret\.key' \(\.\.\) must be a Secret data key/],
+  ])('Receiver refuses %s', (_title, build, message) => {
+    expect(build).toThrow(message);
+  });
+});

@@ -21,7 +21,7 @@ describe('K3sUpgradePlans', () => {
   test.each([
     [{ version: '1.30' }, /'version' \(1.30\) must be a K3s release such as v1.30.4\+k3s1/],
     [{ version: 'v1.30.4+k3s1', agentConcurrency: 0 }, /'agentConcurrency' \(0\) must be an integer >= 1/],
-    [{ version: 'v1.30.4+k3s1', window: { days: [Weekday.SATURDAY], startTime: '2am', endTime: '05:00' } }, /'window' time \(2am\) must be HH:MM/],
+    [{ version: 'v1.30.4+k3s1', window: { days: [Weekday.SATURDAY], startTime: '2am', endTime: '05:00' } }, /'window.startTime' \(2am\) must be HH:MM/],
   ])('refuses %j', (props, message) => {
     expect(() => new K3sUpgradePlans(testChart(), 'upgrades', props)).toThrow(message);
   });
@@ -64,5 +64,26 @@ describe('ArgoCdApplication', () => {
 
   test('refuses a URL Argo CD cannot clone', () => {
     expect(() => new ArgoCdApplication(testChart(), 'app', { repoUrl: 'git.example.internal/platform' })).toThrow(/'repoUrl' \(git.example.internal\/platform\) must be an https:\/\/, ssh:\/\/ or git@ Git URL/);
+  });
+});
+
+describe('fixed in #8: errors name the prop of the construct the user called', () => {
+  test.each<[string, () => unknown, RegExp]>([
+    ['a bad KEDA namespace', () => new KedaInstallation(testChart(), 'keda', { namespace: 'KEDA' }), /^KedaInstallation 'keda': 'namespace' \(KEDA\) must be a DNS-1123 label/],
+    ['a bad upgrade namespace', () => new K3sUpgradePlans(testChart(), 'upgrades', { version: 'v1.30.4+k3s1', namespace: 'System_Upgrade' }), /^K3sUpgradePlans 'upgrades': 'namespace' \(System_Upgrade\) must be a DNS-1123 label/],
+    ['a window end time', () => new K3sUpgradePlans(testChart(), 'upgrades', { version: 'v1.30.4+k3s1', window: { days: [Weekday.SUNDAY], startTime: '02:00', endTime: '24:00' } }),
+      /^K3sUpgradePlans 'upgrades': 'window\.endTime' \(24:00\) must be HH:MM/],
+    ['a window without days, which the Plan CRD refuses', () => new K3sUpgradePlans(testChart(), 'upgrades', { version: 'v1.30.4+k3s1', window: { days: [], startTime: '02:00', endTime: '05:00' } }),
+      /^K3sUpgradePlans 'upgrades': 'window\.days' \(\[\]\) must be at least one day/],
+    ['an unknown time zone', () => new K3sUpgradePlans(testChart(), 'upgrades', { version: 'v1.30.4+k3s1', window: { days: [Weekday.SUNDAY], startTime: '02:00', endTime: '05:00', timeZone: 'Europe/Atlantis' } }),
+      /^K3sUpgradePlans 'upgrades': 'window\.timeZone' \(Europe\/Atlantis\) must be an IANA time zone/],
+    ['an Application name the API server refuses', () => new ArgoCdApplication(testChart(), 'app', { repoUrl: 'https://git.example.com/x.git', name: 'Video_Analytics' }),
+      /^ArgoCdApplication 'app': 'name' \(Video_Analytics\) must be an object name/],
+    ['an Argo CD namespace the API server refuses', () => new ArgoCdApplication(testChart(), 'app', { repoUrl: 'https://git.example.com/x.git', namespace: 'ArgoCD' }),
+      /^ArgoCdApplication 'app': 'namespace' \(ArgoCD\) must be a namespace name/],
+    ['an autoscaled workload no ignoreDifferences entry could match', () => new ArgoCdApplication(testChart(), 'app', { repoUrl: 'https://git.example.com/x.git', autoscaled: [{ kind: 'Deployment', namespace: 'va', name: 'Smoke' }] }),
+      /^ArgoCdApplication 'app': 'autoscaled\[0\]\.name' \(Smoke\) must be an object name/],
+  ])('refuses %s', (_title, build, message) => {
+    expect(build).toThrow(message);
   });
 });

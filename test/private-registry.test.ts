@@ -33,3 +33,19 @@ describe('PrivateRegistry', () => {
     expect(() => new PrivateRegistry(testChart(), 'registry', { namespace: 'registry', tlsSecretName: 'tls', htpasswdSecretName: 'auth', ...props })).toThrow(message);
   });
 });
+
+describe('PrivateRegistry: fixed in #8', () => {
+  test.each([
+    ['a tag after a registry port', 'registry.local:5000/library/registry:2.8.3', '2.8.3'],
+    ['a digest', `registry@sha256:${'a'.repeat(64)}`, undefined],
+  ])('%s gives a valid version label, or none', (_title, image, version) => {
+    const chart = testChart();
+    new PrivateRegistry(chart, 'registry', { namespace: 'registry', tlsSecretName: 'tls', htpasswdSecretName: 'auth', image });
+    expect(findObject(synthValid(chart), 'Deployment', 'registry').metadata.labels['app.kubernetes.io/version']).toBe(version);
+  });
+
+  test('refuses a storage class the API server would refuse', () => {
+    expect(() => new PrivateRegistry(testChart(), 'registry', { namespace: 'registry', tlsSecretName: 'tls', htpasswdSecretName: 'auth', storageClassName: 'Fast SSD' }))
+      .toThrow(/^PrivateRegistry 'registry': 'storageClassName' \(Fast SSD\) must be a StorageClass name/);
+  });
+});

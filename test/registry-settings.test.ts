@@ -43,3 +43,12 @@ describe('RegistrySettings', () => {
       .toThrow(/RegistrySettings: 'mirror' \(https:\/\/registry.example.internal\) must be a registry host with an optional port/);
   });
 });
+
+describe('RegistrySettings: fixed in #8', () => {
+  test.each([
+    [{ mirror: 'registry.example.internal:99999' }, /^RegistrySettings: 'mirror' \(registry\.example\.internal:99999\) must be a registry host with an optional port/],
+    [{ imagePullSecrets: ['mirror-pull', 'Mirror Pull'] }, /^RegistrySettings: 'imagePullSecrets\[1\]' \(Mirror Pull\) must be a Secret name/],
+  ])('refuses %j', (props, message) => {
+    expect(() => RegistrySettings.apply(testApp(), props)).toThrow(message);
+  });
+});

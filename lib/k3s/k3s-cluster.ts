@@ -1,6 +1,6 @@
 import { stringify as toYaml } from 'yaml';
 import { GPU_PRESENT_LABEL } from '../gpu-inventory';
-import { dns1123Label, dns1123Subdomain } from '../validation/_name-rules';
+import { dns1123Label, dns1123Subdomain, labelValue } from '../validation/_name-rules';
 
 /** A K3s server (control-plane) node. */
 export interface K3sServer {
@@ -198,18 +198,33 @@ function validate(props: K3sClusterProps): void {
   const count = props.servers.length;
   if (count < 3 || count % 2 === 0) fail('servers', `${count} servers`, 'an odd number of at least 3', 'Embedded etcd needs a quorum: use 3 or 5 servers.');
   const names = new Set<string>();
-  for (const node of [...props.servers, ...(props.gpuAgents ?? [])]) {
-    if (dns1123Label(node.name)) fail('name', node.name, 'a DNS-1123 label', 'Use lowercase letters, digits and dashes.');
-    if (names.has(node.name)) fail('name', node.name, 'unique among the nodes', 'Rename one of the nodes.');
+  const nodes = [
+    ...props.servers.map((node, i) => ({ node, at: `servers[${i}]` })),
+    ...(props.gpuAgents ?? []).map((node, i) => ({ node, at: `gpuAgents[${i}]` })),
+  ];
+  for (const { node, at } of nodes) {
+    if (dns1123Label(node.name)) fail(`${at}.name`, node.name, 'a DNS-1123 label', 'Use lowercase letters, digits and dashes.');
+    if (names.has(node.name)) fail(`${at}.name`, node.name, 'unique among the nodes', 'Rename one of the nodes.');
     names.add(node.name);
+    if (!isHost(node.address)) fail(`${at}.address`, node.address, 'a DNS name or an IPv4 address', 'Use the address other nodes reach it on.');
   }
   for (const agent of props.gpuAgents ?? []) {
     if (!Number.isInteger(agent.gpus) || agent.gpus < 1) fail(`gpuAgents.${agent.name}.gpus`, agent.gpus, 'an integer >= 1', 'Give the number of physical GPUs in the node.');
+    // The product becomes a node label: K3s refuses to start an agent with an invalid one.
+    const productProblem = agent.product === undefined ? undefined : labelValue(agent.product);
+    if (productProblem) fail(`gpuAgents.${agent.name}.product`, agent.product, `a node label value (${productProblem})`, "Use GPU Feature Discovery's spelling, e.g. 'NVIDIA-L4'.");
   }
-  if (dns1123Subdomain(props.apiEndpoint) && !/^\d{1,3}(\.\d{1,3}){3}$/.test(props.apiEndpoint)) {
+  if (!isHost(props.apiEndpoint)) {
     fail('apiEndpoint', props.apiEndpoint, 'a DNS name or an IPv4 address', 'Use the load balancer in front of the servers.');
   }
   for (const component of props.disable ?? []) {
     if (!PACKAGED_COMPONENTS.has(component)) fail('disable', component, `one of ${[...PACKAGED_COMPONENTS].join(', ')}`, 'Name a component K3s packages.');
   }
+}
+
+/** An IPv4 address, or a DNS name that cannot be mistaken for a broken one (`10.0.0`). */
+function isHost(value: string): boolean {
+  const ipv4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(value);
+  if (ipv4) return ipv4.slice(1).every((octet) => Number(octet) <= 255);
+  return dns1123Subdomain(value) === undefined && !/^[\d.]+$/.test(value);
 }

@@ -1,7 +1,9 @@
 import { Construct } from 'constructs';
 import { Plan, PlanSpecWindowDays } from '../../imports/upgrade.cattle.io';
+import { propError } from '../_errors';
 import { platformLabels } from '../_labels';
 import { PlatformNamespace, PodSecurityLevel } from '../platform-namespace';
+import { dns1123Label } from '../validation/_name-rules';
 
 /** A day of the week, as the system-upgrade-controller spells it. */
 export enum Weekday {
@@ -69,10 +71,11 @@ export class K3sUpgradePlans extends Construct {
     if (!Number.isInteger(concurrency) || concurrency < 1) {
       throw new Error(`K3sUpgradePlans '${id}': 'agentConcurrency' (${concurrency}) must be an integer >= 1. Upgrade at least one agent at a time.`);
     }
-    for (const time of props.window ? [props.window.startTime, props.window.endTime] : []) {
-      if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(time)) throw new Error(`K3sUpgradePlans '${id}': 'window' time (${time}) must be HH:MM. Write it like '02:00'.`);
-    }
+    if (props.window) validateWindow(id, props.window);
     const namespace = props.namespace ?? 'system-upgrade';
+    // Checked here, or the error would name the inner PlatformNamespace instead of this prop.
+    const namespaceProblem = dns1123Label(namespace);
+    if (namespaceProblem) throw propError('K3sUpgradePlans', id, 'namespace', namespace, `a DNS-1123 label (${namespaceProblem})`, 'Use lowercase letters, digits and dashes.');
     // Upgrade jobs replace the k3s binary on the host: they need host access, hence privileged.
     new PlatformNamespace(this, 'namespace', { name: namespace, podSecurity: PodSecurityLevel.PRIVILEGED, defaultDeny: false });
     const window = props.window ? { days: props.window.days.map((day) => day as string as PlanSpecWindowDays), startTime: props.window.startTime, endTime: props.window.endTime, timeZone: props.window.timeZone ?? 'UTC' } : undefined;
@@ -100,5 +103,30 @@ export class K3sUpgradePlans extends Construct {
         tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }],
       },
     });
+  }
+}
+
+function validateWindow(id: string, window: MaintenanceWindow): void {
+  for (const prop of ['startTime', 'endTime'] as const) {
+    if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(window[prop])) {
+      throw propError('K3sUpgradePlans', id, `window.${prop}`, window[prop], 'HH:MM', "Write it like '02:00'.");
+    }
+  }
+  // The Plan CRD requires at least one day: an empty list would be refused when applied.
+  if (window.days.length === 0) {
+    throw propError('K3sUpgradePlans', id, 'window.days', '[]', 'at least one day', 'Name the days upgrades may run, e.g. [Weekday.SATURDAY].');
+  }
+  const timeZone = window.timeZone ?? 'UTC';
+  if (!isTimeZone(timeZone)) {
+    throw propError('K3sUpgradePlans', id, 'window.timeZone', timeZone, 'an IANA time zone', "Write it like 'Europe/Berlin' or 'UTC'.");
+  }
+}
+
+function isTimeZone(timeZone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone });
+    return true;
+  } catch {
+    return false;
   }
 }

@@ -1,7 +1,9 @@
 import { Construct } from 'constructs';
 import { HelmChart, HelmChartSpecFailurePolicy } from '../../imports/helm.cattle.io';
+import { propError } from '../_errors';
 import { platformLabels } from '../_labels';
 import { PlatformNamespace, PodSecurityLevel } from '../platform-namespace';
+import { dns1123Label } from '../validation/_name-rules';
 
 /** Props of {@link KedaInstallation}. */
 export interface KedaInstallationProps {
@@ -36,6 +38,9 @@ export class KedaInstallation extends Construct {
       throw new Error(`KedaInstallation '${id}': 'version' (${version}) must be an exact chart version such as 2.20.2. Pin the version; ranges upgrade silently.`);
     }
     this.namespace = props.namespace ?? 'keda';
+    // Checked here, or the error would name the inner PlatformNamespace instead of this prop.
+    const namespaceProblem = dns1123Label(this.namespace);
+    if (namespaceProblem) throw propError('KedaInstallation', id, 'namespace', this.namespace, `a DNS-1123 label (${namespaceProblem})`, 'Use lowercase letters, digits and dashes.');
     // KEDA's own pods run restricted; the namespace is ours so that its Pod Security level is explicit.
     new PlatformNamespace(this, 'namespace', { name: this.namespace, podSecurity: PodSecurityLevel.RESTRICTED, defaultDeny: false });
     new HelmChart(this, 'chart', {

@@ -1,6 +1,6 @@
 import { Duration } from 'cdk8s';
 import { propError } from '../_errors';
-import { dns1123Subdomain } from '../validation/_name-rules';
+import { dns1123Subdomain, secretDataKey } from '../validation/_name-rules';
 
 /** One key of a Kubernetes Secret, in the namespace of the workload that reads it. */
 export interface SecretKey {
@@ -188,7 +188,8 @@ function checkEmail(name: string, options: EmailReceiverOptions): void {
   if (!address.test(options.from ?? '')) {
     throw propError('Receiver', name, 'from', options.from, 'an email address', "Set 'from' to the address alerts are sent as.");
   }
-  if (!/^[^\s:/]+:\d{1,5}$/.test(options.smarthost ?? '')) {
+  const smtpPort = Number((options.smarthost ?? '').split(':')[1]);
+  if (!/^[^\s:/]+:\d{1,5}$/.test(options.smarthost ?? '') || smtpPort < 1 || smtpPort > 65535) {
     throw propError('Receiver', name, 'smarthost', options.smarthost, "a host and port such as 'smtp.example.com:587'", "Set 'smarthost' to your mail relay.");
   }
   if (options.authPasswordSecret && !options.authUsername) {
@@ -202,7 +203,8 @@ function checkSecretKey(name: string, prop: string, secret: SecretKey): void {
   if (nameProblem) {
     throw propError('Receiver', name, `${prop}.secretName`, secret.secretName, `a Secret name (${nameProblem})`, 'Use the name of a Secret in the monitoring namespace.');
   }
-  if (!/^[-._a-zA-Z0-9]+$/.test(secret.key ?? '')) {
-    throw propError('Receiver', name, `${prop}.key`, secret.key, "a Secret data key: letters, digits, '-', '_' and '.'", 'Use the key under which the Secret stores the value.');
+  const keyProblem = secretDataKey(secret.key ?? '');
+  if (keyProblem) {
+    throw propError('Receiver', name, `${prop}.key`, secret.key, `a Secret data key (${keyProblem})`, 'Use the key under which the Secret stores the value.');
   }
 }

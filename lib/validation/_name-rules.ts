@@ -50,6 +50,17 @@ export function ianaServiceName(value: string): string | undefined {
   return /[a-z]/.test(value) ? undefined : 'must contain at least one letter';
 }
 
+/**
+ * A key of a Secret's or ConfigMap's data, as the API server checks it wherever a key is referenced
+ * (secretKeyRef, volume items): `.`, `..` and keys starting with `..` are refused.
+ */
+export function secretDataKey(value: string): string | undefined {
+  if (value.length === 0) return 'must not be empty';
+  if (value.length > 253) return 'must be no more than 253 characters';
+  if (!/^[-._a-zA-Z0-9]+$/.test(value)) return "must consist of letters, digits, '-', '_' or '.'";
+  return value === '.' || value.startsWith('..') ? "must not be '.' or start with '..'" : undefined;
+}
+
 /** Label and annotation keys: an optional DNS subdomain prefix, '/', and a name of at most 63 characters. */
 export function qualifiedName(key: string): string | undefined {
   const parts = key.split('/');
