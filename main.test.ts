@@ -4,7 +4,7 @@ import * as path from 'path';
 import { App, Testing } from 'cdk8s';
 import { parse as parseYaml } from 'yaml';
 import { APP_NAMESPACE, buildReferencePlatform } from './main';
-import { ManifestValidator, PlatformPolicies, formatFinding, formatViolation } from './lib';
+import { CapacityReport, ManifestValidator, PlatformPolicies, formatFinding, formatViolation } from './lib';
 import { findObject, testApp } from './test/_helpers';
 
 /** Synthesizes the reference platform the way `npm run synth` does: dist/ plus the files beside it. */
@@ -14,7 +14,8 @@ function synthToDirectory(): { dir: string; files: Map<string, Buffer> } {
   const { platform } = buildReferencePlatform(app);
   app.synth();
   platform.writeSupportFiles(dir);
-  return { dir, files: readTree(dir, ['dist', 'cluster', 'bootstrap']) };
+  CapacityReport.writeBeside(app, { clusterNodes: 5 });
+  return { dir, files: readTree(dir, ['dist', 'cluster', 'bootstrap', 'reports']) };
 }
 
 /** Every file under the given folders of `root`, by relative path. */
@@ -125,10 +126,10 @@ describe('reference platform', () => {
     }
   });
 
-  test('the committed dist/, cluster/ and bootstrap/ hold exactly what a fresh synth writes, and all of it is valid', () => {
+  test('the committed dist/, cluster/, bootstrap/ and reports/ hold exactly what a fresh synth writes, and all of it is valid', () => {
     const fresh = synthToDirectory();
     try {
-      const committed = readTree(__dirname, ['dist', 'cluster', 'bootstrap']);
+      const committed = readTree(__dirname, ['dist', 'cluster', 'bootstrap', 'reports']);
       expect([...committed.keys()]).toEqual([...fresh.files.keys()]);
       for (const [name, bytes] of committed) {
         expect({ name, fresh: bytes.equals(fresh.files.get(name)!) }).toEqual({ name, fresh: true });

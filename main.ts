@@ -1,8 +1,8 @@
 import * as path from 'path';
 import { App, Size } from 'cdk8s';
 import {
-  AnalysisService, CameraInventory, GpuRequest, GpuSharing, GpuWorkerPool, ModelRepository, Receiver, Scaling, StreamSelection,
-  VideoAnalyticsPlatform, Weekday,
+  AnalysisService, CameraInventory, CapacityReport, GpuRequest, GpuSharing, GpuWorkerPool, ModelRepository, Receiver, Scaling, StreamSelection,
+  LayeredApp, VideoAnalyticsPlatform, Weekday,
 } from './lib';
 
 /** The namespace every application component of the reference platform lives in. */
@@ -79,8 +79,10 @@ export function buildReferencePlatform(app: App): ReferencePlatform {
 
 if (require.main === module) {
   // No construct-metadata.json in dist/: Argo CD would read it as a manifest.
-  const app = new App({ recordConstructMetadata: false });
+  const app = new LayeredApp({ recordConstructMetadata: false });
   const { platform } = buildReferencePlatform(app);
   app.synth();
   platform.writeSupportFiles(path.dirname(path.resolve(app.outdir)));
+  // reports/capacity.md, beside dist/: 3 servers and 2 GPU agents run the per-node DaemonSets.
+  CapacityReport.writeBeside(app, { clusterNodes: 5 });
 }

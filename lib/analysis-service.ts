@@ -60,7 +60,8 @@ export class StreamSelection {
   /** The source and the selected cameras; throws in the owner's error style if the selection is wrong. */
   public resolve(owner: string, id: string): { source: StreamSource; cameras: readonly SourceCamera[] } {
     const source = this.source.toStreamSource();
-    const known = new Set(source.cameras.map((c) => c.spec.id));
+    // Only selections by id need the set: building it for every service of a large platform is quadratic.
+    const known = new Set(this.requiredIds.length > 0 ? source.cameras.map((c) => c.spec.id) : []);
     const unknown = this.requiredIds.filter((cameraId) => !known.has(cameraId));
     if (unknown.length > 0) {
       throw propError(owner, id, 'streams', unknown.join(', '), `cameras of stream source '${source.name}'`, `Use ids from its inventory, such as ${[...known].slice(0, 3).join(', ')}.`);
@@ -221,6 +222,11 @@ export class AnalysisService extends Construct implements IScrapeTarget, IRuleSo
 
   private readonly identity: ComponentIdentity;
   private readonly resolved: Resolved;
+
+  /** The stream source the service reads, with every camera of it (`cameraIds` are the ones analysed). */
+  public get streamSource(): StreamSource {
+    return this.resolved.source;
+  }
 
   constructor(scope: Construct, id: string, props: AnalysisServiceProps) {
     super(scope, id);

@@ -19,3 +19,5 @@ export * from './gpu-worker-pool';
 export * from './gpu-node-support';
 export * from './monitoring-bundle';
 export * from './video-analytics-platform';
+export * from './capacity-report';
+export * from './layered-app';

@@ -172,6 +172,7 @@ export class StreamIngest extends Construct implements IScrapeTarget, IStreamSou
   private readonly identity: ComponentIdentity;
   private readonly shardByCamera = new Map<string, IngestShard>();
   private readonly cameras: ReadonlyMap<string, CameraSpec>;
+  private streamSource?: StreamSource;
 
   constructor(scope: Construct, id: string, props: StreamIngestProps) {
     super(scope, id);
@@ -214,7 +215,9 @@ export class StreamIngest extends Construct implements IScrapeTarget, IStreamSou
 
   /** The streams this ingest serves, for analysis services. */
   public toStreamSource(): StreamSource {
-    return {
+    // Built once: every analysis service asks for it, and with thousands of cameras and services
+    // rebuilding the sorted camera list each time dominated construction. Cameras never change.
+    this.streamSource ??= {
       name: this.name,
       namespace: this.namespace,
       cameras: [...this.cameras.values()].sort((a, b) => a.id.localeCompare(b.id)).map((spec) => ({ spec, streamUrl: this.streamUrl(spec.id) })),
@@ -222,6 +225,7 @@ export class StreamIngest extends Construct implements IScrapeTarget, IStreamSou
       port: RTSP_PORT,
       readerLabel: STREAM_READER_LABEL,
     };
+    return this.streamSource;
   }
 
   /** A camera stream down, damaged frames, a shard not ready: the alerts a person must see. */

@@ -157,6 +157,8 @@ function scrapeEgress(settings: MonitoringSettings, jobs: readonly ScrapeJob[]):
  */
 export class PrometheusServer extends Construct {
   public readonly identity: ComponentIdentity;
+  private renderedConfig?: Record<string, string>;
+  private renderedRules?: Record<string, string>;
 
   constructor(scope: Construct, id: string, private readonly settings: MonitoringSettings,
     private readonly collected: () => Collected, private readonly alertmanager: ScrapeTarget, private readonly clients: ComponentIdentity[]) {
@@ -172,12 +174,16 @@ export class PrometheusServer extends Construct {
 
   /** `prometheus.yml`, as mounted in the pod. */
   public configFiles(): Record<string, string> {
-    return { 'prometheus.yml': toConfigYaml(prometheusConfig(this.settings, this.collected(), this.alertmanager)) };
+    // Rendered once: every synthesis pass reads it twice (the ConfigMap and the pod's checksum),
+    // and what it is made of is fixed once the bundle has collected its targets.
+    this.renderedConfig ??= { 'prometheus.yml': toConfigYaml(prometheusConfig(this.settings, this.collected(), this.alertmanager)) };
+    return { ...this.renderedConfig };
   }
 
   /** One `<group>.rules.yaml` per rule group, as mounted in the pod. */
   public ruleFiles(): Record<string, string> {
-    return Object.fromEntries(this.collected().groups.map((group) => [ruleFileName(group), ruleFile(group)]));
+    this.renderedRules ??= Object.fromEntries(this.collected().groups.map((group) => [ruleFileName(group), ruleFile(group)]));
+    return { ...this.renderedRules };
   }
 
   /** Its identity, which the components it talks to need before it exists. */

@@ -1,5 +1,5 @@
 import { PolicyContext } from './_context';
-import { IndexedObject, Json, PodTemplate, allContainers, mapSelects, selectorMatches } from './_objects';
+import { IndexedObject, Json, PodTemplate, allContainers } from './_objects';
 import { Policy, PolicyFinding } from './policy-finding';
 
 const GPU_RESOURCE = 'nvidia.com/gpu';
@@ -10,16 +10,12 @@ function namespaceOf(object: IndexedObject): string {
   return object.json.metadata?.namespace ?? 'default';
 }
 
-function templatesIn(context: PolicyContext, namespace: string): PodTemplate[] {
-  return context.templates.filter((t) => t.namespace === namespace);
-}
-
 /** Every Service with a selector selects a pod template, and each target port exists in it. */
 export function checkServices(context: PolicyContext): PolicyFinding[] {
   return context.ofKind('Service').flatMap((service) => {
     const selector: Record<string, string> | undefined = service.json.spec?.selector;
     if (!selector || Object.keys(selector).length === 0) return [];
-    const selected = templatesIn(context, namespaceOf(service)).filter((t) => mapSelects(selector, t.labels));
+    const selected = context.templatesSelectedBy(namespaceOf(service), selector, true);
     if (selected.length === 0) {
       return [context.finding(Policy.SERVICE_SELECTS_PODS, service, `selector ${JSON.stringify(selector)} selects no pod template in its namespace`, 'Make the selector equal to the labels of the workload it fronts.')];
     }
@@ -37,9 +33,9 @@ function exposesPort(template: PodTemplate, target: string | number): boolean {
 function minimumSize(context: PolicyContext, workload: IndexedObject): number | undefined {
   const name = workload.json.metadata?.name;
   const ns = namespaceOf(workload);
-  const hpa = context.ofKind('HorizontalPodAutoscaler').find((h) => namespaceOf(h) === ns && h.json.spec?.scaleTargetRef?.name === name && h.json.spec?.scaleTargetRef?.kind === workload.json.kind);
+  const hpa = context.autoscalersOf('HorizontalPodAutoscaler', ns, name).find((h) => h.json.spec?.scaleTargetRef?.kind === workload.json.kind);
   if (hpa) return hpa.json.spec.minReplicas ?? 1;
-  const scaled = context.ofKind('ScaledObject').find((s) => namespaceOf(s) === ns && s.json.spec?.scaleTargetRef?.name === name && (s.json.spec?.scaleTargetRef?.kind ?? 'Deployment') === workload.json.kind);
+  const scaled = context.autoscalersOf('ScaledObject', ns, name).find((s) => (s.json.spec?.scaleTargetRef?.kind ?? 'Deployment') === workload.json.kind);
   if (scaled) return scaled.json.spec.minReplicaCount ?? 0;
   return workload.json.kind === 'DaemonSet' ? undefined : workload.json.spec?.replicas ?? 1;
 }
@@ -51,7 +47,7 @@ function scaled(value: number | string, size: number): number {
 /** Every PodDisruptionBudget selects a workload and still lets a node drain at the workload's minimum size. */
 export function checkDisruptionBudgets(context: PolicyContext): PolicyFinding[] {
   return context.ofKind('PodDisruptionBudget').flatMap((budget) => {
-    const targets = templatesIn(context, namespaceOf(budget)).filter((t) => selectorMatches(budget.json.spec?.selector, t.labels));
+    const targets = context.templatesSelectedBy(namespaceOf(budget), budget.json.spec?.selector, false);
     if (targets.length === 0) {
       return [context.finding(Policy.DISRUPTION_BUDGET, budget, 'selects no workload in its namespace', 'Make the selector match the labels of the workload it protects.')];
     }
@@ -136,10 +132,11 @@ export function checkResources(context: PolicyContext): PolicyFinding[] {
 
 /** Every workload in an application namespace is selected by a NetworkPolicy written for it. */
 export function checkNetworkPolicyCoverage(context: PolicyContext): PolicyFinding[] {
-  const policies = context.ofKind('NetworkPolicy');
+  // From each policy to the templates it selects: only templates sharing a label are compared.
+  const covered = new Set(context.ofKind('NetworkPolicy').filter((p) => hasLabels(p.json.spec?.podSelector))
+    .flatMap((p) => context.templatesSelectedBy(namespaceOf(p), p.json.spec.podSelector, false)));
   return context.templates.filter((t) => !context.privilegedNamespaces.has(t.namespace)).flatMap((t) => {
-    const covered = policies.some((p) => namespaceOf(p) === t.namespace && hasLabels(p.json.spec?.podSelector) && selectorMatches(p.json.spec.podSelector, t.labels));
-    return covered ? [] : [context.finding(Policy.NETWORK_POLICY_COVERAGE, t.owner, 'no NetworkPolicy selects its pods specifically (a namespace-wide default deny alone leaves it unreachable)', 'Add a NetworkPolicy with the explicit allows this workload needs.')];
+    return covered.has(t) ? [] : [context.finding(Policy.NETWORK_POLICY_COVERAGE, t.owner, 'no NetworkPolicy selects its pods specifically (a namespace-wide default deny alone leaves it unreachable)', 'Add a NetworkPolicy with the explicit allows this workload needs.')];
   });
 }
 
@@ -186,9 +183,9 @@ export function checkGpuScheduling(context: PolicyContext): PolicyFinding[] {
 function maximumSize(context: PolicyContext, workload: IndexedObject): number {
   const name = workload.json.metadata?.name;
   const ns = namespaceOf(workload);
-  const hpa = context.ofKind('HorizontalPodAutoscaler').find((h) => namespaceOf(h) === ns && h.json.spec?.scaleTargetRef?.name === name);
+  const hpa = context.autoscalersOf('HorizontalPodAutoscaler', ns, name)[0];
   if (hpa) return hpa.json.spec.maxReplicas;
-  const so = context.ofKind('ScaledObject').find((s) => namespaceOf(s) === ns && s.json.spec?.scaleTargetRef?.name === name);
+  const so = context.autoscalersOf('ScaledObject', ns, name)[0];
   if (so) return so.json.spec.maxReplicaCount ?? 100;
   return workload.json.spec?.replicas ?? 1;
 }

@@ -1,0 +1,192 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { ApiObject, App, AppProps, Chart, Testing, YamlOutputType } from 'cdk8s';
+import { Construct } from 'constructs';
+import { LayeredApp } from '../lib/layered-app';
+import { buildReferencePlatform } from '../main';
+
+type Build = (app: App) => void;
+
+function configMap(scope: Construct, id: string): ApiObject {
+  return new ApiObject(scope, id, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: id.toLowerCase() }, data: { id } } as any);
+}
+
+function chart(app: Construct, id: string, objects: number): Chart {
+  const c = new Chart(app, id, { disableResourceNameHashes: true });
+  for (let i = 0; i < objects; i++) configMap(c, `${id}-object-${i}`);
+  return c;
+}
+
+/** Every file an app writes, by name. */
+function synthFiles(app: App): Record<string, string> {
+  app.synth();
+  const files = Object.fromEntries(fs.readdirSync(app.outdir).sort().map((f) => [f, fs.readFileSync(path.join(app.outdir, f), 'utf8')]));
+  fs.rmSync(app.outdir, { recursive: true, force: true });
+  return files;
+}
+
+function outdir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'layered-app-'));
+}
+
+/** What App and LayeredApp write for the same construct tree, and whether LayeredApp left it to App. */
+function bothWrite(build: Build, props: AppProps = {}): { app: Record<string, string>; layered: Record<string, string>; leftToApp: boolean } {
+  const plain = new App({ ...props, outdir: outdir() });
+  build(plain);
+  const app = synthFiles(plain);
+  const layeredApp = new LayeredApp({ ...props, outdir: outdir() });
+  build(layeredApp);
+  // LayeredApp calls App's synth only for apps it does not cover.
+  const appSynth = jest.spyOn(App.prototype, 'synth');
+  try {
+    return { app, layered: synthFiles(layeredApp), leftToApp: appSynth.mock.calls.length > 0 };
+  } finally {
+    appSynth.mockRestore();
+  }
+}
+
+/** Layers created in one order, depending on each other in another, like VideoAnalyticsPlatform's lazily created layers. */
+const layers: Build = (app) => {
+  const base = chart(app, 'base', 3);
+  const analysis = chart(app, 'analysis', 4);
+  const ingest = chart(app, 'ingest', 2);
+  const operations = chart(app, 'operations', 1);
+  for (const higher of [ingest, analysis]) higher.addDependency(base);
+  analysis.addDependency(ingest);
+  // A layer created late still goes before the ones created earlier that depend on it.
+  for (const higher of [ingest, analysis]) higher.addDependency(operations);
+  operations.addDependency(base);
+  // An unrelated chart and a construct that holds a chart: both are plain layers to App.
+  chart(app, 'standalone', 2);
+  const group = new Construct(app, 'group');
+  chart(group, 'nested-in-construct', 1).addDependency(base);
+  // Objects below intermediate constructs.
+  configMap(new Construct(analysis, 'service'), 'deep');
+};
+
+describe('LayeredApp', () => {
+  test('writes the same files as App for charts that depend on charts', () => {
+    const { app, layered, leftToApp } = bothWrite(layers);
+    expect(leftToApp).toBe(false);
+    expect(Object.keys(layered)).toEqual([
+      '0000-base.k8s.yaml', '0001-operations.k8s.yaml', '0002-ingest.k8s.yaml', '0003-analysis.k8s.yaml',
+      '0004-standalone.k8s.yaml', '0005-group-nested-in-construct-c8a8b118.k8s.yaml',
+    ]);
+    expect(layered).toEqual(app);
+  });
+
+  test('writes the reference platform exactly as App does', () => {
+    const { app, layered, leftToApp } = bothWrite((a) => { buildReferencePlatform(a); }, { recordConstructMetadata: false });
+    expect(leftToApp).toBe(false);
+    expect(Object.keys(layered).length).toBeGreaterThan(5);
+    expect(layered).toEqual(app);
+  });
+
+  test('names files without numbers, as App does, when no chart depends on another', () => {
+    const { app, layered } = bothWrite((a) => { chart(a, 'one', 1); chart(a, 'two', 1); });
+    expect(Object.keys(layered)).toEqual(['one.k8s.yaml', 'two.k8s.yaml']);
+    expect(layered).toEqual(app);
+  });
+
+  test('orders charts as App does, with synthYaml and the charts getter too', () => {
+    const plain = Testing.app();
+    layers(plain);
+    const layered = new LayeredApp({ outdir: plain.outdir });
+    layers(layered);
+    expect(layered.charts.map((c) => c.node.path)).toEqual(plain.charts.map((c) => c.node.path));
+    expect(layered.synthYaml()).toBe(plain.synthYaml());
+    fs.rmSync(plain.outdir, { recursive: true, force: true });
+  });
+
+  test('adds no dependency between objects: the work stays linear in the number of objects', () => {
+    const app = new LayeredApp({ outdir: outdir() });
+    const lower = chart(app, 'lower', 200);
+    const higher = chart(app, 'higher', 200);
+    higher.addDependency(lower);
+    synthFiles(app);
+    const objectEdges = app.node.findAll().filter((c) => c instanceof ApiObject).reduce((n, c) => n + c.node.dependencies.length, 0);
+    expect(objectEdges).toBe(0);
+  });
+
+  test('still takes the shortcut after cdk8s derived object dependencies from the chart dependencies', () => {
+    const build: Build = (a) => {
+      const lower = chart(a, 'lower', 2);
+      chart(a, 'higher', 2).addDependency(lower);
+      // Testing.synth resolves dependencies the cdk8s way: every object of higher now depends on every object of lower.
+      Testing.synth(lower);
+    };
+    const { app, layered, leftToApp } = bothWrite(build);
+    expect(leftToApp).toBe(false);
+    expect(layered).toEqual(app);
+  });
+
+  test.each<[string, Build, AppProps]>([
+    ['a dependency between objects of one chart', (a) => {
+      const c = chart(a, 'only', 0);
+      const first = configMap(c, 'first');
+      const second = configMap(c, 'second');
+      first.addDependency(second);
+    }, {}],
+    ['a dependency of a construct on a construct in another chart', (a) => {
+      const lower = chart(a, 'lower', 1);
+      const higher = chart(a, 'higher', 1);
+      new Construct(higher, 'user').node.addDependency(new Construct(lower, 'target'));
+    }, {}],
+    ['a chart inside a chart', (a) => {
+      const outer = chart(a, 'outer', 1);
+      chart(outer, 'inner', 1);
+    }, {}],
+    ['one file per resource', (a) => { chart(a, 'lower', 2).addDependency(chart(a, 'higher', 1)); }, { yamlOutputType: YamlOutputType.FILE_PER_RESOURCE }],
+  ])('leaves %s to App, with the same output', (_name, build, props) => {
+    const { app, layered, leftToApp } = bothWrite(build, props);
+    expect(leftToApp).toBe(true);
+    expect(layered).toEqual(app);
+  });
+
+  test('reports a dependency cycle with App\'s error', () => {
+    const build: Build = (a) => {
+      const one = chart(a, 'one', 1);
+      const two = chart(a, 'two', 1);
+      one.addDependency(two);
+      two.addDependency(one);
+    };
+    const plain = new App({ outdir: outdir() });
+    build(plain);
+    const layered = new LayeredApp({ outdir: outdir() });
+    build(layered);
+    expect(() => plain.synth()).toThrow(/Dependency cycle detected/);
+    expect(() => layered.synth()).toThrow(/Dependency cycle detected/);
+    for (const a of [plain, layered]) fs.rmSync(a.outdir, { recursive: true, force: true });
+  });
+
+  test('fails validation with App\'s message', () => {
+    const build: Build = (a) => {
+      const c = chart(a, 'one', 1);
+      new Construct(c, 'broken').node.addValidation({ validate: () => ['it is broken'] });
+    };
+    const layered = new LayeredApp({ outdir: outdir() });
+    build(layered);
+    expect(() => layered.synth()).toThrow('Validation failed with the following errors:\n  [one/broken] it is broken');
+    fs.rmSync(layered.outdir, { recursive: true, force: true });
+  });
+
+  test('includes objects a validation adds, and validates them', () => {
+    let added = 0;
+    const build: Build = (a) => {
+      const c = chart(a, 'one', 1);
+      // Like MonitoringBundle in operator mode: objects created once, when the app is validated.
+      c.node.addValidation({
+        validate: () => {
+          if (c.node.tryFindChild('late') === undefined) configMap(c, 'late').node.addValidation({ validate: () => { added++; return []; } });
+          return [];
+        },
+      });
+    };
+    const { app, layered, leftToApp } = bothWrite(build);
+    expect(leftToApp).toBe(false);
+    expect(layered).toEqual(app);
+    expect(layered['one.k8s.yaml']).toContain('name: late');
+    expect(added).toBeGreaterThan(1);
+  });
+});

@@ -1,0 +1,54 @@
+import { Testing } from 'cdk8s';
+import { AnalysisService, CameraSpec, MonitoringBundle, Receiver, StreamIngest, StreamSelection } from '../lib';
+import * as format from '../lib/monitoring/_format';
+import { findObject, testChart } from './_helpers';
+
+// What the fixes for large platforms (see bench/) must keep: the same output, computed once.
+
+function cameras(count: number): CameraSpec[] {
+  return Array.from({ length: count }, (_, i) => ({ id: `cam-${i}`, url: `rtsp://10.0.0.${i + 1}:554/s`, labels: { site: i % 2 === 0 ? 'even' : 'odd' } }));
+}
+
+describe('StreamIngest', () => {
+  test('builds its stream source once, however many services read it', () => {
+    const chart = testChart();
+    const ingest = new StreamIngest(chart, 'ingest', { namespace: 'ns', cameras: cameras(4) });
+    const first = ingest.toStreamSource();
+    expect(ingest.toStreamSource()).toBe(first);
+    expect(first.cameras.map((c) => [c.spec.id, c.streamUrl])).toEqual(['cam-0', 'cam-1', 'cam-2', 'cam-3'].map((id) => [id, ingest.streamUrl(id)]));
+  });
+});
+
+describe('AnalysisService', () => {
+  test('selections by label or all cameras need no id check; selections by id still refuse unknown ids', () => {
+    const chart = testChart();
+    const ingest = new StreamIngest(chart, 'ingest', { namespace: 'ns', cameras: cameras(4) });
+    const odd = new AnalysisService(chart, 'odd', { namespace: 'ns', image: 'example/det:1.0.0', streams: StreamSelection.withLabels(ingest, { site: 'odd' }) });
+    expect(odd.cameraIds).toEqual(['cam-1', 'cam-3']);
+    expect(odd.streamSource).toBe(ingest.toStreamSource());
+    expect(() => new AnalysisService(chart, 'bad', { namespace: 'ns', image: 'example/det:1.0.0', streams: StreamSelection.cameras(ingest, ['cam-9']) }))
+      .toThrow(/'streams' \(cam-9\) must be cameras of stream source 'ingest'\. Use ids from its inventory, such as cam-0, cam-1, cam-2\./);
+  });
+});
+
+describe('MonitoringBundle', () => {
+  test('renders prometheus.yml once, however often the app is synthesized, and always the same', () => {
+    const chart = testChart();
+    new StreamIngest(chart, 'ingest', { namespace: 'ns', cameras: cameras(2) });
+    new MonitoringBundle(chart, 'monitoring', { receivers: [Receiver.webhook('ops', { url: 'https://alerts.example.com/hook' })] });
+    const render = jest.spyOn(format, 'toConfigYaml');
+    try {
+      const isPrometheusConfig = (value: unknown): boolean => typeof value === 'object' && value !== null && 'scrape_configs' in value;
+      const first = Testing.synth(chart);
+      expect(render.mock.calls.filter(([value]) => isPrometheusConfig(value))).toHaveLength(1);
+      render.mockClear();
+      const second = Testing.synth(chart);
+      expect(render.mock.calls.filter(([value]) => isPrometheusConfig(value))).toHaveLength(0);
+      expect(findObject(second, 'ConfigMap', 'prometheus-config')).toEqual(findObject(first, 'ConfigMap', 'prometheus-config'));
+      expect(findObject(second, 'ConfigMap', 'prometheus-rules')).toEqual(findObject(first, 'ConfigMap', 'prometheus-rules'));
+      expect(findObject(second, 'StatefulSet', 'prometheus')).toEqual(findObject(first, 'StatefulSet', 'prometheus'));
+    } finally {
+      render.mockRestore();
+    }
+  });
+});
