@@ -756,8 +756,8 @@ function resolveImage(id: string, image: string | undefined): string {
 function resolvePorts(id: string, props: GpuWorkerPoolProps): { httpPort: number; grpcPort: number; metricsPort: number } {
   const ports = { httpPort: props.httpPort ?? 8000, grpcPort: props.grpcPort ?? 8001, metricsPort: props.metricsPort ?? 8002 };
   for (const [prop, port] of Object.entries(ports)) {
-    if (!Number.isInteger(port) || port < 1 || port > 65535) {
-      throw propError('GpuWorkerPool', id, prop, port, 'a port number from 1 to 65535', `Leave '${prop}' out to use the default.`);
+    if (!Number.isInteger(port) || port < 1024 || port > 65535) {
+      throw propError('GpuWorkerPool', id, prop, port, 'a port number from 1024 to 65535', `Triton runs as non-root with every capability dropped and cannot bind lower ports; leave '${prop}' out to use the default.`);
     }
   }
   if (new Set(Object.values(ports)).size !== 3) {

@@ -3,6 +3,7 @@ import { ContainerResources, Cpu } from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
 import { IRuleSource, RuleGroup } from './alert-rules';
 import { propError } from './_errors';
+import { isCidr } from './_network';
 import { FullResources, checkResources, mergeResources } from './_resources';
 import { AlertmanagerCluster } from './monitoring/_alertmanager';
 import { wholeMebibytes, wholeMillis } from './monitoring/_format';
@@ -531,13 +532,6 @@ function resolveSettings(id: string, props: MonitoringBundleProps): MonitoringSe
 
 type Fail = (prop: string, value: unknown, rule: string, fix: string) => never;
 
-/** An IPv4 CIDR with octets up to 255 and a prefix up to 32, or an IPv6 CIDR: the API server refuses other ipBlocks. */
-function isCidr(cidr: string): boolean {
-  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
-  if (v4) return v4.slice(1, 5).every((octet) => Number(octet) <= 255) && Number(v4[5]) <= 32;
-  const v6 = /^[0-9a-fA-F:]+\/(\d{1,3})$/.exec(cidr);
-  return v6 !== null && cidr.split('::').length <= 2 && Number(v6[1]) <= 128;
-}
 
 /** A duration Prometheus can write: finite, whole milliseconds, and at least `minMillis`. */
 function checkDuration(fail: Fail, prop: string, duration: Duration, minMillis: number): Duration {

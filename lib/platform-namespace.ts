@@ -119,6 +119,9 @@ function validateProps(id: string, props: PlatformNamespaceProps): void {
     throw propError('PlatformNamespace', id, 'name', props.name, `a DNS-1123 label (${nameProblem})`, 'Use lowercase letters, digits and dashes, at most 63 characters.');
   }
   for (const [key, value] of Object.entries(props.labels ?? {})) {
+    if (key.startsWith('pod-security.kubernetes.io/')) {
+      throw propError('PlatformNamespace', id, `labels.${key}`, value, 'left to podSecurity', "Set 'podSecurity' instead; the construct writes every Pod Security label from it.");
+    }
     const problem = qualifiedName(key) ?? labelValue(value);
     if (problem) {
       throw propError('PlatformNamespace', id, `labels.${key}`, value, `a valid Kubernetes label (${problem})`, 'Use a label key and value that follow Kubernetes label syntax.');

@@ -7,7 +7,7 @@ import { CameraSpec, StreamTransport, validateCameras } from './camera-inventory
 import { propError, requireInteger } from './_errors';
 import { configChecksum } from './_config-checksum';
 import { imageTag, requirePinnedImage } from './_images';
-import { namespacePeer, tcpPort } from './_network';
+import { isAddressOrCidr, namespacePeer, tcpPort } from './_network';
 import { ComponentIdentity, selectorLabels, standardLabels } from './_labels';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from './_pod-security';
 import { assignShards } from './_shard-assignment';
@@ -423,7 +423,7 @@ function resolveSettings(id: string, props: StreamIngestProps): Settings {
   const resources = mergeResources(DEFAULT_RESOURCES, props.resources);
   checkResources('StreamIngest', id, 'resources', resources);
   for (const network of props.apiAllowedNetworks ?? []) {
-    if (!/^[0-9a-fA-F.:]+(\/\d{1,3})?$/.test(network)) {
+    if (!isAddressOrCidr(network)) {
       throw propError('StreamIngest', id, 'apiAllowedNetworks', network, 'an IP address or CIDR', "Write it like '10.42.0.0/16'.");
     }
   }

@@ -331,3 +331,10 @@ describe('GpuWorkerPool: fixed in #8', () => {
     expect(() => synthPool(scenario)).toThrow(message);
   });
 });
+
+test('GpuWorkerPool refuses a port below 1024: Triton runs non-root without capabilities', () => {
+  const chart = testChart();
+  const inventory = new GpuInventory(chart, 'gpus', { nodes: 2 });
+  expect(() => new GpuWorkerPool(chart, 'yolo', { namespace: 'va', inventory, modelRepository: ModelRepository.existingClaim('models'), httpPort: 80 }))
+    .toThrow(/GpuWorkerPool 'yolo': 'httpPort' \(80\) must be a port number from 1024 to 65535/);
+});

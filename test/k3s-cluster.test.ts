@@ -72,4 +72,10 @@ describe('K3sCluster: fixed in #8', () => {
   ])('refuses %s', (_title, props, message) => {
     expect(() => new K3sCluster({ ...PROPS, ...props })).toThrow(message);
   });
+
+  test('node-ip only for nodes given by IP address: K3s refuses a DNS name there', () => {
+    const byName = new K3sCluster({ ...PROPS, gpuAgents: [{ name: 'gpu-1', address: 'gpu-1.site.internal', gpus: 1 }] }).files();
+    expect(parse(byName['gpu-1/config.yaml'])).not.toHaveProperty('node-ip');
+    expect(parse(byName['server-1/config.yaml'])['node-ip']).toBe('10.0.0.11');
+  });
 });

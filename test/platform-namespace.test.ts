@@ -61,3 +61,8 @@ describe('PlatformNamespace', () => {
       .toThrow(/PlatformNamespace 'ns': 'labels.site' \(north gate\) must be a valid Kubernetes label/);
   });
 });
+
+test('PlatformNamespace refuses Pod Security labels that would be overwritten', () => {
+  expect(() => new PlatformNamespace(testChart(), 'ns', { name: 'a', labels: { 'pod-security.kubernetes.io/enforce': 'privileged' } }))
+    .toThrow(/PlatformNamespace 'ns': 'labels.pod-security.kubernetes.io\/enforce' \(privileged\) must be left to podSecurity. Set 'podSecurity' instead/);
+});

@@ -236,3 +236,9 @@ describe('StreamIngest', () => {
     });
   });
 });
+
+test('StreamIngest refuses an API network that is not an address or CIDR', () => {
+  expect(() => new StreamIngest(testChart(), 'ingest', { namespace: 'va', cameras: [{ id: 'a', url: 'rtsp://10.0.0.1/x' }], apiAllowedNetworks: ['10.42.0.0/33'] }))
+    .toThrow(/'apiAllowedNetworks' \(10.42.0.0\/33\) must be an IP address or CIDR/);
+  expect(() => new StreamIngest(testChart(), 'ingest', { namespace: 'va', cameras: [{ id: 'a', url: 'rtsp://10.0.0.1/x' }], apiAllowedNetworks: ['10.42.0.7', 'fd00::/8'] })).not.toThrow();
+});

@@ -161,7 +161,7 @@ export class K3sCluster {
 
   private serverConfig(server: K3sServer, first: boolean): Record<string, unknown> {
     const join = first ? { 'cluster-init': true } : { server: `https://${this.props.servers[0].address}:6443` };
-    return { ...join, 'node-name': server.name, 'node-ip': server.address, ...this.sharedServerSettings() };
+    return { ...join, 'node-name': server.name, ...nodeIp(server.address), ...this.sharedServerSettings() };
   }
 
   private gpuAgentConfig(agent: K3sGpuAgent): Record<string, unknown> {
@@ -170,11 +170,16 @@ export class K3sCluster {
       server: `https://${this.props.apiEndpoint}:6443`,
       'token-file': this.props.tokenFile,
       'node-name': agent.name,
-      'node-ip': agent.address,
+      ...nodeIp(agent.address),
       'node-label': labels,
       'node-taint': [GPU_NODE_TAINT],
     };
   }
+}
+
+/** K3s's `node-ip` takes an IP address only; a node given by DNS name keeps K3s's own choice. */
+function nodeIp(address: string): Record<string, string> {
+  return /^\d{1,3}(\.\d{1,3}){3}$/.test(address) ? { 'node-ip': address } : {};
 }
 
 function registries(mirror: K3sRegistryMirror): Record<string, unknown> {
