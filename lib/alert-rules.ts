@@ -53,9 +53,15 @@ export interface RecordingRule {
 export interface RuleGroup {
   /** Group name, unique in the platform. */
   readonly name: string;
-  /** Alerting rules of the group. */
+  /**
+   * Alerting rules of the group.
+   * @default - none
+   */
   readonly alerts?: readonly AlertRule[];
-  /** Recording rules of the group, evaluated before the alerts that may use them. */
+  /**
+   * Recording rules of the group, evaluated before the alerts that may use them.
+   * @default - none
+   */
   readonly recordings?: readonly RecordingRule[];
   /**
    * How often the group is evaluated.
