@@ -1,3 +1,5 @@
+import { dns1123Label } from './validation/_name-rules';
+
 /**
  * The one error style of the library:
  * `<Construct> '<id>': '<prop>' (<value>) must be <rule>. <fix>`
@@ -17,4 +19,10 @@ export function requireInteger(construct: string, id: string, prop: string, valu
   if (!Number.isInteger(value) || value < min) {
     throw propError(construct, id, prop, value, `an integer >= ${min}`, `Set '${prop}' to a whole number of at least ${min}.`);
   }
+}
+
+/** Refuses anything but a DNS-1123 label (namespace names and the like). */
+export function requireDnsLabel(construct: string, id: string, prop: string, value: string): void {
+  const problem = dns1123Label(value);
+  if (problem) throw propError(construct, id, prop, value, `a DNS-1123 label (${problem})`, 'Use lowercase letters, digits and dashes, at most 63 characters.');
 }

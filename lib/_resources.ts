@@ -16,7 +16,8 @@ export function mergeResources(defaults: FullResources, overrides: ContainerReso
   };
 }
 
-function cpuMillis(cpu: Cpu): number {
+/** A CPU amount in millicores. */
+export function cpuMillis(cpu: Cpu): number {
   return cpu.amount.endsWith('m') ? Number(cpu.amount.slice(0, -1)) : Number(cpu.amount) * 1000;
 }
 

@@ -6,7 +6,7 @@ import { AnalysisService } from './analysis-service';
 import { GpuInventory } from './gpu-inventory';
 import { GpuWorkerPool } from './gpu-worker-pool';
 import { Amount, ZERO, add, podResources, times } from './_pod-resources';
-import { IndexedObject, Json, indexObjects } from './policy/_objects';
+import { IndexedObject, Json, indexObjects, namespaceOf } from './policy/_objects';
 import { StreamIngest } from './stream-ingest';
 import { SourceCamera, StreamSource } from './stream-source';
 
@@ -365,9 +365,6 @@ function inventoryCapacity(inventory: GpuInventory): GpuInventoryCapacity {
 // ---------------------------------------------------------------------------------------------
 // Workloads and namespaces
 
-function namespaceOf(object: IndexedObject): string {
-  return object.json.metadata?.namespace ?? 'default';
-}
 
 function describe(object: IndexedObject): string {
   return `${object.json.kind} ${namespaceOf(object)}/${object.json.metadata?.name}`;

@@ -3,7 +3,7 @@ import { ContainerResources, Cpu, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { stringify as toYaml } from 'yaml';
 import { configChecksum } from './_config-checksum';
-import { propError } from './_errors';
+import { requireDnsLabel } from './_errors';
 import { GPU_RESOURCE, NVIDIA_RUNTIME_CLASS, gpuNodeAffinity, gpuTolerations } from './_gpu-scheduling';
 import { imageTag, requirePinnedImage } from './_images';
 import { ComponentIdentity, selectorLabels, standardLabels } from './_labels';
@@ -15,7 +15,6 @@ import { PlatformNamespace, PodSecurityLevel } from './platform-namespace';
 import { RegistrySettings } from './registry-settings';
 import { IScrapeTarget, ScrapeTarget } from './scrape-target';
 import { CONFIG_CHECKSUM_ANNOTATION } from './stream-ingest';
-import { dns1123Label } from './validation/_name-rules';
 
 /** The NVIDIA device plugin, pinned. */
 export const DEVICE_PLUGIN_IMAGE = 'nvcr.io/nvidia/k8s-device-plugin:v0.20.0';
@@ -376,9 +375,9 @@ interface Settings {
 
 function resolveSettings(id: string, props: GpuNodeSupportProps): Settings {
   const namespace = props.namespace ?? 'gpu-system';
-  requireDns1123Label(id, 'namespace', namespace);
+  requireDnsLabel('GpuNodeSupport', id, 'namespace', namespace);
   const monitoringNamespace = props.monitoringNamespace ?? 'monitoring';
-  requireDns1123Label(id, 'monitoringNamespace', monitoringNamespace);
+  requireDnsLabel('GpuNodeSupport', id, 'monitoringNamespace', monitoringNamespace);
   const devicePluginResources = mergeResources(DEVICE_PLUGIN_RESOURCES, props.devicePluginResources);
   checkResources('GpuNodeSupport', id, 'devicePluginResources', devicePluginResources);
   const dcgmExporterResources = mergeResources(DCGM_EXPORTER_RESOURCES, props.dcgmExporterResources);
@@ -394,10 +393,6 @@ function resolveSettings(id: string, props: GpuNodeSupportProps): Settings {
   };
 }
 
-function requireDns1123Label(id: string, prop: string, value: string): void {
-  const problem = dns1123Label(value);
-  if (problem) throw propError('GpuNodeSupport', id, prop, value, `a DNS-1123 label (${problem})`, 'Use lowercase letters, digits and dashes, at most 63 characters.');
-}
 
 function requireImage(id: string, prop: string, image: string): string {
   requirePinnedImage('GpuNodeSupport', id, prop, image);

@@ -2,7 +2,7 @@ import { Duration, Size, SizeRoundingBehavior } from 'cdk8s';
 import { ContainerResources, Cpu, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { ScaledObject, ScaledObjectSpecFallbackBehavior } from '../imports/keda.sh';
-import { propError, requireInteger } from './_errors';
+import { propError, requireDnsLabel, requireInteger } from './_errors';
 import { slicesPerWorker } from './_gpu-capacity';
 import { NVIDIA_RUNTIME_CLASS, gpuNodeAffinity, gpuTolerations, resourcesWithGpus } from './_gpu-scheduling';
 import { imageTag, requirePinnedImage } from './_images';
@@ -16,7 +16,7 @@ import { GpuDemand, GpuInventory, GpuRequest, IGpuConsumer } from './gpu-invento
 import { IInferenceEndpoint, INFERENCE_CLIENT_LABEL, InferenceEndpoint } from './inference-endpoint';
 import { RegistrySettings } from './registry-settings';
 import { IScrapeTarget, ScrapeTarget } from './scrape-target';
-import { dns1035Label, dns1123Label, dns1123Subdomain, labelValue } from './validation/_name-rules';
+import { dns1035Label, dns1123Subdomain, labelValue } from './validation/_name-rules';
 
 /** Triton Inference Server, pinned: a new release is a reviewed change of this line, never a surprise. */
 export const TRITON_IMAGE = 'nvcr.io/nvidia/tritonserver:24.08-py3';
@@ -660,7 +660,7 @@ interface Settings {
 
 function resolveSettings(id: string, props: GpuWorkerPoolProps): Settings {
   const name = resolveName(id, props);
-  requireDns1123Label(id, 'namespace', props.namespace);
+  requireDnsLabel('GpuWorkerPool', id, 'namespace', props.namespace);
   const minWorkers = props.minWorkers ?? 2;
   requireInteger('GpuWorkerPool', id, 'minWorkers', minWorkers, 1);
   const maxWorkers = props.maxWorkers ?? minWorkers;
@@ -671,7 +671,7 @@ function resolveSettings(id: string, props: GpuWorkerPoolProps): Settings {
   const resources = mergeResources(DEFAULT_RESOURCES, props.resources);
   checkResources('GpuWorkerPool', id, 'resources', resources);
   const monitoringNamespace = props.monitoringNamespace ?? 'monitoring';
-  requireDns1123Label(id, 'monitoringNamespace', monitoringNamespace);
+  requireDnsLabel('GpuWorkerPool', id, 'monitoringNamespace', monitoringNamespace);
   return {
     name,
     minWorkers,
@@ -788,10 +788,6 @@ function resolveStartupFailureThreshold(id: string, timeout: Duration | undefine
   return Math.ceil(seconds / PROBE_PERIOD_SECONDS);
 }
 
-function requireDns1123Label(id: string, prop: string, value: string): void {
-  const problem = dns1123Label(value);
-  if (problem) throw propError('GpuWorkerPool', id, prop, value, `a DNS-1123 label (${problem})`, 'Use the name of an existing namespace.');
-}
 
 /** Exactly the pods of Deployment `name`: `<name>-<pod-template-hash>-<suffix>`, not those of `<name>-other`. */
 function podNamePattern(name: string): string {

@@ -4,7 +4,7 @@ import { Construct, IConstruct } from 'constructs';
 import { IRuleSource, RuleGroup } from './alert-rules';
 import { propError } from './_errors';
 import { isCidr } from './_network';
-import { FullResources, checkResources, mergeResources } from './_resources';
+import { FullResources, checkResources, cpuMillis, mergeResources } from './_resources';
 import { AlertmanagerCluster } from './monitoring/_alertmanager';
 import { wholeMebibytes, wholeMillis } from './monitoring/_format';
 import { GrafanaServer } from './monitoring/_grafana';
@@ -400,10 +400,6 @@ export class MonitoringBundle extends Construct {
   private error(problem: Problem): Error {
     return propError('MonitoringBundle', this.node.id, problem.prop, problem.value, problem.rule, problem.fix);
   }
-}
-
-function cpuMillis(cpu: Cpu): number {
-  return cpu.amount.endsWith('m') ? Number(cpu.amount.slice(0, -1)) : Number(cpu.amount) * 1000;
 }
 
 function total(resources: readonly FullResources[], field: 'request' | 'limit'): ResourceAmount {

@@ -1,4 +1,4 @@
-import { IndexedObject, Json, PodTemplate, podTemplates, selectorMatches } from './_objects';
+import { IndexedObject, Json, PodTemplate, podTemplates, selectorMatches, namespaceOf } from './_objects';
 import { Policy, PolicyFinding } from './policy-finding';
 
 /**
@@ -79,9 +79,6 @@ export class PolicyContext {
   }
 }
 
-function namespaceOf(object: IndexedObject): string {
-  return object.json.metadata?.namespace ?? 'default';
-}
 
 /** Keys that tell a missing or non-string kind or name apart from any string, as `===` does. */
 function workloadKey(namespace: string, kind: unknown, name: unknown): string {

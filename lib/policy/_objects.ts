@@ -51,6 +51,11 @@ function dig(json: Json, path: readonly string[]): Json | undefined {
   return path.reduce<Json | undefined>((node, key) => node?.[key], json);
 }
 
+/** The namespace an object lands in: the API server puts an object without one in `default`. */
+export function namespaceOf(object: IndexedObject): string {
+  return object.json.metadata?.namespace ?? 'default';
+}
+
 export function podTemplates(objects: readonly IndexedObject[]): PodTemplate[] {
   return objects.flatMap((owner) => {
     const namespace = owner.json.metadata?.namespace ?? 'default';

@@ -1,14 +1,11 @@
 import { PolicyContext } from './_context';
-import { IndexedObject, Json, PodTemplate, allContainers } from './_objects';
+import { IndexedObject, Json, PodTemplate, allContainers, namespaceOf } from './_objects';
 import { Policy, PolicyFinding } from './policy-finding';
 
 const GPU_RESOURCE = 'nvidia.com/gpu';
 const RESTRICTED_VOLUME_TYPES = new Set(['configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'persistentVolumeClaim', 'projected', 'secret']);
 const SAFE_SYSCTLS = new Set(['kernel.shm_rmid_forced', 'net.ipv4.ip_local_port_range', 'net.ipv4.ip_unprivileged_port_start', 'net.ipv4.tcp_syncookies', 'net.ipv4.ping_group_range', 'net.ipv4.ip_local_reserved_ports', 'net.ipv4.tcp_keepalive_time', 'net.ipv4.tcp_fin_timeout', 'net.ipv4.tcp_keepalive_intvl', 'net.ipv4.tcp_keepalive_probes']);
 
-function namespaceOf(object: IndexedObject): string {
-  return object.json.metadata?.namespace ?? 'default';
-}
 
 /** Every Service with a selector selects a pod template, and each target port exists in it. */
 export function checkServices(context: PolicyContext): PolicyFinding[] {
