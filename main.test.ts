@@ -37,8 +37,16 @@ describe('reference platform', () => {
   const platform = buildReferencePlatform(app);
   const objects = app.charts.flatMap((chart) => Testing.synth(chart));
 
-  test('matches the snapshot', () => {
+  test('matches the snapshot, and every object carries its layer\'s sync wave', () => {
     expect(objects).toMatchSnapshot();
+    expect(objects.length).toBe(113);
+    for (const chart of app.charts) {
+      const wave = String(Number(chart.node.id.slice(0, 2)));
+      for (const object of Testing.synth(chart)) {
+        expect({ object: `${object.kind}/${object.metadata.name}`, wave: object.metadata.annotations?.['argocd.argoproj.io/sync-wave'] })
+          .toEqual({ object: `${object.kind}/${object.metadata.name}`, wave });
+      }
+    }
   });
 
   test('every object passes the manifest validator', () => {
