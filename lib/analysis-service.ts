@@ -1,7 +1,7 @@
 import { Duration, Size } from 'cdk8s';
 import { ContainerResources, Cpu, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { stringify as toYaml } from 'yaml';
+import { toConfigYaml } from './_config-yaml';
 import { ScaledObject, ScaledObjectSpecFallbackBehavior } from '../imports/keda.sh';
 import { AlertSeverity, IRuleSource, RuleGroup, runbookUrl } from './alert-rules';
 import { propError, requireInteger } from './_errors';
@@ -18,6 +18,7 @@ import { IScrapeTarget, ScrapeTarget } from './scrape-target';
 import { IStreamSource, SourceCamera, StreamSource } from './stream-source';
 import { promqlSyntaxError } from './validation/_promql-rules';
 import { dns1035Label, dns1123Label } from './validation/_name-rules';
+import { ConfigMapObject } from './_config-map';
 
 /** Where the container finds its inputs: part of the public contract, see the README. */
 export const ANALYSIS_CONFIG_DIR = '/etc/video-analytics';
@@ -241,14 +242,14 @@ export class AnalysisService extends Construct implements IScrapeTarget, IRuleSo
 
     const data = {
       'cameras.json': camerasFile(this.resolved.cameras),
-      'settings.yaml': toYaml(props.settings ?? {}, { lineWidth: 0 }),
+      'settings.yaml': toConfigYaml(props.settings ?? {}),
     };
     const labels = standardLabels(this.identity);
     const selector = selectorLabels(this.identity);
     const meta = { namespace: this.namespace, labels };
 
     new k8s.KubeServiceAccount(this, 'service-account', { metadata: { name: this.name, ...meta }, automountServiceAccountToken: false });
-    new k8s.KubeConfigMap(this, 'config', { metadata: { name: this.name, ...meta }, data });
+    new ConfigMapObject(this, 'config', { metadata: { name: this.name, ...meta }, data });
     new k8s.KubeService(this, 'service', {
       metadata: { name: this.name, ...meta },
       spec: { selector, ports: [{ name: 'http', port: this.resolved.port, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP' }] },

@@ -252,7 +252,7 @@ function computeReport(scope: IConstruct, settings: Settings): CapacityReportDat
   const pools = constructs.filter((c): c is GpuWorkerPool => c instanceof GpuWorkerPool);
   const inventories = constructs.filter((c): c is GpuInventory => c instanceof GpuInventory);
   const notes: string[] = [];
-  const workloads = workloadCapacities(indexObjects(scope), inventories, settings, notes);
+  const workloads = workloadCapacities(indexObjects(scope, (object) => object.toJson()), inventories, settings, notes);
   const siteDetections = siteDetectionCapacities(services, ingests, settings.siteLabel);
   return {
     sites: siteCapacities(ingests, siteDetections, settings.siteLabel),

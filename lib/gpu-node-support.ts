@@ -1,7 +1,7 @@
 import { Duration, Size } from 'cdk8s';
 import { ContainerResources, Cpu, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { stringify as toYaml } from 'yaml';
+import { toConfigYaml } from './_config-yaml';
 import { configChecksum } from './_config-checksum';
 import { requireDnsLabel } from './_errors';
 import { GPU_RESOURCE, NVIDIA_RUNTIME_CLASS, gpuNodeAffinity, gpuTolerations } from './_gpu-scheduling';
@@ -15,6 +15,7 @@ import { PlatformNamespace, PodSecurityLevel } from './platform-namespace';
 import { RegistrySettings } from './registry-settings';
 import { IScrapeTarget, ScrapeTarget } from './scrape-target';
 import { CONFIG_CHECKSUM_ANNOTATION } from './stream-ingest';
+import { ConfigMapObject } from './_config-map';
 
 /** The NVIDIA device plugin, pinned. */
 export const DEVICE_PLUGIN_IMAGE = 'nvcr.io/nvidia/k8s-device-plugin:v0.20.0';
@@ -176,7 +177,7 @@ export class GpuNodeSupport extends Construct implements IScrapeTarget, IRuleSou
     const config = this.timeSlicingConfig();
     const configData = config ? { 'config.yaml': config } : undefined;
     if (configData) {
-      new k8s.KubeConfigMap(this, 'device-plugin-config', {
+      new ConfigMapObject(this, 'device-plugin-config', {
         metadata: { name: `${DEVICE_PLUGIN}-config`, namespace: this.namespace, labels },
         data: configData,
       });
@@ -229,7 +230,7 @@ export class GpuNodeSupport extends Construct implements IScrapeTarget, IRuleSou
   private timeSlicingConfig(): string | undefined {
     const sharing = this.inventory.sharing;
     if (!sharing.isTimeSliced) return undefined;
-    return toYaml({
+    return toConfigYaml({
       version: 'v1',
       sharing: { timeSlicing: { resources: [{ name: GPU_RESOURCE, replicas: sharing.replicas }] } },
     });

@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ApiObject, App, AppProps, Chart, Names, Yaml, YamlOutputType } from 'cdk8s';
 import { IConstruct } from 'constructs';
+import { DeferredJsonCheck, deferJsonChecks } from './_json-validation';
 
 /** One file of the output: its name without extension and its objects, in order. */
 interface ChartOutput {
@@ -60,12 +61,23 @@ export class LayeredApp extends App {
   /** The files to write, or undefined when the app needs cdk8s's general synthesis. */
   private synthesizeCharts(): ChartOutput[] | undefined {
     if (this.yamlOutputType !== YamlOutputType.FILE_PER_CHART || this.recordsConstructMetadata) return undefined;
-    this.validateLikeApp();
+    const jsonChecks = deferJsonChecks(this, () => this.validateLikeApp());
     const layers = this.layers();
+    // App runs the deferred checks itself, as plain validations.
     if (layers === undefined) return undefined;
     // cdk8s numbers the files only when some chart depends on another.
     const fileName = layers.hasDependencies ? indexedFileName : (chart: Chart) => Names.toDnsLabel(chart);
-    return layers.order.map((chart, index) => ({ fileName: fileName(chart, index), objects: objectsOf(chart).map((o) => o.toJson()) }));
+    const written = new Map<ApiObject, unknown>();
+    const outputs = layers.order.map((chart, index) => ({
+      fileName: fileName(chart, index),
+      objects: objectsOf(chart).map((object) => {
+        const json = object.toJson();
+        written.set(object, json);
+        return json;
+      }),
+    }));
+    throwOnErrors(runJsonChecks(jsonChecks, (object) => written.has(object) ? written.get(object) : object.toJson()));
+    return outputs;
   }
 
   /**
@@ -73,6 +85,7 @@ export class LayeredApp extends App {
    * then again before each chart. A second pass sees what the first one changed (LayerChart
    * annotates its objects, MonitoringBundle may add some); further passes see the same tree
    * unless a validation keeps adding constructs, so they run (up to App's count) only while it grows.
+   * Validations that read every object's JSON are deferred: they run once, on the JSON written.
    */
   private validateLikeApp(): void {
     const maxPasses = 1 + this.node.findAll().filter((c) => c instanceof Chart).length;
@@ -81,8 +94,7 @@ export class LayeredApp extends App {
       const constructs = this.node.findAll();
       if (pass > 2 && constructs.length === previousSize) return;
       previousSize = constructs.length;
-      const errors = constructs.flatMap((c) => c.node.validate().map((error) => `[${c.node.path}] ${error}`));
-      if (errors.length > 0) throw new Error(`Validation failed with the following errors:\n  ${errors.join('\n  ')}`);
+      throwOnErrors(constructs.flatMap((c) => c.node.validate().map((error) => `[${c.node.path}] ${error}`)));
     }
   }
 
@@ -93,6 +105,15 @@ export class LayeredApp extends App {
     const order = topologicalOrder(graph);
     return order && { order, hasDependencies: [...graph.values()].some((targets) => targets.length > 0) };
   }
+}
+
+/** App's validation error. */
+function throwOnErrors(errors: readonly string[]): void {
+  if (errors.length > 0) throw new Error(`Validation failed with the following errors:\n  ${errors.join('\n  ')}`);
+}
+
+function runJsonChecks(checks: readonly DeferredJsonCheck[], jsonOf: (object: ApiObject) => unknown): string[] {
+  return checks.flatMap(({ scope, check }) => check(jsonOf).map((error) => `[${scope.node.path}] ${error}`));
 }
 
 function indexedFileName(chart: Chart, index: number): string {

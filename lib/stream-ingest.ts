@@ -2,7 +2,7 @@ import { Duration } from 'cdk8s';
 import { ContainerResources, Cpu, k8s } from 'cdk8s-plus-27';
 import { Size } from 'cdk8s';
 import { Construct } from 'constructs';
-import { stringify as toYaml } from 'yaml';
+import { toConfigYaml } from './_config-yaml';
 import { CameraSpec, StreamTransport, validateCameras } from './camera-inventory';
 import { propError, requireInteger } from './_errors';
 import { configChecksum } from './_config-checksum';
@@ -18,6 +18,7 @@ import { IRuleSource, RuleGroup } from './alert-rules';
 import { ingestRuleGroups } from './monitoring/_ingest-rules';
 import { IStreamSource, StreamSource } from './stream-source';
 import { dns1035Label, dns1123Label } from './validation/_name-rules';
+import { ConfigMapObject } from './_config-map';
 
 /** MediaMTX, pinned: a new release is a reviewed change of this line, never a surprise. */
 export const MEDIAMTX_IMAGE = 'bluenviron/mediamtx:1.19.3';
@@ -254,7 +255,7 @@ export class StreamIngest extends Construct implements IScrapeTarget, IStreamSou
     const labels = { ...standardLabels(this.identity), [SHARD_LABEL]: String(shard.index) };
     const selector = { ...selectorLabels(this.identity), [SHARD_LABEL]: String(shard.index) };
 
-    new k8s.KubeConfigMap(this, `${shard.name}-config`, {
+    new ConfigMapObject(this, `${shard.name}-config`, {
       metadata: { name: shard.name, namespace: this.namespace, labels },
       data,
     });
@@ -493,7 +494,7 @@ function mediamtxConfig(cameras: readonly CameraSpec[], settings: Settings): str
       rtspTransport: camera.transport ?? StreamTransport.TCP,
     }])),
   };
-  return toYaml(config, { lineWidth: 0 });
+  return toConfigYaml(config);
 }
 
 

@@ -1,9 +1,11 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ApiObject, App, AppProps, Chart, Testing, YamlOutputType } from 'cdk8s';
+import { ApiObject, App, AppProps, Chart, Testing, Yaml, YamlOutputType } from 'cdk8s';
 import { Construct } from 'constructs';
 import { LayeredApp } from '../lib/layered-app';
+import { PlatformPolicies } from '../lib/policy';
+import * as policyObjects from '../lib/policy/_objects';
 import { buildReferencePlatform } from '../main';
 
 type Build = (app: App) => void;
@@ -188,5 +190,48 @@ describe('LayeredApp', () => {
     expect(layered).toEqual(app);
     expect(layered['one.k8s.yaml']).toContain('name: late');
     expect(added).toBeGreaterThan(1);
+  });
+
+  test('runs policies once, last, on the JSON it writes, and fails with App\'s message', () => {
+    const build: Build = (a) => {
+      const c = chart(a, 'one', 2);
+      // A late change, as LayerChart's annotation: the policies must see it.
+      c.node.addValidation({ validate: () => { (c.node.findChild('one-object-0') as ApiObject).metadata.addLabel('late', 'yes'); return []; } });
+      PlatformPolicies.enforce(a);
+    };
+    const seen: unknown[][] = [];
+    const check = jest.spyOn(PlatformPolicies, 'check');
+    const toJson = jest.spyOn(ApiObject.prototype, 'toJson');
+    const indexed = jest.spyOn(policyObjects, 'indexObjects').mockImplementation((scope, jsonOf) => {
+      const objects = scope.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject);
+      seen.push(objects.map((o) => jsonOf(o)));
+      return [];
+    });
+    try {
+      const layered = new LayeredApp({ outdir: outdir() });
+      build(layered);
+      const text = layered.synthYaml();
+      expect(seen).toHaveLength(1);
+      expect(toJson).toHaveBeenCalledTimes(2);
+      expect(Yaml.stringify(...seen[0])).toBe(text);
+      expect(text).toContain('late: "yes"');
+      expect(check).not.toHaveBeenCalled();
+
+      // Under App the same validation runs in every pass, serializing each object itself.
+      seen.length = 0;
+      const plain = Testing.app();
+      build(plain);
+      plain.synthYaml();
+      expect(seen.length).toBeGreaterThan(1);
+    } finally {
+      for (const spy of [check, toJson, indexed]) spy.mockRestore();
+    }
+
+    const failing = new LayeredApp({ outdir: outdir() });
+    const c = chart(failing, 'one', 0);
+    new ApiObject(c, 'service', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'orphan' }, spec: { selector: { app: 'none' }, ports: [{ port: 80 }] } } as any);
+    PlatformPolicies.enforce(failing);
+    expect(() => failing.synth()).toThrow(/^Validation failed with the following errors:\n {2}\[\] .*orphan/s);
+    fs.rmSync(failing.outdir, { recursive: true, force: true });
   });
 });

@@ -1,6 +1,6 @@
 import { Testing } from 'cdk8s';
 import { AnalysisService, CameraSpec, MonitoringBundle, Receiver, StreamIngest, StreamSelection } from '../lib';
-import * as format from '../lib/monitoring/_format';
+import * as configYaml from '../lib/_config-yaml';
 import { findObject, testChart } from './_helpers';
 
 // What the fixes for large platforms (see bench/) must keep: the same output, computed once.
@@ -36,7 +36,7 @@ describe('MonitoringBundle', () => {
     const chart = testChart();
     new StreamIngest(chart, 'ingest', { namespace: 'ns', cameras: cameras(2) });
     new MonitoringBundle(chart, 'monitoring', { receivers: [Receiver.webhook('ops', { url: 'https://alerts.example.com/hook' })] });
-    const render = jest.spyOn(format, 'toConfigYaml');
+    const render = jest.spyOn(configYaml, 'toConfigYaml');
     try {
       const isPrometheusConfig = (value: unknown): boolean => typeof value === 'object' && value !== null && 'scrape_configs' in value;
       const first = Testing.synth(chart);

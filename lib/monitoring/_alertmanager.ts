@@ -3,11 +3,13 @@ import { Construct } from 'constructs';
 import { ComponentIdentity, selectorLabels, standardLabels } from '../_labels';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../_pod-security';
 import { goRuntimeEnv, toResourceRequirements } from '../_resources';
-import { checksum, matcher, promDuration, toConfigYaml } from './_format';
+import { checksum, matcher, promDuration } from './_format';
+import { toConfigYaml } from '../_config-yaml';
 import { addComponentPolicy, addresses, podsHere, tcp, udp } from './_network';
 import { ScrapeJob } from './_prometheus';
 import { ALERTMANAGER_IMAGE, MonitoringSettings, componentIdentity, serviceHost } from './_settings';
 import { AlertRoute, NULL_RECEIVER, Receiver, SecretKey } from './receiver';
+import { ConfigMapObject } from '../_config-map';
 
 export const ALERTMANAGER_PORT = 9093;
 /** Gossip between replicas: silences and the notification log, over TCP and UDP. */
@@ -101,7 +103,7 @@ export class AlertmanagerCluster extends Construct {
     this.identity = componentIdentity(settings, 'alertmanager', ALERTMANAGER_IMAGE);
     const files = { 'alertmanager.yml': toConfigYaml(alertmanagerConfig(settings)) };
     const labels = standardLabels(this.identity);
-    new k8s.KubeConfigMap(this, 'config', { metadata: { name: 'alertmanager-config', namespace: settings.namespace, labels }, data: files });
+    new ConfigMapObject(this, 'config', { metadata: { name: 'alertmanager-config', namespace: settings.namespace, labels }, data: files });
     new k8s.KubeServiceAccount(this, 'service-account', {
       metadata: { name: 'alertmanager', namespace: settings.namespace, labels },
       automountServiceAccountToken: false,

@@ -1,14 +1,5 @@
 import { createHash } from 'crypto';
 import { Duration, Lazy, Size, SizeRoundingBehavior } from 'cdk8s';
-import { stringify } from 'yaml';
-
-/**
- * Prometheus and Alertmanager read their configuration with Go's yaml.v2, a YAML 1.1 reader:
- * writing with YAML 1.1 rules quotes every string it would take for a boolean or a number.
- */
-export function toConfigYaml(value: unknown): string {
-  return stringify(value, { version: '1.1', lineWidth: 0 });
-}
 
 /** Hash of a set of files: a pod annotation holding it rolls the pod when any file changes. */
 export function checksum(data: Readonly<Record<string, string>>): string {

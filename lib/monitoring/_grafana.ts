@@ -4,10 +4,12 @@ import { ComponentIdentity, selectorLabels, standardLabels } from '../_labels';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../_pod-security';
 import { goRuntimeEnv, toResourceRequirements } from '../_resources';
 import { DASHBOARD_FILE, platformDashboard } from './_dashboard';
-import { checksum, promDuration, toConfigYaml } from './_format';
+import { checksum, promDuration } from './_format';
+import { toConfigYaml } from '../_config-yaml';
 import { addComponentPolicy, podsHere, podsIn, tcp } from './_network';
 import { PROMETHEUS_PORT, ScrapeJob } from './_prometheus';
 import { GRAFANA_IMAGE, MonitoringSettings, componentIdentity, serviceHost } from './_settings';
+import { ConfigMapObject } from '../_config-map';
 
 export const GRAFANA_PORT = 3000;
 const DASHBOARDS_DIR = '/etc/grafana/dashboards';
@@ -56,8 +58,8 @@ export class GrafanaServer extends Construct {
     const labels = standardLabels(this.identity);
     const provisioning = provisioningFiles(settings);
     const dashboards = { [DASHBOARD_FILE]: platformDashboard() };
-    new k8s.KubeConfigMap(this, 'provisioning', { metadata: { name: 'grafana-provisioning', namespace: settings.namespace, labels }, data: provisioning });
-    new k8s.KubeConfigMap(this, 'dashboards', { metadata: { name: 'grafana-dashboards', namespace: settings.namespace, labels }, data: dashboards });
+    new ConfigMapObject(this, 'provisioning', { metadata: { name: 'grafana-provisioning', namespace: settings.namespace, labels }, data: provisioning });
+    new ConfigMapObject(this, 'dashboards', { metadata: { name: 'grafana-dashboards', namespace: settings.namespace, labels }, data: dashboards });
     new k8s.KubeServiceAccount(this, 'service-account', {
       metadata: { name: 'grafana', namespace: settings.namespace, labels },
       automountServiceAccountToken: false,

@@ -1,4 +1,3 @@
-import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import {
   PodMonitor, PodMonitorSpecPodMetricsEndpointsRelabelingsAction, PrometheusRule, PrometheusRuleSpecGroupsRulesExpr,
@@ -10,6 +9,7 @@ import { DASHBOARD_FILE, platformDashboard } from './_dashboard';
 import { promDuration } from './_format';
 import { toPrometheusRuleGroup } from './_rules';
 import { MonitoringSettings } from './_settings';
+import { ConfigMapObject } from '../_config-map';
 
 /** The Grafana sidecar of kube-prometheus-stack loads every ConfigMap with this label. */
 export const GRAFANA_DASHBOARD_LABEL = 'grafana_dashboard';
@@ -56,8 +56,8 @@ export function addPrometheusRule(scope: Construct, settings: MonitoringSettings
   });
 }
 
-export function addDashboardConfigMap(scope: Construct, settings: MonitoringSettings): k8s.KubeConfigMap {
-  return new k8s.KubeConfigMap(scope, 'dashboard', {
+export function addDashboardConfigMap(scope: Construct, settings: MonitoringSettings): ConfigMapObject {
+  return new ConfigMapObject(scope, 'dashboard', {
     metadata: { name: 'video-analytics-dashboard', namespace: settings.namespace, labels: { ...labels(settings), [GRAFANA_DASHBOARD_LABEL]: '1' } },
     data: { [DASHBOARD_FILE]: platformDashboard() },
   });

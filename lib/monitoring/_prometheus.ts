@@ -6,11 +6,13 @@ import { ComponentIdentity, selectorLabels, standardLabels } from '../_labels';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../_pod-security';
 import { goRuntimeEnv, toResourceRequirements } from '../_resources';
 import { ScrapeTarget } from '../scrape-target';
-import { checksum, escapeRegex, lazy, promDuration, sanitizeLabelName, toConfigYaml, wholeMebibytes } from './_format';
+import { checksum, escapeRegex, lazy, promDuration, sanitizeLabelName, wholeMebibytes } from './_format';
+import { toConfigYaml } from '../_config-yaml';
 import { addComponentPolicy, addresses, podsHere, podsIn, tcp } from './_network';
 import { KUBELET_JOB } from './_platform-rules';
 import { ruleFile, ruleFileName } from './_rules';
 import { MonitoringSettings, PROMETHEUS_IMAGE, SERVICE_ACCOUNT_DIR, componentIdentity } from './_settings';
+import { ConfigMapObject } from '../_config-map';
 
 /** A scrape target plus the few knobs that only the bundle's own exporters need. */
 export interface ScrapeJob extends ScrapeTarget {
@@ -197,7 +199,7 @@ export class PrometheusServer extends Construct {
   }
 
   private addConfigMap(id: string, name: string, data: Record<string, string>): void {
-    new k8s.KubeConfigMap(this, id, { metadata: { name, namespace: this.settings.namespace, labels: standardLabels(this.identity) }, data });
+    new ConfigMapObject(this, id, { metadata: { name, namespace: this.settings.namespace, labels: standardLabels(this.identity) }, data });
   }
 
   /** Read-only discovery of what it scrapes, and the kubelet's metrics: nothing else. */

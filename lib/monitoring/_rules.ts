@@ -1,7 +1,8 @@
 import { AlertRule, RecordingRule, RuleGroup } from '../alert-rules';
 import { dns1123Subdomain } from '../validation/_name-rules';
 import { promqlSyntaxError } from '../validation/_promql-rules';
-import { promDuration, toConfigYaml, wholeMillis } from './_format';
+import { promDuration, wholeMillis } from './_format';
+import { toConfigYaml } from '../_config-yaml';
 
 /** Something wrong with one field, in the parts of the library's one error style. */
 export interface Problem {

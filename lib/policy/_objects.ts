@@ -1,5 +1,6 @@
 import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
+import { JsonOf } from '../_json-validation';
 import { ObjectReference } from '../validation/violation';
 
 /**
@@ -33,12 +34,12 @@ const WORKLOAD_TEMPLATE_PATHS: Record<string, string[]> = {
   CronJob: ['spec', 'jobTemplate', 'spec', 'template'],
 };
 
-/** Every ApiObject under `scope`, as JSON, with its construct path. */
-export function indexObjects(scope: IConstruct): IndexedObject[] {
+/** Every ApiObject under `scope`, as JSON (read with `jsonOf`), with its construct path. */
+export function indexObjects(scope: IConstruct, jsonOf: JsonOf): IndexedObject[] {
   return scope.node.findAll()
     .filter((c): c is ApiObject => c instanceof ApiObject)
     .map((o) => {
-      const json = o.toJson() as Json;
+      const json = jsonOf(o) as Json;
       return {
         json,
         constructPath: o.node.path,

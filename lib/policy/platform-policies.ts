@@ -1,4 +1,5 @@
 import { IConstruct } from 'constructs';
+import { JsonOf, addJsonValidation } from '../_json-validation';
 import { PolicyContext } from './_context';
 import { indexObjects } from './_objects';
 import {
@@ -27,21 +28,28 @@ export interface PlatformPoliciesOptions {
 export class PlatformPolicies {
   /** Runs every policy now and returns the findings. */
   public static check(scope: IConstruct, options: PlatformPoliciesOptions = {}): PolicyFinding[] {
-    const context = new PolicyContext(indexObjects(scope), options.gpuCapacity);
-    return [
-      ...checkServices(context),
-      ...checkDisruptionBudgets(context),
-      ...checkAutoscalers(context),
-      ...checkPodSecurity(context),
-      ...checkResources(context),
-      ...checkNetworkPolicyCoverage(context),
-      ...checkImages(context),
-      ...checkGpuScheduling(context),
-    ];
+    return checkObjects(scope, options, (object) => object.toJson());
   }
 
-  /** Makes synthesis of `scope` fail on any finding (it runs with the construct validations). */
+  /**
+   * Makes synthesis of `scope` fail on any finding. It runs with the construct validations; under
+   * a {@link LayeredApp} it runs once, last, on the JSON that is written.
+   */
   public static enforce(scope: IConstruct, options: PlatformPoliciesOptions = {}): void {
-    scope.node.addValidation({ validate: () => PlatformPolicies.check(scope, options).map(formatFinding) });
+    addJsonValidation(scope, (jsonOf) => checkObjects(scope, options, jsonOf).map(formatFinding));
   }
+}
+
+function checkObjects(scope: IConstruct, options: PlatformPoliciesOptions, jsonOf: JsonOf): PolicyFinding[] {
+  const context = new PolicyContext(indexObjects(scope, jsonOf), options.gpuCapacity);
+  return [
+    ...checkServices(context),
+    ...checkDisruptionBudgets(context),
+    ...checkAutoscalers(context),
+    ...checkPodSecurity(context),
+    ...checkResources(context),
+    ...checkNetworkPolicyCoverage(context),
+    ...checkImages(context),
+    ...checkGpuScheduling(context),
+  ];
 }

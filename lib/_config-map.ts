@@ -1,0 +1,22 @@
+import { ApiObject, ApiObjectMetadata } from 'cdk8s';
+import { Construct } from 'constructs';
+
+/** What a {@link ConfigMapObject} holds. */
+export interface ConfigMapObjectProps {
+  readonly metadata: ApiObjectMetadata;
+  /** File name to text; written with sorted keys, as cdk8s writes every map. */
+  readonly data: { readonly [key: string]: string };
+}
+
+/**
+ * A ConfigMap written exactly as `k8s.KubeConfigMap` writes it, in time linear in its keys.
+ *
+ * Why not `k8s.KubeConfigMap`: its generated serializer copies the whole `data` map once per key,
+ * so a ConfigMap of 2,000 rule files (the Prometheus rules at 10,000 cameras) took half a second
+ * per serialization. A ConfigMap has no nested typed fields for that serializer to map anyway.
+ */
+export class ConfigMapObject extends ApiObject {
+  constructor(scope: Construct, id: string, props: ConfigMapObjectProps) {
+    super(scope, id, { apiVersion: 'v1', kind: 'ConfigMap', metadata: props.metadata, data: props.data });
+  }
+}

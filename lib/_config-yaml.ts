@@ -1,0 +1,137 @@
+/**
+ * YAML for the configuration files the platform writes into ConfigMaps and beside `dist/`
+ * (Prometheus and Alertmanager configuration, rule files, MediaMTX, K3s): the same text for the
+ * same value, read back as that value by YAML 1.1 readers (Go's yaml.v2, which Prometheus,
+ * Alertmanager and MediaMTX use) and YAML 1.2 readers alike.
+ *
+ * Why not the `yaml` package: these files are plain JSON data, and at city scale there are
+ * thousands of them (one rule file per detection service); the general serializer spent a
+ * second and a half rendering them. This writer handles JSON data only and refuses anything else.
+ *
+ * Style: block mappings and sequences indented by two, as `yaml` writes them. A string is plain
+ * only when it cannot mean anything else in either YAML version (`name: smoke`, `for: 15m`),
+ * single-quoted when it is other printable ASCII (`'10.42.0.0/16'`, `'0600'`), and double-quoted
+ * with escapes otherwise.
+ */
+export function toConfigYaml(value: unknown): string {
+  if ((isMapping(value) || Array.isArray(value)) && !isEmptyCollection(value)) return blockLines(value, '', []).join('\n') + '\n';
+  return scalar(value, []) + '\n';
+}
+
+type Mapping = { readonly [key: string]: unknown };
+type Path = readonly (string | number)[];
+
+/** Words YAML 1.1 reads as booleans or null; `yaml.v2` would not read them as strings. */
+const SPECIAL_WORDS = /^(?:y|yes|n|no|true|false|on|off|null)$/i;
+/** Durations such as `30s` or `1h30m`: no YAML reader takes them for numbers. */
+const DURATION = /^(?:[0-9]+(?:ms|s|m|h|d|w|y))+$/;
+/** A start no number, timestamp, indicator or alias can have. */
+const WORD_START = /^[A-Za-z_/]/;
+/** Except an exponent alone: the yaml package's YAML 1.1 reader takes `e0` for a number. */
+const BARE_EXPONENT = /^[eE][-+]?[0-9][0-9_]*$/;
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
+/** A plain object: class instances (dates, tokens) are not JSON data. */
+function isMapping(value: unknown): value is Mapping {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const prototype = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
+}
+
+function isEmptyCollection(value: unknown): boolean {
+  return (Array.isArray(value) && value.length === 0) || (isMapping(value) && Object.keys(value).length === 0);
+}
+
+/** Lines of a non-empty mapping or sequence whose entries start at `indent`. */
+function blockLines(value: Mapping | readonly unknown[], indent: string, path: Path): string[] {
+  return Array.isArray(value) ? sequenceLines(value, indent, path) : mappingLines(value as Mapping, indent, path);
+}
+
+function mappingLines(mapping: Mapping, indent: string, path: Path): string[] {
+  const lines: string[] = [];
+  for (const [key, item] of Object.entries(mapping)) {
+    // Like JSON.stringify and the yaml package: a key whose value is undefined is left out.
+    if (item === undefined) continue;
+    const head = `${indent}${string(key)}:`;
+    const itemPath = [...path, key];
+    if ((isMapping(item) || Array.isArray(item)) && !isEmptyCollection(item)) {
+      lines.push(head, ...blockLines(item, indent + '  ', itemPath));
+    } else {
+      lines.push(`${head} ${scalar(item, itemPath)}`);
+    }
+  }
+  return lines.length > 0 ? lines : [`${indent}{}`];
+}
+
+function sequenceLines(sequence: readonly unknown[], indent: string, path: Path): string[] {
+  const lines: string[] = [];
+  sequence.forEach((item, index) => {
+    const itemPath = [...path, index];
+    if ((isMapping(item) || Array.isArray(item)) && !isEmptyCollection(item)) {
+      // The first line of the item goes after the dash; the rest line up under it.
+      const [first, ...rest] = blockLines(item, indent + '  ', itemPath);
+      lines.push(`${indent}- ${first.slice(indent.length + 2)}`, ...rest);
+    } else {
+      lines.push(`${indent}- ${scalar(item, itemPath)}`);
+    }
+  });
+  return lines;
+}
+
+function scalar(value: unknown, path: Path): string {
+  if (value === null || value === undefined) return 'null';
+  if (Array.isArray(value)) return '[]';
+  if (isMapping(value)) return '{}';
+  switch (typeof value) {
+    case 'string': return string(value);
+    case 'boolean': return String(value);
+    case 'number': return number(value, path);
+    default: throw new Error(`toConfigYaml: the value at ${describe(path)} (${String(value)}) is not JSON data; configuration files hold strings, numbers, booleans, null, lists and maps.`);
+  }
+}
+
+function string(value: string): string {
+  if (!PRINTABLE_ASCII.test(value)) return doubleQuoted(value);
+  return isPlainSafe(value) ? value : `'${value.replace(/'/g, "''")}'`;
+}
+
+/**
+ * Whether a printable ASCII string reads back as itself, and as a string, when written bare in
+ * block context: it starts like a word or a path, is no YAML 1.1 boolean or null word, and has
+ * nothing that would end it early (`: `, ` #`) or be trimmed (a trailing space or colon).
+ */
+function isPlainSafe(value: string): boolean {
+  if (DURATION.test(value)) return true;
+  return WORD_START.test(value) && !BARE_EXPONENT.test(value) && !SPECIAL_WORDS.test(value) && !/[ :]$/.test(value) && !value.includes(': ') && !value.includes(' #');
+}
+
+/** A double-quoted scalar with every character outside printable ASCII escaped. */
+function doubleQuoted(value: string): string {
+  let out = '"';
+  for (const character of value) {
+    const code = character.codePointAt(0)!;
+    if (character === '"' || character === '\\') out += `\\${character}`;
+    else if (code >= 0x20 && code <= 0x7e) out += character;
+    else if (code === 0x0a) out += '\\n';
+    else if (code === 0x09) out += '\\t';
+    else if (code <= 0xffff) out += `\\u${code.toString(16).padStart(4, '0')}`;
+    else out += `\\U${code.toString(16).padStart(8, '0')}`;
+  }
+  return `${out}"`;
+}
+
+/** A number both YAML versions read as that number: YAML 1.1 floats need a dot and a signed exponent. */
+function number(value: number, path: Path): string {
+  if (!Number.isFinite(value)) {
+    throw new Error(`toConfigYaml: the number at ${describe(path)} (${value}) is not finite; configuration files hold finite numbers only.`);
+  }
+  const text = String(value);
+  const exponent = text.indexOf('e');
+  if (exponent < 0) return text;
+  const mantissa = text.slice(0, exponent);
+  return `${mantissa.includes('.') ? mantissa : `${mantissa}.0`}${text.slice(exponent)}`;
+}
+
+function describe(path: Path): string {
+  return path.length === 0 ? 'the top level' : `'${path.join('.')}'`;
+}
