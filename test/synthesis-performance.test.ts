@@ -31,6 +31,22 @@ describe('AnalysisService', () => {
   });
 });
 
+describe('StreamSelection.withLabels', () => {
+  test('selects through the label index exactly the cameras a filter would, in source order', () => {
+    const chart = testChart();
+    const all = cameras(12).map((c, i) => ({ ...c, labels: { ...c.labels, zone: `z${i % 3}` } }));
+    const ingest = new StreamIngest(chart, 'ingest', { namespace: 'ns', cameras: all });
+    const select = (labels: Record<string, string>): string[] => StreamSelection.withLabels(ingest, labels).resolve('AnalysisService', 'x').cameras.map((c) => c.spec.id);
+    const filtered = (labels: Record<string, string>): string[] => ingest.toStreamSource().cameras
+      .filter((c) => Object.entries(labels).every(([k, v]) => c.spec.labels?.[k] === v)).map((c) => c.spec.id);
+    for (const labels of [{ site: 'odd' }, { zone: 'z1' }, { site: 'even', zone: 'z2' }, { zone: 'z0', site: 'odd' }, {}]) {
+      expect(select(labels)).toEqual(filtered(labels));
+      expect(select(labels).length).toBeGreaterThan(0);
+    }
+    expect(() => select({ zone: 'z9' })).toThrow(/'streams' \(cameras labelled zone=z9\) must be a selection of at least one camera/);
+  });
+});
+
 describe('MonitoringBundle', () => {
   test('renders prometheus.yml once, however often the app is synthesized, and always the same', () => {
     const chart = testChart();

@@ -325,4 +325,15 @@ describe('promqlSyntaxError', () => {
   test.each([['{}', /needs a metric name or at least one label matcher/], ['sum({})', /needs a metric name/], ['', /empty/], ['rate(x[5m]', /syntax error/]])('refuses %s', (expr, message) => {
     expect(promqlSyntaxError(expr)).toMatch(message);
   });
+  test('an expression of a shape known to parse is still refused when it differs outside its strings', () => {
+    expect(promqlSyntaxError('up{job="a"} == 0')).toBeUndefined();
+    expect(promqlSyntaxError('up{job="b"} == 0')).toBeUndefined();
+    expect(promqlSyntaxError('up{job="b} == 0')).toMatch(/syntax error/);
+    expect(promqlSyntaxError('up{job="b"} ==')).toMatch(/syntax error/);
+    expect(promqlSyntaxError('up{job="b"}} == 0')).toMatch(/syntax error/);
+    // Other quotes and escapes are not reduced to a shape: each such expression is parsed.
+    expect(promqlSyntaxError('up{job=\'a"} == 0"\'}')).toBeUndefined();
+    expect(promqlSyntaxError('up{job=\'a"} == 0')).toMatch(/syntax error/);
+    expect(promqlSyntaxError('up{job="a\\"} == 0')).toMatch(/syntax error/);
+  });
 });
