@@ -3,7 +3,7 @@
  * platform with `cameras` cameras, synthesizes it to YAML, then times the floor, `YAML.stringify`
  * of the same objects with cdk8s's options. Prints one JSON line (ChildResult) on stdout.
  *
- * Usage: node -r ts-node/register/transpile-only bench/synth-child.ts <cameras> [app|layered]
+ * Usage: node -r ./scripts/register-ts.js bench/synth-child.ts <cameras> [app|layered]
  */
 import { ApiObject, App, Yaml } from 'cdk8s';
 import { stringify } from 'yaml';

@@ -4,7 +4,8 @@
  * For 100, 1,000 and 10,000 cameras it builds the reference composition (bench/platform.ts) in
  * fresh child processes, one warm-up child first, then three measured ones per size, and prints
  * medians of:
- * - wall: child process spawn to exit (Node start, TypeScript transpilation, build, synthesis);
+ * - wall: child process spawn to exit (Node start, loading the cached transpiled TypeScript, build,
+ *   synthesis, and the floor);
  * - in-process: building the constructs and synthesizing them to YAML text, inside the child;
  * - peak RSS: the child's maximum resident memory after synthesis;
  * - floor: `YAML.stringify` of the very objects synthesized, with cdk8s's options: the least any
@@ -61,8 +62,8 @@ function ms(value: number): string {
 /** Runs one child; wall time is spawn to exit as this process sees it. */
 function runChild(cameras: number, appKind: string): ChildResult & { wallMs: number } {
   const start = performance.now();
-  const child = spawnSync(process.execPath, ['-r', require.resolve('ts-node/register/transpile-only'), path.join(__dirname, 'synth-child.ts'), String(cameras), appKind], {
-    cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 20, env: { ...process.env, TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json') },
+  const child = spawnSync(process.execPath, ['-r', path.join(ROOT, 'scripts', 'register-ts.js'), path.join(__dirname, 'synth-child.ts'), String(cameras), appKind], {
+    cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 20,
   });
   const wallMs = performance.now() - start;
   if (child.status !== 0) throw new Error(`bench child for ${cameras} cameras failed (${child.status ?? child.signal}):\n${child.stderr}`);
