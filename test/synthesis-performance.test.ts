@@ -39,7 +39,8 @@ describe('StreamSelection.withLabels', () => {
     const select = (labels: Record<string, string>): string[] => StreamSelection.withLabels(ingest, labels).resolve('AnalysisService', 'x').cameras.map((c) => c.spec.id);
     const filtered = (labels: Record<string, string>): string[] => ingest.toStreamSource().cameras
       .filter((c) => Object.entries(labels).every(([k, v]) => c.spec.labels?.[k] === v)).map((c) => c.spec.id);
-    for (const labels of [{ site: 'odd' }, { zone: 'z1' }, { site: 'even', zone: 'z2' }, { zone: 'z0', site: 'odd' }, {}]) {
+    const selections: Array<Record<string, string>> = [{ site: 'odd' }, { zone: 'z1' }, { site: 'even', zone: 'z2' }, { zone: 'z0', site: 'odd' }, {}];
+    for (const labels of selections) {
       expect(select(labels)).toEqual(filtered(labels));
       expect(select(labels).length).toBeGreaterThan(0);
     }
