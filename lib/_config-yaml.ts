@@ -18,6 +18,13 @@ export function toConfigYaml(value: unknown): string {
   return scalar(value, []) + '\n';
 }
 
+/** A value a configuration file cannot hold; `path` leads to it from the top of the file. */
+export class NotConfigDataError extends Error {
+  constructor(public readonly path: readonly (string | number)[], public readonly value: unknown, public readonly rule: string) {
+    super(`toConfigYaml: the value at ${describe(path)} (${String(value)}) must be ${rule}.`);
+  }
+}
+
 type Mapping = { readonly [key: string]: unknown };
 type Path = readonly (string | number)[];
 
@@ -86,7 +93,7 @@ function scalar(value: unknown, path: Path): string {
     case 'string': return string(value);
     case 'boolean': return String(value);
     case 'number': return number(value, path);
-    default: throw new Error(`toConfigYaml: the value at ${describe(path)} (${String(value)}) is not JSON data; configuration files hold strings, numbers, booleans, null, lists and maps.`);
+    default: throw new NotConfigDataError(path, value, 'JSON data: a string, a finite number, a boolean, null, a list or a map');
   }
 }
 
@@ -123,7 +130,7 @@ function doubleQuoted(value: string): string {
 /** A number both YAML versions read as that number: YAML 1.1 floats need a dot and a signed exponent. */
 function number(value: number, path: Path): string {
   if (!Number.isFinite(value)) {
-    throw new Error(`toConfigYaml: the number at ${describe(path)} (${value}) is not finite; configuration files hold finite numbers only.`);
+    throw new NotConfigDataError(path, value, 'a finite number');
   }
   const text = String(value);
   const exponent = text.indexOf('e');

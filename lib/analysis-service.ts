@@ -1,7 +1,7 @@
 import { Duration, Size } from 'cdk8s';
 import { ContainerResources, Cpu, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { toConfigYaml } from './_config-yaml';
+import { NotConfigDataError, toConfigYaml } from './_config-yaml';
 import { ScaledObject, ScaledObjectSpecFallbackBehavior } from '../imports/keda.sh';
 import { AlertSeverity, IRuleSource, RuleGroup, runbookUrl } from './alert-rules';
 import { propError, requireInteger } from './_errors';
@@ -262,7 +262,7 @@ export class AnalysisService extends Construct implements IScrapeTarget, IRuleSo
 
     const data = {
       'cameras.json': camerasFile(this.resolved.cameras),
-      'settings.yaml': toConfigYaml(props.settings ?? {}),
+      'settings.yaml': settingsFile(id, props.settings ?? {}),
     };
     const labels = standardLabels(this.identity);
     const selector = selectorLabels(this.identity);
@@ -559,5 +559,13 @@ function scalingBehavior(): k8s.HorizontalPodAutoscalerBehaviorV2 {
   };
 }
 
-
-
+/** `settings.yaml`; a value YAML cannot carry as data is refused, naming where it is. */
+function settingsFile(id: string, settings: { readonly [key: string]: unknown }): string {
+  try {
+    return toConfigYaml(settings);
+  } catch (error) {
+    if (!(error instanceof NotConfigDataError)) throw error;
+    throw propError('AnalysisService', id, ['settings', ...error.path].join('.'), String(error.value), error.rule,
+      'Give plain data; write a date as an ISO string.');
+  }
+}

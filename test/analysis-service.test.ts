@@ -95,6 +95,12 @@ describe('AnalysisService', () => {
     expect(checksum({ minConfidence: 0.6 })).not.toBe(checksum({ minConfidence: 0.7 }));
   });
 
+  test('settings that are not plain data are refused, naming where they are', () => {
+    expect(() => setup({ settings: { thresholds: { night: Infinity } } }))
+      .toThrow("AnalysisService 'helmet': 'settings.thresholds.night' (Infinity) must be a finite number. Give plain data; write a date as an ISO string.");
+    expect(() => setup({ settings: { since: new Date(0) } })).toThrow(/^AnalysisService 'helmet': 'settings\.since' \(.*\) must be JSON data/);
+  });
+
   test('a subset by label or by id', () => {
     const byLabel = setup({}, (ingest) => StreamSelection.withLabels(ingest, { site: 'warehouse' }));
     expect(byLabel.service.cameraIds).toEqual(CAMERAS.slice(10).map((c) => c.id));

@@ -59,9 +59,9 @@ describe('toConfigYaml', () => {
   });
 
   test.each([
-    ['a non-finite number', { a: { b: Infinity } }, /'a\.b' \(Infinity\) is not finite/],
-    ['a class instance', { when: new Date(0) }, /'when' \(.*\) is not JSON data/],
-    ['a function', [() => 1], /'0' \(.*\) is not JSON data/],
+    ['a non-finite number', { a: { b: Infinity } }, /'a\.b' \(Infinity\) must be a finite number/],
+    ['a class instance', { when: new Date(0) }, /'when' \(.*\) must be JSON data/],
+    ['a function', [() => 1], /'0' \(.*\) must be JSON data/],
   ])('refuses %s, naming where it is', (_, value, message) => {
     expect(() => toConfigYaml(value)).toThrow(message);
   });
