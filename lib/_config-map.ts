@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 
 /** What a {@link ConfigMapObject} holds. */
 export interface ConfigMapObjectProps {
+  /** Name, namespace and labels of the ConfigMap. */
   readonly metadata: ApiObjectMetadata;
   /** File name to text; written with sorted keys, as cdk8s writes every map. */
   readonly data: { readonly [key: string]: string };

@@ -14,7 +14,7 @@
  * with escapes otherwise.
  */
 export function toConfigYaml(value: unknown): string {
-  if ((isMapping(value) || Array.isArray(value)) && !isEmptyCollection(value)) return blockLines(value, '', []).join('\n') + '\n';
+  if (isBlock(value)) return blockLines(value, '', []).join('\n') + '\n';
   return scalar(value, []) + '\n';
 }
 
@@ -45,8 +45,9 @@ function isMapping(value: unknown): value is Mapping {
   return prototype === Object.prototype || prototype === null;
 }
 
-function isEmptyCollection(value: unknown): boolean {
-  return (Array.isArray(value) && value.length === 0) || (isMapping(value) && Object.keys(value).length === 0);
+/** A list or map with entries: written as a block; an empty one is written inline (`[]`, `{}`). */
+function isBlock(value: unknown): value is Mapping | readonly unknown[] {
+  return (Array.isArray(value) && value.length > 0) || (isMapping(value) && Object.keys(value).length > 0);
 }
 
 /** Lines of a non-empty mapping or sequence whose entries start at `indent`. */
@@ -61,7 +62,7 @@ function mappingLines(mapping: Mapping, indent: string, path: Path): string[] {
     if (item === undefined) continue;
     const head = `${indent}${string(key)}:`;
     const itemPath = [...path, key];
-    if ((isMapping(item) || Array.isArray(item)) && !isEmptyCollection(item)) {
+    if (isBlock(item)) {
       lines.push(head, ...blockLines(item, indent + '  ', itemPath));
     } else {
       lines.push(`${head} ${scalar(item, itemPath)}`);
@@ -74,7 +75,7 @@ function sequenceLines(sequence: readonly unknown[], indent: string, path: Path)
   const lines: string[] = [];
   sequence.forEach((item, index) => {
     const itemPath = [...path, index];
-    if ((isMapping(item) || Array.isArray(item)) && !isEmptyCollection(item)) {
+    if (isBlock(item)) {
       // The first line of the item goes after the dash; the rest line up under it.
       const [first, ...rest] = blockLines(item, indent + '  ', itemPath);
       lines.push(`${indent}- ${first.slice(indent.length + 2)}`, ...rest);

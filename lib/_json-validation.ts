@@ -11,6 +11,7 @@ export type JsonCheck = (jsonOf: JsonOf) => string[];
 export interface DeferredJsonCheck {
   /** The construct the check was added to; App prefixes its messages with this path. */
   readonly scope: IConstruct;
+  /** The check, as added. */
   readonly check: JsonCheck;
 }
 

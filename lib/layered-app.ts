@@ -22,6 +22,10 @@ interface ChartOutput {
  * at 10,000. Those object edges change nothing in the files: objects of different charts are
  * ordered by their charts' files, and a chart ignores edges that leave it.
  *
+ * It also serializes each object once: validations added with `addJsonValidation` (the platform
+ * policies) run after all other validations, on the very JSON it writes, instead of serializing
+ * every object again in each validation pass.
+ *
  * The shortcut covers apps whose only dependencies are between charts (plus the object edges a
  * previous cdk8s synthesis derived from them). Anything else (nested charts, dependencies between
  * other constructs, a dependency cycle, another `yamlOutputType`, construct metadata) is
@@ -76,7 +80,8 @@ export class LayeredApp extends App {
         return json;
       }),
     }));
-    throwOnErrors(runJsonChecks(jsonChecks, (object) => written.has(object) ? written.get(object) : object.toJson()));
+    // Objects outside the charts written (none in a plain stack of layers) are serialized on demand.
+    throwOnErrors(runJsonChecks(jsonChecks, (object) => written.get(object) ?? object.toJson()));
     return outputs;
   }
 

@@ -95,7 +95,8 @@ export interface VideoAnalyticsPlatformProps {
    */
   readonly gitops?: Omit<ArgoCdApplicationProps, 'autoscaled'>;
   /**
-   * Fail synthesis on any PlatformPolicies finding.
+   * Fail synthesis on any PlatformPolicies finding (under a {@link LayeredApp}, checked once, on
+   * the JSON written).
    * @default true
    */
   readonly enforcePolicies?: boolean;
