@@ -19,6 +19,7 @@ import { IStreamSource, SourceCamera, StreamSource } from './stream-source';
 import { promqlSyntaxError } from './validation/_promql-rules';
 import { dns1035Label, dns1123Label } from './validation/_name-rules';
 import { ConfigMapObject } from './_config-map';
+import { KubeDeployment, KubeHorizontalPodAutoscalerV2, KubeNetworkPolicy, KubePodDisruptionBudget, KubeService, KubeServiceAccount } from './_kube-objects';
 
 /** Where the container finds its inputs: part of the public contract, see the README. */
 export const ANALYSIS_CONFIG_DIR = '/etc/video-analytics';
@@ -268,18 +269,18 @@ export class AnalysisService extends Construct implements IScrapeTarget, IRuleSo
     const selector = selectorLabels(this.identity);
     const meta = { namespace: this.namespace, labels };
 
-    new k8s.KubeServiceAccount(this, 'service-account', { metadata: { name: this.name, ...meta }, automountServiceAccountToken: false });
+    new KubeServiceAccount(this, 'service-account', { metadata: { name: this.name, ...meta }, automountServiceAccountToken: false });
     new ConfigMapObject(this, 'config', { metadata: { name: this.name, ...meta }, data });
-    new k8s.KubeService(this, 'service', {
+    new KubeService(this, 'service', {
       metadata: { name: this.name, ...meta },
       spec: { selector, ports: [{ name: 'http', port: this.resolved.port, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP' }] },
     });
     // The ready replicas, as DNS records: how each replica finds its peers to take its share of streams.
-    new k8s.KubeService(this, 'peers', {
+    new KubeService(this, 'peers', {
       metadata: { name: `${this.name}-peers`, ...meta },
       spec: { clusterIp: 'None', publishNotReadyAddresses: false, selector, ports: [{ name: 'http', port: this.resolved.port, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP' }] },
     });
-    new k8s.KubeDeployment(this, 'deployment', {
+    new KubeDeployment(this, 'deployment', {
       metadata: { name: this.name, ...meta },
       spec: {
         // An autoscaler owns the count: a replicas field here would make Argo CD and the autoscaler fight.
@@ -293,7 +294,7 @@ export class AnalysisService extends Construct implements IScrapeTarget, IRuleSo
         },
       },
     });
-    new k8s.KubePodDisruptionBudget(this, 'disruption-budget', {
+    new KubePodDisruptionBudget(this, 'disruption-budget', {
       metadata: { name: this.name, ...meta },
       spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: selector } },
     });
@@ -416,7 +417,7 @@ export class AnalysisService extends Construct implements IScrapeTarget, IRuleSo
   private addAutoscaler(meta: { namespace: string; labels: Record<string, string> }): void {
     const target = { apiVersion: 'apps/v1', kind: 'Deployment', name: this.name };
     if (this.scaling.kind === ScalingKind.CPU) {
-      new k8s.KubeHorizontalPodAutoscalerV2(this, 'autoscaler', {
+      new KubeHorizontalPodAutoscalerV2(this, 'autoscaler', {
         metadata: { name: this.name, ...meta },
         spec: {
           scaleTargetRef: target,
@@ -456,7 +457,7 @@ export class AnalysisService extends Construct implements IScrapeTarget, IRuleSo
 
   private addNetworkPolicy(meta: { namespace: string; labels: Record<string, string> }, selector: Record<string, string>, monitoringNamespace: string): void {
     const { source, inference, port } = this.resolved;
-    new k8s.KubeNetworkPolicy(this, 'network-policy', {
+    new KubeNetworkPolicy(this, 'network-policy', {
       metadata: { name: this.name, ...meta },
       spec: {
         podSelector: { matchLabels: selector },

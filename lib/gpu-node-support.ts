@@ -16,6 +16,7 @@ import { RegistrySettings } from './registry-settings';
 import { IScrapeTarget, ScrapeTarget } from './scrape-target';
 import { CONFIG_CHECKSUM_ANNOTATION } from './stream-ingest';
 import { ConfigMapObject } from './_config-map';
+import { KubeDaemonSet, KubeNetworkPolicy, KubeRuntimeClass, KubeService, KubeServiceAccount } from './_kube-objects';
 
 /** The NVIDIA device plugin, pinned. */
 export const DEVICE_PLUGIN_IMAGE = 'nvcr.io/nvidia/k8s-device-plugin:v0.20.0';
@@ -166,7 +167,7 @@ export class GpuNodeSupport extends Construct implements IScrapeTarget, IRuleSou
   }
 
   private addRuntimeClass(): void {
-    new k8s.KubeRuntimeClass(this, 'runtime-class', {
+    new KubeRuntimeClass(this, 'runtime-class', {
       metadata: { name: NVIDIA_RUNTIME_CLASS, labels: standardLabels(this.devicePlugin) },
       handler: NVIDIA_RUNTIME_CLASS,
     });
@@ -183,7 +184,7 @@ export class GpuNodeSupport extends Construct implements IScrapeTarget, IRuleSou
       });
     }
     this.addServiceAccount('device-plugin-service-account', DEVICE_PLUGIN, labels);
-    new k8s.KubeDaemonSet(this, 'device-plugin', {
+    new KubeDaemonSet(this, 'device-plugin', {
       metadata: { name: DEVICE_PLUGIN, namespace: this.namespace, labels },
       spec: {
         selector: { matchLabels: selectorLabels(this.devicePlugin) },
@@ -239,7 +240,7 @@ export class GpuNodeSupport extends Construct implements IScrapeTarget, IRuleSou
   private addDcgmExporter(): void {
     const labels = standardLabels(this.dcgmExporter);
     this.addServiceAccount('dcgm-exporter-service-account', DCGM_EXPORTER, labels);
-    new k8s.KubeDaemonSet(this, 'dcgm-exporter', {
+    new KubeDaemonSet(this, 'dcgm-exporter', {
       metadata: { name: DCGM_EXPORTER, namespace: this.namespace, labels },
       spec: {
         selector: { matchLabels: selectorLabels(this.dcgmExporter) },
@@ -255,7 +256,7 @@ export class GpuNodeSupport extends Construct implements IScrapeTarget, IRuleSou
         },
       },
     });
-    new k8s.KubeService(this, 'dcgm-exporter-service', {
+    new KubeService(this, 'dcgm-exporter-service', {
       metadata: { name: DCGM_EXPORTER, namespace: this.namespace, labels },
       spec: {
         type: 'ClusterIP',
@@ -263,7 +264,7 @@ export class GpuNodeSupport extends Construct implements IScrapeTarget, IRuleSou
         ports: [{ name: 'metrics', port: DCGM_PORT, targetPort: k8s.IntOrString.fromString('metrics'), protocol: 'TCP' }],
       },
     });
-    new k8s.KubeNetworkPolicy(this, 'dcgm-exporter-network-policy', {
+    new KubeNetworkPolicy(this, 'dcgm-exporter-network-policy', {
       metadata: { name: DCGM_EXPORTER, namespace: this.namespace, labels },
       spec: {
         podSelector: { matchLabels: selectorLabels(this.dcgmExporter) },
@@ -315,7 +316,7 @@ export class GpuNodeSupport extends Construct implements IScrapeTarget, IRuleSou
   }
 
   private addServiceAccount(id: string, name: string, labels: Record<string, string>): void {
-    new k8s.KubeServiceAccount(this, id, {
+    new KubeServiceAccount(this, id, {
       metadata: { name, namespace: this.namespace, labels },
       automountServiceAccountToken: false,
     });

@@ -17,6 +17,7 @@ import { IInferenceEndpoint, INFERENCE_CLIENT_LABEL, InferenceEndpoint } from '.
 import { RegistrySettings } from './registry-settings';
 import { IScrapeTarget, ScrapeTarget } from './scrape-target';
 import { dns1035Label, dns1123Subdomain, labelValue } from './validation/_name-rules';
+import { KubeDeployment, KubeNetworkPolicy, KubePersistentVolumeClaim, KubePodDisruptionBudget, KubeService, KubeServiceAccount } from './_kube-objects';
 
 /** Triton Inference Server, pinned: a new release is a reviewed change of this line, never a surprise. */
 export const TRITON_IMAGE = 'nvcr.io/nvidia/tritonserver:24.08-py3';
@@ -151,7 +152,7 @@ function bindNewVolume(scope: Construct, bind: ModelRepositoryBindOptions, size:
     throw propError('GpuWorkerPool', bind.poolId, 'modelRepository.storageClassName', storageClassName, `a StorageClass name (${classProblem})`, 'Use a StorageClass of the cluster, such as local-path.');
   }
   const claimName = `${bind.poolName}-models`;
-  new k8s.KubePersistentVolumeClaim(scope, 'models', {
+  new KubePersistentVolumeClaim(scope, 'models', {
     metadata: { name: claimName, namespace: bind.namespace, labels: { ...bind.labels } },
     spec: {
       storageClassName,
@@ -462,7 +463,7 @@ export class GpuWorkerPool extends Construct implements IScrapeTarget, IInferenc
   }
 
   private addServiceAccount(): void {
-    new k8s.KubeServiceAccount(this, 'service-account', {
+    new KubeServiceAccount(this, 'service-account', {
       metadata: { name: this.name, namespace: this.namespace, labels: standardLabels(this.identity) },
       automountServiceAccountToken: false,
     });
@@ -470,7 +471,7 @@ export class GpuWorkerPool extends Construct implements IScrapeTarget, IInferenc
 
   private addService(): void {
     const { httpPort, grpcPort, metricsPort } = this.settings;
-    new k8s.KubeService(this, 'service', {
+    new KubeService(this, 'service', {
       metadata: { name: this.name, namespace: this.namespace, labels: standardLabels(this.identity) },
       spec: {
         type: 'ClusterIP',
@@ -486,7 +487,7 @@ export class GpuWorkerPool extends Construct implements IScrapeTarget, IInferenc
 
   private addDeployment(models: ModelRepositoryBinding, inventory: GpuInventory): void {
     const labels = standardLabels(this.identity);
-    new k8s.KubeDeployment(this, 'deployment', {
+    new KubeDeployment(this, 'deployment', {
       metadata: { name: this.name, namespace: this.namespace, labels },
       spec: {
         // KEDA owns the replica count of an autoscaled pool: a `replicas` here would fight it on every sync.
@@ -613,7 +614,7 @@ export class GpuWorkerPool extends Construct implements IScrapeTarget, IInferenc
 
   /** Drains proceed one worker at a time, whatever the count: a budget that blocks drains blocks node upgrades. */
   private addDisruptionBudget(): void {
-    new k8s.KubePodDisruptionBudget(this, 'disruption-budget', {
+    new KubePodDisruptionBudget(this, 'disruption-budget', {
       metadata: { name: this.name, namespace: this.namespace, labels: standardLabels(this.identity) },
       spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: selectorLabels(this.identity) } },
     });
@@ -624,7 +625,7 @@ export class GpuWorkerPool extends Construct implements IScrapeTarget, IInferenc
     const { httpPort, grpcPort, metricsPort, monitoringNamespace } = this.settings;
     // Clients in any namespace: analysis services need not share the pool's.
     const clients = { namespaceSelector: {}, podSelector: { matchLabels: { [INFERENCE_CLIENT_LABEL]: 'true' } } };
-    new k8s.KubeNetworkPolicy(this, 'network-policy', {
+    new KubeNetworkPolicy(this, 'network-policy', {
       metadata: { name: this.name, namespace: this.namespace, labels: standardLabels(this.identity) },
       spec: {
         podSelector: { matchLabels: selectorLabels(this.identity) },

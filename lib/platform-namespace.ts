@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { propError } from './_errors';
 import { platformLabels } from './_labels';
 import { dns1123Label, labelValue, qualifiedName } from './validation/_name-rules';
+import { KubeNamespace, KubeNetworkPolicy } from './_kube-objects';
 
 /**
  * Pod Security Standards level enforced on a namespace.
@@ -68,7 +69,7 @@ export class PlatformNamespace extends Construct {
     this.name = props.name;
     this.podSecurity = props.podSecurity ?? PodSecurityLevel.RESTRICTED;
 
-    new k8s.KubeNamespace(this, 'Resource', {
+    new KubeNamespace(this, 'Resource', {
       metadata: { name: this.name, labels: { ...props.labels, ...platformLabels(), ...this.podSecurityLabels() } },
     });
     if (props.defaultDeny ?? true) {
@@ -88,12 +89,12 @@ export class PlatformNamespace extends Construct {
   }
 
   private addDefaultDeny(allowDnsEgress: boolean): void {
-    new k8s.KubeNetworkPolicy(this, 'DefaultDeny', {
+    new KubeNetworkPolicy(this, 'DefaultDeny', {
       metadata: { name: 'default-deny', namespace: this.name, labels: platformLabels() },
       spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
     });
     if (!allowDnsEgress) return;
-    new k8s.KubeNetworkPolicy(this, 'AllowDns', {
+    new KubeNetworkPolicy(this, 'AllowDns', {
       metadata: { name: 'allow-dns-egress', namespace: this.name, labels: platformLabels() },
       spec: {
         podSelector: {},

@@ -1,6 +1,6 @@
-import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { platformLabels } from './_labels';
+import { KubePriorityClass } from './_kube-objects';
 
 /**
  * The platform's PriorityClasses. When a node runs short, the scheduler evicts lower classes
@@ -24,7 +24,7 @@ export class PlatformPriorities extends Construct {
   }
 
   private addClass(name: string, value: number, preemptionPolicy: string, description: string): void {
-    new k8s.KubePriorityClass(this, name, {
+    new KubePriorityClass(this, name, {
       metadata: { name, labels: platformLabels() },
       value,
       preemptionPolicy,

@@ -8,6 +8,7 @@ import { tcpPort } from './_network';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from './_pod-security';
 import { FullResources, checkResources, mergeResources, toResourceRequirements } from './_resources';
 import { dns1123Label, dns1123Subdomain } from './validation/_name-rules';
+import { KubeDeployment, KubeNetworkPolicy, KubePersistentVolumeClaim, KubePodDisruptionBudget, KubeService, KubeServiceAccount } from './_kube-objects';
 
 /** The Distribution registry, pinned. */
 export const REGISTRY_IMAGE = 'registry:2.8.3';
@@ -87,12 +88,12 @@ export class PrivateRegistry extends Construct {
     const meta = { name: this.serviceName, namespace: this.namespace, labels: standardLabels(identity) };
     const selector = selectorLabels(identity);
 
-    new k8s.KubeServiceAccount(this, 'service-account', { metadata: meta, automountServiceAccountToken: false });
-    new k8s.KubePersistentVolumeClaim(this, 'store', {
+    new KubeServiceAccount(this, 'service-account', { metadata: meta, automountServiceAccountToken: false });
+    new KubePersistentVolumeClaim(this, 'store', {
       metadata: { ...meta, name: 'registry-store' },
       spec: { accessModes: ['ReadWriteOnce'], storageClassName, resources: { requests: { storage: k8s.Quantity.fromString(storage.asString()) } } },
     });
-    new k8s.KubeDeployment(this, 'deployment', {
+    new KubeDeployment(this, 'deployment', {
       metadata: meta,
       spec: {
         replicas: 1,
@@ -103,12 +104,12 @@ export class PrivateRegistry extends Construct {
         template: { metadata: { labels: meta.labels }, spec: this.podSpec(image, resources, props) },
       },
     });
-    new k8s.KubeService(this, 'service', {
+    new KubeService(this, 'service', {
       metadata: meta,
       spec: { type: props.serviceType ?? 'LoadBalancer', selector, ports: [{ name: 'https', port: PORT, targetPort: k8s.IntOrString.fromString('https'), protocol: 'TCP' }] },
     });
-    new k8s.KubePodDisruptionBudget(this, 'disruption-budget', { metadata: meta, spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: selector } } });
-    new k8s.KubeNetworkPolicy(this, 'network-policy', {
+    new KubePodDisruptionBudget(this, 'disruption-budget', { metadata: meta, spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: selector } } });
+    new KubeNetworkPolicy(this, 'network-policy', {
       metadata: meta,
       // Nodes pull through the load balancer from their own addresses: the port is open to all, the credentials guard it.
       spec: { podSelector: { matchLabels: selector }, policyTypes: ['Ingress', 'Egress'], ingress: [{ ports: [tcpPort(PORT)] }], egress: [] },

@@ -19,6 +19,7 @@ import { ingestRuleGroups } from './monitoring/_ingest-rules';
 import { IStreamSource, StreamSource } from './stream-source';
 import { dns1035Label, dns1123Label } from './validation/_name-rules';
 import { ConfigMapObject } from './_config-map';
+import { KubeDeployment, KubeNetworkPolicy, KubePodDisruptionBudget, KubeService, KubeServiceAccount } from './_kube-objects';
 
 /** MediaMTX, pinned: a new release is a reviewed change of this line, never a surprise. */
 export const MEDIAMTX_IMAGE = 'bluenviron/mediamtx:1.19.3';
@@ -259,7 +260,7 @@ export class StreamIngest extends Construct implements IScrapeTarget, IStreamSou
       metadata: { name: shard.name, namespace: this.namespace, labels },
       data,
     });
-    new k8s.KubeService(this, `${shard.name}-service`, {
+    new KubeService(this, `${shard.name}-service`, {
       metadata: { name: shard.name, namespace: this.namespace, labels },
       spec: {
         clusterIp: 'None',
@@ -270,7 +271,7 @@ export class StreamIngest extends Construct implements IScrapeTarget, IStreamSou
         ],
       },
     });
-    new k8s.KubeDeployment(this, `${shard.name}-deployment`, {
+    new KubeDeployment(this, `${shard.name}-deployment`, {
       metadata: { name: shard.name, namespace: this.namespace, labels },
       spec: {
         replicas: settings.replicasPerShard,
@@ -345,7 +346,7 @@ export class StreamIngest extends Construct implements IScrapeTarget, IStreamSou
   }
 
   private addServiceAccount(): void {
-    new k8s.KubeServiceAccount(this, 'service-account', {
+    new KubeServiceAccount(this, 'service-account', {
       metadata: { name: this.name, namespace: this.namespace, labels: standardLabels(this.identity) },
       automountServiceAccountToken: false,
     });
@@ -353,14 +354,14 @@ export class StreamIngest extends Construct implements IScrapeTarget, IStreamSou
 
   /** One budget over all shards: a drain takes down at most one ingest pod at a time. */
   private addDisruptionBudget(): void {
-    new k8s.KubePodDisruptionBudget(this, 'disruption-budget', {
+    new KubePodDisruptionBudget(this, 'disruption-budget', {
       metadata: { name: this.name, namespace: this.namespace, labels: standardLabels(this.identity) },
       spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: selectorLabels(this.identity) } },
     });
   }
 
   private addNetworkPolicy(settings: Settings): void {
-    new k8s.KubeNetworkPolicy(this, 'network-policy', {
+    new KubeNetworkPolicy(this, 'network-policy', {
       metadata: { name: this.name, namespace: this.namespace, labels: standardLabels(this.identity) },
       spec: {
         podSelector: { matchLabels: selectorLabels(this.identity) },

@@ -10,6 +10,7 @@ import { ScrapeJob } from './_prometheus';
 import { ALERTMANAGER_IMAGE, MonitoringSettings, componentIdentity, serviceHost } from './_settings';
 import { AlertRoute, NULL_RECEIVER, Receiver, SecretKey } from './receiver';
 import { ConfigMapObject } from '../_config-map';
+import { KubePodDisruptionBudget, KubeService, KubeServiceAccount, KubeStatefulSet } from '../_kube-objects';
 
 export const ALERTMANAGER_PORT = 9093;
 /** Gossip between replicas: silences and the notification log, over TCP and UDP. */
@@ -104,7 +105,7 @@ export class AlertmanagerCluster extends Construct {
     const files = { 'alertmanager.yml': toConfigYaml(alertmanagerConfig(settings)) };
     const labels = standardLabels(this.identity);
     new ConfigMapObject(this, 'config', { metadata: { name: 'alertmanager-config', namespace: settings.namespace, labels }, data: files });
-    new k8s.KubeServiceAccount(this, 'service-account', {
+    new KubeServiceAccount(this, 'service-account', {
       metadata: { name: 'alertmanager', namespace: settings.namespace, labels },
       automountServiceAccountToken: false,
     });
@@ -126,7 +127,7 @@ export class AlertmanagerCluster extends Construct {
   private addServices(): void {
     const settings = this.settings;
     const labels = standardLabels(this.identity);
-    new k8s.KubeService(this, 'service', {
+    new KubeService(this, 'service', {
       metadata: { name: 'alertmanager', namespace: settings.namespace, labels },
       spec: {
         selector: selectorLabels(this.identity),
@@ -134,7 +135,7 @@ export class AlertmanagerCluster extends Construct {
       },
     });
     // Gives each replica a DNS name before it is ready: peers must find each other to become ready.
-    new k8s.KubeService(this, 'cluster-service', {
+    new KubeService(this, 'cluster-service', {
       metadata: { name: CLUSTER_SERVICE, namespace: settings.namespace, labels },
       spec: {
         clusterIp: 'None',
@@ -166,7 +167,7 @@ export class AlertmanagerCluster extends Construct {
   private addStatefulSet(configChecksum: string): void {
     const settings = this.settings;
     const secrets = this.secretVolumes();
-    new k8s.KubeStatefulSet(this, 'statefulset', {
+    new KubeStatefulSet(this, 'statefulset', {
       metadata: { name: 'alertmanager', namespace: settings.namespace, labels: standardLabels(this.identity) },
       spec: {
         replicas: settings.alertmanagerReplicas,
@@ -237,7 +238,7 @@ export class AlertmanagerCluster extends Construct {
 
   /** Two or more replicas: a drain takes one at a time, so the gossiped state always survives. */
   private addDisruptionBudget(): void {
-    new k8s.KubePodDisruptionBudget(this, 'disruption-budget', {
+    new KubePodDisruptionBudget(this, 'disruption-budget', {
       metadata: { name: 'alertmanager', namespace: this.settings.namespace, labels: standardLabels(this.identity) },
       spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: selectorLabels(this.identity) } },
     });

@@ -10,6 +10,7 @@ import { addComponentPolicy, podsHere, podsIn, tcp } from './_network';
 import { PROMETHEUS_PORT, ScrapeJob } from './_prometheus';
 import { GRAFANA_IMAGE, MonitoringSettings, componentIdentity, serviceHost } from './_settings';
 import { ConfigMapObject } from '../_config-map';
+import { KubeDeployment, KubeService, KubeServiceAccount } from '../_kube-objects';
 
 export const GRAFANA_PORT = 3000;
 const DASHBOARDS_DIR = '/etc/grafana/dashboards';
@@ -60,11 +61,11 @@ export class GrafanaServer extends Construct {
     const dashboards = { [DASHBOARD_FILE]: platformDashboard() };
     new ConfigMapObject(this, 'provisioning', { metadata: { name: 'grafana-provisioning', namespace: settings.namespace, labels }, data: provisioning });
     new ConfigMapObject(this, 'dashboards', { metadata: { name: 'grafana-dashboards', namespace: settings.namespace, labels }, data: dashboards });
-    new k8s.KubeServiceAccount(this, 'service-account', {
+    new KubeServiceAccount(this, 'service-account', {
       metadata: { name: 'grafana', namespace: settings.namespace, labels },
       automountServiceAccountToken: false,
     });
-    new k8s.KubeService(this, 'service', {
+    new KubeService(this, 'service', {
       metadata: { name: 'grafana', namespace: settings.namespace, labels },
       spec: {
         selector: selectorLabels(this.identity),
@@ -81,7 +82,7 @@ export class GrafanaServer extends Construct {
 
   private addDeployment(configChecksum: string): void {
     const settings = this.settings;
-    new k8s.KubeDeployment(this, 'deployment', {
+    new KubeDeployment(this, 'deployment', {
       metadata: { name: 'grafana', namespace: settings.namespace, labels: standardLabels(this.identity) },
       spec: {
         replicas: 1,

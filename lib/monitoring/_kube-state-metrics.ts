@@ -7,6 +7,7 @@ import { addComponentPolicy, addresses, podsHere, tcp } from './_network';
 import { ScrapeJob } from './_prometheus';
 import { KUBE_STATE_METRICS_JOB } from './_platform-rules';
 import { KUBE_STATE_METRICS_IMAGE, MonitoringSettings, componentIdentity } from './_settings';
+import { KubeClusterRole, KubeClusterRoleBinding, KubeDeployment, KubeServiceAccount } from '../_kube-objects';
 
 const METRICS_PORT = 8080;
 const TELEMETRY_PORT = 8081;
@@ -58,11 +59,11 @@ export class KubeStateMetrics extends Construct {
     const name = `${this.settings.namespace}-kube-state-metrics`;
     const labels = standardLabels(this.identity);
     const groups = [...new Set(RESOURCES.map((r) => r.group))];
-    new k8s.KubeServiceAccount(this, 'service-account', {
+    new KubeServiceAccount(this, 'service-account', {
       metadata: { name: 'kube-state-metrics', namespace: this.settings.namespace, labels },
       automountServiceAccountToken: false,
     });
-    new k8s.KubeClusterRole(this, 'cluster-role', {
+    new KubeClusterRole(this, 'cluster-role', {
       metadata: { name, labels },
       rules: groups.map((group) => ({
         apiGroups: [group],
@@ -70,7 +71,7 @@ export class KubeStateMetrics extends Construct {
         verbs: ['list', 'watch'],
       })),
     });
-    new k8s.KubeClusterRoleBinding(this, 'cluster-role-binding', {
+    new KubeClusterRoleBinding(this, 'cluster-role-binding', {
       metadata: { name, labels },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
       subjects: [{ kind: 'ServiceAccount', name: 'kube-state-metrics', namespace: this.settings.namespace }],
@@ -79,7 +80,7 @@ export class KubeStateMetrics extends Construct {
 
   private addDeployment(): void {
     const settings = this.settings;
-    new k8s.KubeDeployment(this, 'deployment', {
+    new KubeDeployment(this, 'deployment', {
       metadata: { name: 'kube-state-metrics', namespace: settings.namespace, labels: standardLabels(this.identity) },
       spec: {
         replicas: 1,

@@ -1,6 +1,7 @@
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { ComponentIdentity, selectorLabels, standardLabels } from '../_labels';
+import { KubeNetworkPolicy } from '../_kube-objects';
 
 export function tcp(port: number): k8s.NetworkPolicyPort {
   return { protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) };
@@ -30,7 +31,7 @@ export function addresses(cidrs: readonly string[]): k8s.NetworkPolicyPeer[] {
 /** One policy per component, selecting exactly its pods; the namespace's default deny does the rest. */
 export function addComponentPolicy(scope: Construct, namespace: string, identity: ComponentIdentity,
   rules: { ingress: k8s.NetworkPolicyIngressRule[]; egress: k8s.NetworkPolicyEgressRule[] }): k8s.KubeNetworkPolicy {
-  return new k8s.KubeNetworkPolicy(scope, 'network-policy', {
+  return new KubeNetworkPolicy(scope, 'network-policy', {
     metadata: { name: identity.name, namespace, labels: standardLabels(identity) },
     spec: {
       podSelector: { matchLabels: selectorLabels(identity) },

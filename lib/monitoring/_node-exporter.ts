@@ -6,6 +6,7 @@ import { goRuntimeEnv, toResourceRequirements } from '../_resources';
 import { NODE_EXPORTER_JOB } from './_platform-rules';
 import { ScrapeJob } from './_prometheus';
 import { MonitoringSettings, NODE_EXPORTER_IMAGE, componentIdentity } from './_settings';
+import { KubeDaemonSet, KubeServiceAccount } from '../_kube-objects';
 
 export const NODE_EXPORTER_PORT = 9100;
 
@@ -28,7 +29,7 @@ export class NodeExporter extends Construct {
   constructor(scope: Construct, id: string, private readonly settings: MonitoringSettings) {
     super(scope, id);
     this.identity = componentIdentity(settings, 'node-exporter', NODE_EXPORTER_IMAGE);
-    new k8s.KubeServiceAccount(this, 'service-account', {
+    new KubeServiceAccount(this, 'service-account', {
       metadata: { name: 'node-exporter', namespace: settings.hostNamespace, labels: standardLabels(this.identity) },
       automountServiceAccountToken: false,
     });
@@ -45,7 +46,7 @@ export class NodeExporter extends Construct {
 
   private addDaemonSet(): void {
     const settings = this.settings;
-    new k8s.KubeDaemonSet(this, 'daemonset', {
+    new KubeDaemonSet(this, 'daemonset', {
       metadata: { name: 'node-exporter', namespace: settings.hostNamespace, labels: standardLabels(this.identity) },
       spec: {
         selector: { matchLabels: selectorLabels(this.identity) },

@@ -13,6 +13,7 @@ import { KUBELET_JOB } from './_platform-rules';
 import { ruleFile, ruleFileName } from './_rules';
 import { MonitoringSettings, PROMETHEUS_IMAGE, SERVICE_ACCOUNT_DIR, componentIdentity } from './_settings';
 import { ConfigMapObject } from '../_config-map';
+import { KubeClusterRole, KubeClusterRoleBinding, KubeService, KubeServiceAccount, KubeStatefulSet } from '../_kube-objects';
 
 /** A scrape target plus the few knobs that only the bundle's own exporters need. */
 export interface ScrapeJob extends ScrapeTarget {
@@ -206,11 +207,11 @@ export class PrometheusServer extends Construct {
   private addRbac(): void {
     const name = `${this.settings.namespace}-prometheus`;
     const labels = standardLabels(this.identity);
-    new k8s.KubeServiceAccount(this, 'service-account', {
+    new KubeServiceAccount(this, 'service-account', {
       metadata: { name: 'prometheus', namespace: this.settings.namespace, labels },
       automountServiceAccountToken: false,
     });
-    new k8s.KubeClusterRole(this, 'cluster-role', {
+    new KubeClusterRole(this, 'cluster-role', {
       metadata: { name, labels },
       rules: [
         { apiGroups: [''], resources: ['nodes', 'nodes/metrics', 'services', 'endpoints', 'pods'], verbs: ['get', 'list', 'watch'] },
@@ -218,7 +219,7 @@ export class PrometheusServer extends Construct {
         { nonResourceUrLs: ['/metrics'], verbs: ['get'] },
       ],
     });
-    new k8s.KubeClusterRoleBinding(this, 'cluster-role-binding', {
+    new KubeClusterRoleBinding(this, 'cluster-role-binding', {
       metadata: { name, labels },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
       subjects: [{ kind: 'ServiceAccount', name: 'prometheus', namespace: this.settings.namespace }],
@@ -226,7 +227,7 @@ export class PrometheusServer extends Construct {
   }
 
   private addService(): void {
-    new k8s.KubeService(this, 'service', {
+    new KubeService(this, 'service', {
       metadata: { name: 'prometheus', namespace: this.settings.namespace, labels: standardLabels(this.identity) },
       spec: {
         selector: selectorLabels(this.identity),
@@ -237,7 +238,7 @@ export class PrometheusServer extends Construct {
 
   private addStatefulSet(configChecksum: string): void {
     const settings = this.settings;
-    new k8s.KubeStatefulSet(this, 'statefulset', {
+    new KubeStatefulSet(this, 'statefulset', {
       metadata: { name: 'prometheus', namespace: settings.namespace, labels: standardLabels(this.identity) },
       spec: {
         replicas: 1,
