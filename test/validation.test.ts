@@ -1,5 +1,10 @@
+import * as fs from 'fs';
+import Ajv from 'ajv';
+import * as path from 'path';
 import { ManifestValidator, ValidationRule, Violation, formatViolation } from '../lib';
 import { promqlSyntaxError } from '../lib/validation/_promql-rules';
+import { compileAtRunTime } from '../lib/validation/_schema-rules';
+import { COMPILED_VALIDATORS_FILE, compiledValidatorsSource } from '../scripts/generate-validators';
 
 type Obj = { [key: string]: any };
 
@@ -315,6 +320,45 @@ describe('ManifestValidator', () => {
           spec: { type: 'object', properties: { size: { type: 'integer' } } } } } } }] },
     });
     expect(violationsOf([widgets]).map((v) => `${v.rule} ${v.path}`)).toEqual(['unknown-field spec.colour']);
+  });
+});
+
+describe('validators compiled ahead of time', () => {
+  afterEach(() => compileAtRunTime(false));
+
+  test('are what `npm run generate-validators` writes from the committed schemas', () => {
+    // Fails after `generate-k8s-schema` or `import-crds` until the validators are regenerated.
+    expect(fs.readFileSync(COMPILED_VALIDATORS_FILE, 'utf8') === compiledValidatorsSource()).toBe(true);
+  });
+
+  test('give the verdicts of validators compiled at run time, on every known-bad object and on dist/', () => {
+    const dist = path.join(__dirname, '..', 'dist');
+    const files = fs.readdirSync(dist).map((file) => path.join(dist, file));
+    const verdicts = (): string[] => [
+      ...violationsOf([deployment(), ...KNOWN_BAD.map((k) => k.object()), ...VALID_CUSTOM_RESOURCES]),
+      ...ManifestValidator.validateFiles(files).violations,
+    ].map(formatViolation);
+    const compile = jest.spyOn(Ajv.prototype, 'compile');
+    const ahead = verdicts();
+    expect(compile).not.toHaveBeenCalled();
+    compileAtRunTime(true);
+    const atRunTime = verdicts();
+    expect(compile).toHaveBeenCalled();
+    compile.mockRestore();
+    expect(ahead).toEqual(atRunTime);
+    // Every known-bad object yields at least one verdict, so the comparison is not of empty lists.
+    expect(ahead.length).toBeGreaterThanOrEqual(KNOWN_BAD.length);
+  });
+
+  test('are replaced by a CRD registered at run time for the same kind', () => {
+    const monitor = { apiVersion: 'monitoring.coreos.com/v1', kind: 'ServiceMonitor', metadata: { name: 'm', namespace: 'a' }, spec: { anything: true } };
+    expect(violationsOf([monitor]).map((v) => `${v.rule} ${v.path}`)).toContain('unknown-field spec.anything');
+    ManifestValidator.addCrd({
+      apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'servicemonitors.monitoring.coreos.com' },
+      spec: { group: 'monitoring.coreos.com', names: { kind: 'ServiceMonitor', plural: 'servicemonitors' }, scope: 'Namespaced',
+        versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }] },
+    });
+    expect(violationsOf([monitor])).toEqual([]);
   });
 });
 

@@ -1,6 +1,7 @@
 import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
 import crdSchemas from '../../imports/crd-schemas.json';
 import coreSchema from './k8s-schema.json';
+import { goRegExp } from './_go-regexp';
 import { ObjectReference, ValidationRule, Violation, jsonPath } from './violation';
 
 /** The definition every object's `metadata` is checked against, core kind or custom resource. */
@@ -59,66 +60,103 @@ function preservesUnknownFields(schema: JsonSchema): boolean {
   return schema['x-kubernetes-preserve-unknown-fields'] === true || schema['x-kubernetes-embedded-resource'] === true;
 }
 
+/** ajv's settings, shared by the validators compiled at run time and those compiled ahead. */
+export const AJV_OPTIONS = { allErrors: true, strict: false, validateFormats: false, code: { regExp: goRegExp } } as const;
+
+/** The key of a kind's validator: `<apiVersion>/<kind>`. */
+function kindKey(apiVersion: string, kind: string): string {
+  return `${apiVersion}/${kind}`;
+}
+
 /**
- * CRD patterns are Go (RE2) regular expressions; translates the RE2-only syntax they use
- * (leading inline flags, `(?P<name>`, `\\z`) into its JavaScript equivalent.
+ * Every schema the library ships, by kind key: the core kinds as references into `k8s` (the
+ * schema of `k8s-schema.json`, which must be added to ajv under that name) and the CRDs as
+ * JSON Schemas. `scripts/generate-validators.ts` compiles exactly these ahead of time.
  */
-export const goRegExp = Object.assign((pattern: string, flags: string): RegExp => {
-  let source = pattern;
-  let extraFlags = '';
-  const inline = /^(\^?)\(\?([ims]+)\)/.exec(source);
-  if (inline) {
-    source = inline[1] + source.slice(inline[0].length);
-    extraFlags = inline[2];
-  }
-  source = source.replace(/\(\?P</g, '(?<').replace(/\\z/g, '$');
-  return new RegExp(source, [...new Set((flags + extraFlags).split(''))].join(''));
-}, { code: 'goRegExp' });
+export function shippedSchemas(): Map<string, JsonSchema> {
+  const shipped = new Map<string, JsonSchema>();
+  for (const [key, { $ref }] of Object.entries(coreSchema.kinds as Record<string, { $ref: string }>)) shipped.set(key, { $ref: `k8s${$ref}` });
+  for (const [key, crd] of Object.entries(crdSchemas as Record<string, JsonSchema>)) shipped.set(key, crdToJsonSchema(crd));
+  return shipped;
+}
 
-/** Compiles on first use and caches: the Argo CD Application schema alone takes a while. */
+/** The identifier a shipped kind's validator is exported under in `_compiled-validators.js`. */
+export function compiledValidatorName(key: string): string {
+  return `validate_${key.replace(/[^A-Za-z0-9]/g, '_')}`;
+}
+
+type CompiledValidators = Record<string, ValidateFunction | undefined>;
+
+/**
+ * The validators: those of the shipped kinds come compiled ahead of time (compiling them took a
+ * quarter of a second on every cold run); CRDs registered at run time, and shipped kinds they
+ * replace, are compiled on first use and cached.
+ */
 class SchemaRegistry {
-  private readonly ajv: Ajv;
+  private ajvInstance?: Ajv;
+  private precompiled?: CompiledValidators;
   private readonly compiled = new Map<string, ValidateFunction>();
-  private readonly crds = new Map<string, JsonSchema>(Object.entries(crdSchemas as Record<string, JsonSchema>));
+  private readonly registered = new Map<string, JsonSchema>();
 
-  constructor() {
-    this.ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false, code: { regExp: goRegExp } });
-    this.ajv.addSchema(coreSchema, 'k8s');
-  }
+  constructor(private readonly usePrecompiled: boolean) {}
 
   addCrd(group: string, version: string, kind: string, openApiV3Schema: JsonSchema): void {
-    const key = `${group}/${version}/${kind}`;
-    this.crds.set(key, openApiV3Schema);
+    const key = kindKey(`${group}/${version}`, kind);
+    this.registered.set(key, openApiV3Schema);
     this.compiled.delete(key);
   }
 
   isCore(apiVersion: string, kind: string): boolean {
-    return `${apiVersion}/${kind}` in coreSchema.kinds;
+    return kindKey(apiVersion, kind) in coreSchema.kinds;
   }
 
   validatorFor(apiVersion: string, kind: string): ValidateFunction | undefined {
-    const key = `${apiVersion}/${kind}`;
-    const cached = this.compiled.get(key);
+    const key = kindKey(apiVersion, kind);
+    const cached = this.compiled.get(key) ?? this.precompiledFor(key);
     if (cached) return cached;
     const schema = this.schemaFor(key);
     if (!schema) return undefined;
-    const compiled = this.ajv.compile(schema);
+    const compiled = this.ajv().compile(schema);
     this.compiled.set(key, compiled);
     return compiled;
+  }
+
+  private precompiledFor(key: string): ValidateFunction | undefined {
+    if (!this.usePrecompiled || this.registered.has(key)) return undefined;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    this.precompiled ??= require('./_compiled-validators') as CompiledValidators;
+    return this.precompiled[compiledValidatorName(key)];
+  }
+
+  private ajv(): Ajv {
+    if (this.ajvInstance === undefined) {
+      this.ajvInstance = new Ajv(AJV_OPTIONS);
+      this.ajvInstance.addSchema(coreSchema, 'k8s');
+    }
+    return this.ajvInstance;
   }
 
   private schemaFor(key: string): JsonSchema | undefined {
     const core = (coreSchema.kinds as Record<string, { $ref: string }>)[key];
     if (core) return { $ref: `k8s${core.$ref}` };
-    const crd = this.crds.get(key);
+    const crd = this.registered.get(key) ?? (crdSchemas as Record<string, JsonSchema>)[key];
     return crd ? crdToJsonSchema(crd) : undefined;
   }
 }
 
 let registry: SchemaRegistry | undefined;
 function schemas(): SchemaRegistry {
-  registry ??= new SchemaRegistry();
+  registry ??= new SchemaRegistry(true);
   return registry;
+}
+
+/**
+ * Starts over with validators compiled at run time only (`true`) or with the ones compiled ahead
+ * (`false`, the default); CRDs registered so far are forgotten. For the test that both kinds of
+ * validator give the same verdicts.
+ */
+export function compileAtRunTime(enabled: boolean): void {
+  registry = new SchemaRegistry(!enabled);
 }
 
 /** Registers the schema of a CRD the library does not ship, so its objects can be validated. */

@@ -1,4 +1,5 @@
-import { Document, parseAllDocuments } from 'yaml';
+import { Composer, Document, Parser } from 'yaml';
+import type { CST } from 'yaml';
 import { jsonPath } from './violation';
 
 type Path = ReadonlyArray<string | number>;
@@ -36,10 +37,13 @@ function compare(a: unknown, b: unknown, path: Path, out: Array<{ path: string; 
   }
 }
 
-function parse(text: string, version: '1.1' | '1.2'): Document[] {
-  const docs = parseAllDocuments(text, { version, uniqueKeys: true, prettyErrors: false });
-  if (!Array.isArray(docs)) return [];
-  return docs;
+/**
+ * Composes the documents of already parsed tokens, as `parseAllDocuments(text, { version })` does
+ * (without pretty errors): parsing the text into tokens does not depend on the YAML version, so
+ * both readings share one parse.
+ */
+function compose(tokens: readonly CST.Token[], version: '1.1' | '1.2'): Document[] {
+  return Array.from(new Composer({ version, uniqueKeys: true }).compose(tokens));
 }
 
 /**
@@ -48,8 +52,9 @@ function parse(text: string, version: '1.1' | '1.2'): Document[] {
  * Parse errors, duplicate keys included, are thrown: an API server would refuse them too.
  */
 export function readYamlDocuments(text: string, source = 'input'): YamlDocument[] {
-  const modern = parse(text, '1.2');
-  const legacy = parse(text, '1.1');
+  const tokens = Array.from(new Parser().parse(text));
+  const modern = compose(tokens, '1.2');
+  const legacy = compose(tokens, '1.1');
   return modern.flatMap((doc, i) => {
     if (doc.errors.length > 0) throw new Error(`${source}: ${doc.errors[0].message}`);
     const value = doc.toJS({ maxAliasCount: 0 }) as unknown;
