@@ -1,5 +1,5 @@
-import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
-import crdSchemas from '../../imports/crd-schemas.json';
+import type Ajv from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import coreSchema from './k8s-schema.json';
 import { goRegExp } from './_go-regexp';
 import { ObjectReference, ValidationRule, Violation, jsonPath } from './violation';
@@ -63,6 +63,12 @@ function preservesUnknownFields(schema: JsonSchema): boolean {
 /** ajv's settings, shared by the validators compiled at run time and those compiled ahead. */
 export const AJV_OPTIONS = { allErrors: true, strict: false, validateFormats: false, code: { regExp: goRegExp } } as const;
 
+/** The served schemas of the CRDs the library emits, read only when a validator is compiled. */
+function shippedCrdSchemas(): Record<string, JsonSchema> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('../../imports/crd-schemas.json') as Record<string, JsonSchema>;
+}
+
 /** The key of a kind's validator: `<apiVersion>/<kind>`. */
 function kindKey(apiVersion: string, kind: string): string {
   return `${apiVersion}/${kind}`;
@@ -76,7 +82,7 @@ function kindKey(apiVersion: string, kind: string): string {
 export function shippedSchemas(): Map<string, JsonSchema> {
   const shipped = new Map<string, JsonSchema>();
   for (const [key, { $ref }] of Object.entries(coreSchema.kinds as Record<string, { $ref: string }>)) shipped.set(key, { $ref: `k8s${$ref}` });
-  for (const [key, crd] of Object.entries(crdSchemas as Record<string, JsonSchema>)) shipped.set(key, crdToJsonSchema(crd));
+  for (const [key, crd] of Object.entries(shippedCrdSchemas())) shipped.set(key, crdToJsonSchema(crd));
   return shipped;
 }
 
@@ -130,7 +136,10 @@ class SchemaRegistry {
 
   private ajv(): Ajv {
     if (this.ajvInstance === undefined) {
-      this.ajvInstance = new Ajv(AJV_OPTIONS);
+      // Loaded here: with the validators compiled ahead, most runs never compile anything.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { default: AjvClass } = require('ajv') as { default: typeof Ajv };
+      this.ajvInstance = new AjvClass(AJV_OPTIONS);
       this.ajvInstance.addSchema(coreSchema, 'k8s');
     }
     return this.ajvInstance;
@@ -139,7 +148,7 @@ class SchemaRegistry {
   private schemaFor(key: string): JsonSchema | undefined {
     const core = (coreSchema.kinds as Record<string, { $ref: string }>)[key];
     if (core) return { $ref: `k8s${core.$ref}` };
-    const crd = this.registered.get(key) ?? (crdSchemas as Record<string, JsonSchema>)[key];
+    const crd = this.registered.get(key) ?? shippedCrdSchemas()[key];
     return crd ? crdToJsonSchema(crd) : undefined;
   }
 }
