@@ -31,3 +31,57 @@ export function isCidr(cidr: string): boolean {
 export function isAddressOrCidr(value: string): boolean {
   return isCidr(value) || isCidr(`${value}/${value.includes(':') ? 128 : 32}`);
 }
+
+/** An IPv4 or IPv6 network: its family, first address as a number, and prefix length. */
+export interface IpNetwork {
+  readonly family: 4 | 6;
+  readonly base: bigint;
+  readonly prefix: number;
+}
+
+/** Parses an IPv4 address (dotted quad) or an IPv6 address (with at most one `::`); undefined otherwise. */
+export function parseIpAddress(address: string): { family: 4 | 6; value: bigint } | undefined {
+  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(address);
+  if (v4) {
+    const octets = v4.slice(1).map(Number);
+    if (octets.some((octet) => octet > 255)) return undefined;
+    return { family: 4, value: octets.reduce((sum, octet) => (sum << 8n) + BigInt(octet), 0n) };
+  }
+  const halves = address.split('::');
+  if (halves.length > 2 || !/^[0-9a-fA-F:]+$/.test(address)) return undefined;
+  const groupsOf = (half: string): string[] => (half === '' ? [] : half.split(':'));
+  const head = groupsOf(halves[0]);
+  const tail = halves.length === 2 ? groupsOf(halves[1]) : [];
+  const missing = 8 - head.length - tail.length;
+  if (halves.length === 2 ? missing < 1 : missing !== 0) return undefined;
+  const groups = [...head, ...Array<string>(halves.length === 2 ? missing : 0).fill('0'), ...tail];
+  if (groups.some((group) => !/^[0-9a-fA-F]{1,4}$/.test(group))) return undefined;
+  return { family: 6, value: groups.reduce((sum, group) => (sum << 16n) + BigInt(parseInt(group, 16)), 0n) };
+}
+
+/** Parses `address/prefix` into the network it names (host bits cleared); undefined if it is not a CIDR. */
+export function parseCidr(cidr: string): IpNetwork | undefined {
+  const match = /^([^/]+)\/(\d{1,3})$/.exec(cidr);
+  const address = match ? parseIpAddress(match[1]) : undefined;
+  if (!match || !address) return undefined;
+  const prefix = Number(match[2]);
+  const bits = address.family === 4 ? 32 : 128;
+  if (prefix > bits) return undefined;
+  const hostBits = BigInt(bits - prefix);
+  return { family: address.family, base: (address.value >> hostBits) << hostBits, prefix };
+}
+
+/** The number of addresses in a network. */
+export function networkSize(network: IpNetwork): bigint {
+  return 1n << BigInt((network.family === 4 ? 32 : 128) - network.prefix);
+}
+
+/** Whether `value` (an address of the same family) lies inside `network`. */
+export function networkContains(network: IpNetwork, address: { family: 4 | 6; value: bigint }): boolean {
+  return address.family === network.family && address.value >= network.base && address.value < network.base + networkSize(network);
+}
+
+/** Whether two networks share any address. */
+export function networksOverlap(a: IpNetwork, b: IpNetwork): boolean {
+  return a.family === b.family && a.base < b.base + networkSize(b) && b.base < a.base + networkSize(a);
+}

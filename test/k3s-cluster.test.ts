@@ -79,3 +79,28 @@ describe('K3sCluster: fixed in #8', () => {
     expect(parse(byName['server-1/config.yaml'])['node-ip']).toBe('10.0.0.11');
   });
 });
+
+describe('K3sCluster: the pod and Service networks and the cluster DNS address', () => {
+  test.each<[string, Partial<K3sClusterProps>, RegExp]>([
+    ['a pod network that is not a CIDR', { clusterCidr: '10.42.0.0' }, /^K3sCluster: 'clusterCidr' \(10\.42\.0\.0\) must be a CIDR/],
+    ['a Service network with a prefix above 32', { serviceCidr: '10.43.0.0/33' }, /^K3sCluster: 'serviceCidr' \(10\.43\.0\.0\/33\) must be a CIDR/],
+    ['overlapping pod and Service networks', { clusterCidr: '10.42.0.0/15' }, /^K3sCluster: 'serviceCidr' \(10\.43\.0\.0\/16\) must be apart from clusterCidr \(10\.42\.0\.0\/15\)/],
+    ['a DNS address outside the Service network', { serviceCidr: '10.96.0.0/12' }, /^K3sCluster: 'clusterDns' \(10\.43\.0\.10\) must be an address inside serviceCidr \(10\.96\.0\.0\/12\)/],
+    ['a DNS address that is not an address', { clusterDns: '10.43.0' }, /^K3sCluster: 'clusterDns' \(10\.43\.0\) must be an address inside serviceCidr/],
+    ['the first Service address, which the kubernetes Service takes', { clusterDns: '10.43.0.1' }, /^K3sCluster: 'clusterDns' \(10\.43\.0\.1\) must be an assignable address of serviceCidr \(10\.43\.0\.0\/16\) other than its first/],
+    ['the broadcast address of the Service network', { clusterDns: '10.43.255.255' }, /'clusterDns' \(10\.43\.255\.255\) must be an assignable address/],
+    ['an IPv6 DNS address for an IPv4 Service network', { clusterDns: 'fd00::a' }, /'clusterDns' \(fd00::a\) must be an address inside serviceCidr/],
+    ['a cluster domain that is not a DNS name', { clusterDomain: 'Cluster_Local' }, /^K3sCluster: 'clusterDomain' \(Cluster_Local\) must be a DNS-1123 subdomain/],
+  ])('refuses %s', (_title, props, message) => {
+    expect(() => new K3sCluster({ ...PROPS, ...props })).toThrow(message);
+  });
+
+  test('accepts other private ranges and IPv6 networks, and writes them as given', () => {
+    const custom = { clusterCidr: '172.16.0.0/16', serviceCidr: '172.17.0.0/20', clusterDns: '172.17.15.254' };
+    expect(parse(new K3sCluster({ ...PROPS, ...custom }).files()['server-1/config.yaml'])).toEqual(expect.objectContaining({
+      'cluster-cidr': '172.16.0.0/16', 'service-cidr': '172.17.0.0/20', 'cluster-dns': '172.17.15.254',
+    }));
+    expect(() => new K3sCluster({ ...PROPS, clusterCidr: 'fd00:42::/56', serviceCidr: 'fd00:43::/112', clusterDns: 'fd00:43::a' })).not.toThrow();
+    expect(() => new K3sCluster({ ...PROPS, clusterCidr: 'fd00:42::/56', serviceCidr: 'fd00:43::/112', clusterDns: 'fd00:44::a' })).toThrow(/'clusterDns' \(fd00:44::a\)/);
+  });
+});

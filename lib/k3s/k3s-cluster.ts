@@ -1,4 +1,5 @@
 import { toConfigYaml } from '../_config-yaml';
+import { networkContains, networkSize, networksOverlap, parseCidr, parseIpAddress } from '../_network';
 import { GPU_PRESENT_LABEL } from '../gpu-inventory';
 import { dns1123Label, dns1123Subdomain, labelValue } from '../validation/_name-rules';
 
@@ -42,17 +43,18 @@ export interface K3sClusterProps {
    */
   readonly tokenFile?: string;
   /**
-   * Pod network.
+   * Pod network: one IPv4 or IPv6 CIDR, apart from `serviceCidr`.
    * @default '10.42.0.0/16'
    */
   readonly clusterCidr?: string;
   /**
-   * Service network.
+   * Service network: one IPv4 or IPv6 CIDR, apart from `clusterCidr`.
    * @default '10.43.0.0/16'
    */
   readonly serviceCidr?: string;
   /**
-   * Address of the cluster DNS Service, inside `serviceCidr`.
+   * Address of the cluster DNS Service: inside `serviceCidr`, and not its network, first
+   * (the `kubernetes` Service's) or broadcast address.
    * @default '10.43.0.10'
    */
   readonly clusterDns?: string;
@@ -225,6 +227,36 @@ function validate(props: K3sClusterProps): void {
   for (const component of props.disable ?? []) {
     if (!PACKAGED_COMPONENTS.has(component)) fail('disable', component, `one of ${[...PACKAGED_COMPONENTS].join(', ')}`, 'Name a component K3s packages.');
   }
+  validateNetworks(props);
+}
+
+/**
+ * The pod and Service networks and the cluster DNS address: K3s refuses to start, or starts with
+ * broken DNS, when they are malformed, overlap, or the DNS address lies outside the Service network.
+ */
+function validateNetworks(props: K3sClusterProps): void {
+  const clusterCidr = props.clusterCidr ?? '10.42.0.0/16';
+  const serviceCidr = props.serviceCidr ?? '10.43.0.0/16';
+  const clusterDns = props.clusterDns ?? '10.43.0.10';
+  const pods = parseCidr(clusterCidr);
+  if (!pods) fail('clusterCidr', clusterCidr, 'a CIDR, e.g. 10.42.0.0/16', 'Give the pod network as address/prefix.');
+  const services = parseCidr(serviceCidr);
+  if (!services) fail('serviceCidr', serviceCidr, 'a CIDR, e.g. 10.43.0.0/16', 'Give the Service network as address/prefix.');
+  if (networksOverlap(pods, services)) {
+    fail('serviceCidr', serviceCidr, `apart from clusterCidr (${clusterCidr})`, 'Pods and Services need networks of their own; pick ranges that do not overlap.');
+  }
+  const dns = parseIpAddress(clusterDns);
+  if (!dns || !networkContains(services, dns)) {
+    fail('clusterDns', clusterDns, `an address inside serviceCidr (${serviceCidr})`, 'CoreDNS gets its Service address from that network, e.g. its tenth address.');
+  }
+  // The network (and IPv4 broadcast) address is never allocated, and the API server gives the
+  // first address to the `kubernetes` Service.
+  const last = services.base + networkSize(services) - 1n;
+  if (dns.value <= services.base + 1n || (services.family === 4 && dns.value === last)) {
+    fail('clusterDns', clusterDns, `an assignable address of serviceCidr (${serviceCidr}) other than its first`, 'The `kubernetes` Service takes the first address; use another, e.g. the tenth.');
+  }
+  const domain = props.clusterDomain ?? 'cluster.local';
+  if (dns1123Subdomain(domain)) fail('clusterDomain', domain, 'a DNS-1123 subdomain', "Use lowercase labels separated by dots, e.g. 'cluster.local'.");
 }
 
 /** An IPv4 address, or a DNS name that cannot be mistaken for a broken one (`10.0.0`). */
