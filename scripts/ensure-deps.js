@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Makes `npm run synth` and `npm test` work on a fresh clone: installs exactly what the
 // lockfile says (npm ci) when node_modules is missing or was installed from another lockfile,
-// and, with --promtool, Debian's `prometheus` package, whose promtool the monitoring tests run.
+// and, with --monitoring-tools, Debian's `prometheus` and `prometheus-alertmanager` packages,
+// whose promtool and amtool the monitoring tests run.
 // Plain Node with no dependencies, because it runs before anything is installed.
 const { execSync, spawnSync } = require('child_process');
 const crypto = require('crypto');
@@ -22,21 +23,29 @@ function ensureNodeModules() {
   fs.writeFileSync(marker, `${wanted}\n`);
 }
 
-function hasPromtool() {
-  return spawnSync('promtool', ['--version'], { stdio: 'ignore' }).status === 0;
+/** The command-line tools the monitoring tests run, and the Debian package of each. */
+const MONITORING_TOOLS = [
+  { tool: 'promtool', pkg: 'prometheus' },
+  { tool: 'amtool', pkg: 'prometheus-alertmanager' },
+];
+
+function has(tool) {
+  return spawnSync(tool, ['--version'], { stdio: 'ignore' }).status === 0;
 }
 
-function ensurePromtool() {
-  if (hasPromtool()) return;
-  const install = 'apt-get update && apt-get install -y --no-install-recommends prometheus';
+function ensureMonitoringTools() {
+  const missing = MONITORING_TOOLS.filter(({ tool }) => !has(tool));
+  if (missing.length === 0) return;
+  const install = `apt-get update && apt-get install -y --no-install-recommends ${missing.map(({ pkg }) => pkg).join(' ')}`;
+  const names = missing.map(({ tool }) => tool).join(' and ');
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (!isRoot || spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status !== 0) {
-    console.error(`promtool is missing and cannot be installed from here. Install it with: sudo sh -c '${install}'`);
+    console.error(`${names} missing and cannot be installed from here. Install with: sudo sh -c '${install}'`);
     process.exit(1);
   }
-  console.error(`Installing promtool (${install})...`);
+  console.error(`Installing ${names} (${install})...`);
   execSync(install, { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
 }
 
 ensureNodeModules();
-if (process.argv.includes('--promtool')) ensurePromtool();
+if (process.argv.includes('--monitoring-tools')) ensureMonitoringTools();
