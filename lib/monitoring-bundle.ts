@@ -13,7 +13,7 @@ import { NodeExporter } from './monitoring/_node-exporter';
 import { addDashboardConfigMap, addPodMonitor, addPrometheusRule } from './monitoring/_operator';
 import { KUBELET_JOB, platformRuleGroups } from './monitoring/_platform-rules';
 import { CADVISOR_JOB, Collected, PROMETHEUS_PORT, PrometheusServer, ScrapeJob } from './monitoring/_prometheus';
-import { Problem, ruleGroupProblems } from './monitoring/_rules';
+import { Problem, ruleGroupProblems, withRunbookBase } from './monitoring/_rules';
 import { ComponentResources, MonitoringSettings, serviceHost } from './monitoring/_settings';
 import {
   Sourced, describeSource, duplicates, isRuleSource, isScrapeTarget, scrapeTargetProblems, sortedGroups, sortedTargets,
@@ -161,6 +161,15 @@ export interface MonitoringBundleProps {
    * @default - true in standalone mode; false in operator mode, whose stack ships the same alerts
    */
   readonly platformRules?: boolean;
+  /**
+   * Where the runbooks of the library's alerts live for your team: a page with one section per
+   * alert, anchored by the alert name in lower case, such as a copy of the library's
+   * `docs/runbooks.md` in your wiki or repository. Every alert whose `runbookUrl` comes from
+   * `runbookUrl(alertName)` links to `<runbookBaseUrl>#<alertname>` instead; alerts with runbook
+   * links of their own keep them. Applies in both modes.
+   * @default - the library's `docs/runbooks.md` (`RUNBOOK_BASE_URL`)
+   */
+  readonly runbookBaseUrl?: string;
   /**
    * Labels on PodMonitors, PrometheusRules and the dashboard ConfigMap, to match the operator's
    * selectors (kube-prometheus-stack selects `release: <release name>` by default).
@@ -355,7 +364,9 @@ export class MonitoringBundle extends Construct {
     for (const [name, first, second] of duplicates(groups, (g) => g.name)) {
       problems.push(this.error({ prop: 'groups[].name', value: name, rule: `unique in the platform, but ${first} and ${second} both use it`, fix: 'Rename one of the rule groups.' }).message);
     }
-    this.collected = { jobs: sortedTargets(targets), groups: sortedGroups(groups), problems };
+    const base = this.settings.runbookBaseUrl;
+    const linked = base === undefined ? groups : groups.map(({ value, source }) => ({ value: withRunbookBase(value, base), source }));
+    this.collected = { jobs: sortedTargets(targets), groups: sortedGroups(linked), problems };
     return this.collected;
   }
 
@@ -496,6 +507,10 @@ function resolveSettings(id: string, props: MonitoringBundleProps): MonitoringSe
   }
   const clusterDomain = props.clusterDomain ?? 'cluster.local';
   if (dns1123Subdomain(clusterDomain)) fail('clusterDomain', clusterDomain, 'a DNS domain', "Use the cluster's domain, 'cluster.local' on K3s.");
+  const runbookBaseUrl = props.runbookBaseUrl;
+  if (runbookBaseUrl !== undefined && !/^https?:\/\/[^\s#]+$/.test(runbookBaseUrl)) {
+    fail('runbookBaseUrl', runbookBaseUrl, 'an http or https URL without a #fragment', "Give the page's URL, e.g. 'https://wiki.example.com/video-analytics/runbooks'; each alert adds its own #anchor.");
+  }
 
   return {
     id,
@@ -521,6 +536,7 @@ function resolveSettings(id: string, props: MonitoringBundleProps): MonitoringSe
     nodeNetworks,
     verifyKubeletTls: props.verifyKubeletTls ?? true,
     platformRules: props.platformRules ?? !operator,
+    runbookBaseUrl,
     operatorSelectorLabels,
     resources: resolveResources(id, props),
   };

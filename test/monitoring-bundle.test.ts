@@ -319,6 +319,24 @@ describe('MonitoringBundle, standalone', () => {
     expect(bundleUrl()).toBe('http://prometheus.monitoring.svc.cluster.local:9090');
   });
 
+  test('runbookBaseUrl moves the links of the library\'s runbooks, anchors kept, and leaves other links alone', () => {
+    const own: RuleGroup = { name: 'own', alerts: [{ ...group('own').alerts![0], alert: 'OwnDown', runbookUrl: 'https://runbooks.example.com/own-down' }] };
+    const { objects } = synthBundle({ runbookBaseUrl: 'https://wiki.example.com/video/runbooks' }, (scope, bundle) => {
+      bundle.addRules({ toRuleGroups: () => [group('library-linked'), own] });
+      new Component(scope, 'ingest', target('ingest'));
+    });
+    const rules = findObject(objects, 'ConfigMap', 'prometheus-rules').data;
+    const links = Object.values(rules).flatMap((file) => (parseYaml(file as string).groups as any[]))
+      .flatMap((g) => g.rules).filter((r: any) => r.alert).map((r: any) => [r.alert, r.annotations.runbook_url]);
+    expect(links.length).toBeGreaterThan(10);
+    for (const [alert, link] of links) {
+      expect({ alert, link }).toEqual({ alert, link: alert === 'OwnDown' ? 'https://runbooks.example.com/own-down' : `https://wiki.example.com/video/runbooks#${alert.toLowerCase()}` });
+    }
+    // Without the prop, the library's page.
+    const defaults = findObject(synthBundle().objects, 'ConfigMap', 'prometheus-rules').data;
+    expect(Object.values(defaults).join('')).toContain(runbookUrl('Watchdog'));
+  });
+
   describe('refuses', () => {
     test.each<[string, MonitoringBundleProps, RegExp]>([
       ['a retention that is not a number', { retention: Duration.days(NaN) }, /MonitoringBundle 'monitoring': 'retention' \(NaN ms\) must be a positive whole number of milliseconds/],
@@ -334,6 +352,8 @@ describe('MonitoringBundle, standalone', () => {
       ['a request above its limit', { grafanaResources: { cpu: { request: Cpu.units(2) } } }, /'grafanaResources\.cpu\.request' \(2\) must be at most the CPU limit \(500m\)/],
       ['one namespace for everything', { hostNamespace: 'monitoring' }, /'hostNamespace' \(monitoring\) must be different from 'namespace'/],
       ['zero Alertmanager replicas', { alertmanagerReplicas: 0 }, /'alertmanagerReplicas' \(0\) must be an integer >= 1/],
+      ['a runbook page that is not a URL', { runbookBaseUrl: 'wiki/runbooks' }, /'runbookBaseUrl' \(wiki\/runbooks\) must be an http or https URL without a #fragment/],
+      ['a runbook page with an anchor of its own', { runbookBaseUrl: 'https://wiki.example.com/runbooks#top' }, /'runbookBaseUrl' \(https:\/\/wiki\.example\.com\/runbooks#top\) must be an http or https URL without a #fragment/],
     ])('%s', (_title, props, message) => {
       expect(() => synthBundle(props)).toThrow(message);
     });
@@ -454,6 +474,12 @@ describe('MonitoringBundle, operator mode', () => {
     const dashboard = findObject(objects, 'ConfigMap', 'video-analytics-dashboard');
     expect(dashboard.metadata.labels.grafana_dashboard).toBe('1');
     expect(JSON.parse(dashboard.data['video-analytics.json']).templating.list[0]).toEqual(expect.objectContaining({ type: 'datasource', query: 'prometheus' }));
+  });
+
+  test('runbookBaseUrl applies to PrometheusRules too', () => {
+    const rule = findObject(synthOperator({ runbookBaseUrl: 'https://wiki.example.com/runbooks' }), 'PrometheusRule', 'ingest-streams');
+    const links = rule.spec.groups[0].rules.filter((r: any) => r.alert).map((r: any) => r.annotations.runbook_url);
+    expect(links).toEqual(['camerastreamdown', 'camerapacketloss', 'ingestshardnotready', 'ingestshardDegraded'.toLowerCase()].map((a) => `https://wiki.example.com/runbooks#${a}`));
   });
 
   test('platform rules are opt-in, as the operator stack ships the same alerts', () => {

@@ -1,4 +1,4 @@
-import { AlertRule, RecordingRule, RuleGroup } from '../alert-rules';
+import { AlertRule, RUNBOOK_BASE_URL, RecordingRule, RuleGroup } from '../alert-rules';
 import { dns1123Subdomain } from '../validation/_name-rules';
 import { promqlSyntaxError } from '../validation/_promql-rules';
 import { promDuration, wholeMillis } from './_format';
@@ -96,6 +96,18 @@ function labelProblems(labels: { readonly [key: string]: string } | undefined, w
   return Object.keys(labels ?? {}).filter((key) => !LABEL_NAME.test(key) || key.startsWith('__')).map((key) => ({
     prop: `${where}.${key}`, value: key, rule: 'a Prometheus label name not starting with __', fix: 'Use letters, digits and underscores.',
   }));
+}
+
+/** The group with the runbook links of the library's page moved to `base`; other links are kept. */
+export function withRunbookBase(group: RuleGroup, base: string): RuleGroup {
+  if (!group.alerts) return group;
+  const libraryPage = `${RUNBOOK_BASE_URL}#`;
+  return {
+    ...group,
+    alerts: group.alerts.map((alert) => alert.runbookUrl.startsWith(libraryPage)
+      ? { ...alert, runbookUrl: `${base}#${alert.runbookUrl.slice(libraryPage.length)}` }
+      : alert),
+  };
 }
 
 /** The group in Prometheus's rule file format: recording rules first, as later rules may read them. */

@@ -29,6 +29,8 @@ export interface MonitoringSettings {
   readonly nodeNetworks: readonly string[];
   readonly verifyKubeletTls: boolean;
   readonly platformRules: boolean;
+  /** Replaces the library's runbook page in alert links, when set. */
+  readonly runbookBaseUrl?: string;
   readonly operatorSelectorLabels: Readonly<Record<string, string>>;
   readonly resources: ComponentResources;
 }
