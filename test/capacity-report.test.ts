@@ -1,11 +1,12 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ApiObject, App, Chart } from 'cdk8s';
+import { ApiObject, App, Chart, Lazy } from 'cdk8s';
 import {
   AnalysisService, CameraSpec, GpuInventory, GpuRequest, GpuWorkerPool, ModelRepository, Scaling, StreamIngest, StreamSelection,
 } from '../lib';
 import { CapacityReport, CapacityReportData, writeCapacityReport } from '../lib/capacity-report';
+import { ConfigMapObject } from '../lib/_config-map';
 import { cpuMillis, isQuantity, memoryBytes } from '../lib/_quantity';
 import { APP_NAMESPACE, buildReferencePlatform } from '../main';
 import { testApp } from './_helpers';
@@ -98,6 +99,18 @@ describe('CapacityReport of the reference platform', () => {
     expect(markdown).toContain('| warehouse | 16 |');
     expect(markdown).toContain('| 8 | 8 | 0 | 0% | 2 / 2 | video-analytics/yolo: 4 workers × 2 = 8 |');
     expect(markdown).toContain(`| ${APP_NAMESPACE} | 20 | 23 | 6.2 | 8.7 | 8.5 GiB | 13 GiB |`);
+  });
+
+  test('serializes only the kinds it reads: a ConfigMap, however costly to render, is never asked', () => {
+    const app = testApp();
+    buildReferencePlatform(app);
+    let rendered = 0;
+    new ConfigMapObject(new Chart(app, 'extra'), 'costly', {
+      metadata: { name: 'costly', namespace: APP_NAMESPACE },
+      data: Lazy.any({ produce: () => { rendered++; return { 'a.yaml': 'a: 1\n' }; } }) as unknown as Record<string, string>,
+    });
+    expect(CapacityReport.of(app).toJson().workloads.length).toBeGreaterThan(10);
+    expect(rendered).toBe(0);
   });
 
   test('is the same text for the same platform, with nothing that changes from run to run', () => {

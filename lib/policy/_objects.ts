@@ -34,10 +34,13 @@ const WORKLOAD_TEMPLATE_PATHS: Record<string, string[]> = {
   CronJob: ['spec', 'jobTemplate', 'spec', 'template'],
 };
 
-/** Every ApiObject under `scope`, as JSON (read with `jsonOf`), with its construct path. */
-export function indexObjects(scope: IConstruct, jsonOf: JsonOf): IndexedObject[] {
+/**
+ * Every ApiObject under `scope` (of the given kinds only, when `kinds` is given), as JSON (read
+ * with `jsonOf`), with its construct path. Filtering by kind first spares serializing the rest.
+ */
+export function indexObjects(scope: IConstruct, jsonOf: JsonOf, kinds?: ReadonlySet<string>): IndexedObject[] {
   return scope.node.findAll()
-    .filter((c): c is ApiObject => c instanceof ApiObject)
+    .filter((c): c is ApiObject => c instanceof ApiObject && (kinds === undefined || kinds.has(c.kind)))
     .map((o) => {
       const json = jsonOf(o) as Json;
       return {
