@@ -1,12 +1,14 @@
 /**
  * One measurement, in a process of its own so that its peak memory is its own: builds the bench
  * platform with `cameras` cameras, synthesizes it to YAML, then times the floor, `YAML.stringify`
- * of the same objects with cdk8s's options. Prints one JSON line (ChildResult) on stdout.
+ * of the same objects with cdk8s's options, and the capacity report. Prints one JSON line
+ * (ChildResult) on stdout.
  *
  * Usage: node -r ./scripts/register-ts.js bench/synth-child.ts <cameras> [app|layered]
  */
 import { ApiObject, App, Yaml } from 'cdk8s';
 import { stringify } from 'yaml';
+import { CapacityReport } from '../lib/capacity-report';
 import { LayeredApp } from '../lib/layered-app';
 import { buildBenchPlatform } from './platform';
 
@@ -23,6 +25,8 @@ export interface ChildResult {
   /** Bytes of YAML; the floor must produce exactly the same text. */
   readonly yamlBytes: number;
   readonly floorMatches: boolean;
+  /** The capacity report (`CapacityReport.of(app).toMarkdown()`), which every synth of `main.ts` also writes, in milliseconds. */
+  readonly capacityReportMs: number;
 }
 
 /** cdk8s's `Yaml.stringify` (node_modules/cdk8s/lib/yaml.js): YAML 1.1, no line wrapping, undefined kept. */
@@ -72,8 +76,11 @@ function main(): void {
   const floorStart = performance.now();
   const floorYaml = floor(objects);
   const floorMs = performance.now() - floorStart;
+  const reportStart = performance.now();
+  CapacityReport.of(app).toMarkdown();
+  const capacityReportMs = performance.now() - reportStart;
   const result: ChildResult = {
-    cameras, objects: objects.length, inProcessMs, floorMs, peakRssMiB, yamlBytes: Buffer.byteLength(yaml), floorMatches: floorYaml === yaml,
+    cameras, objects: objects.length, inProcessMs, floorMs, peakRssMiB, yamlBytes: Buffer.byteLength(yaml), floorMatches: floorYaml === yaml, capacityReportMs,
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }

@@ -5,11 +5,13 @@
  * fresh child processes, one warm-up child first, then three measured ones per size, and prints
  * medians of:
  * - wall: child process spawn to exit (Node start, loading the cached transpiled TypeScript, build,
- *   synthesis, and the floor);
+ *   synthesis, the floor and the capacity report);
  * - in-process: building the constructs and synthesizing them to YAML text, inside the child;
  * - peak RSS: the child's maximum resident memory after synthesis;
  * - floor: `YAML.stringify` of the very objects synthesized, with cdk8s's options: the least any
- *   synthesis producing this YAML can cost.
+ *   synthesis producing this YAML can cost;
+ * - capacity report: `CapacityReport.of(app).toMarkdown()` after the synthesis, which `main.ts`
+ *   also writes on every synth (not part of in-process time).
  * Then the end-to-end `cdk8s synth` of the reference platform (the project's own cdk8s-cli), with
  * and without validation, with the TypeScript cache of scripts/register-ts.js warm, and once cold.
  *
@@ -79,6 +81,7 @@ interface SizeResult {
   readonly peakRssMiB: number;
   readonly floorMs: number;
   readonly floorMatches: boolean;
+  readonly capacityReportMs: number;
 }
 
 function measureSize(cameras: number, runs: number, appKind: string): SizeResult {
@@ -92,16 +95,17 @@ function measureSize(cameras: number, runs: number, appKind: string): SizeResult
     peakRssMiB: median(results.map((r) => r.peakRssMiB)),
     floorMs: median(results.map((r) => r.floorMs)),
     floorMatches: results.every((r) => r.floorMatches),
+    capacityReportMs: median(results.map((r) => r.capacityReportMs)),
   };
 }
 
 function printTable(title: string, results: readonly SizeResult[]): void {
   console.log(`\n${title}\n`);
-  console.log('| cameras | sites | detections | pools | objects | YAML MiB | wall ms | in-process ms | peak RSS MiB | floor ms | in-process / floor |');
-  console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  console.log('| cameras | sites | detections | pools | objects | YAML MiB | wall ms | in-process ms | peak RSS MiB | floor ms | in-process / floor | capacity report ms |');
+  console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of results) {
     const shape = shapeFor(r.cameras);
-    console.log(`| ${ms(r.cameras)} | ${shape.sites} | ${shape.detections} | ${shape.pools} | ${ms(r.objects)} | ${r.yamlMiB.toFixed(1)} | ${ms(r.wallMs)} | ${ms(r.inProcessMs)} | ${Math.round(r.peakRssMiB)} | ${ms(r.floorMs)} | ${(r.inProcessMs / r.floorMs).toFixed(2)}× |`);
+    console.log(`| ${ms(r.cameras)} | ${shape.sites} | ${shape.detections} | ${shape.pools} | ${ms(r.objects)} | ${r.yamlMiB.toFixed(1)} | ${ms(r.wallMs)} | ${ms(r.inProcessMs)} | ${Math.round(r.peakRssMiB)} | ${ms(r.floorMs)} | ${(r.inProcessMs / r.floorMs).toFixed(2)}× | ${ms(r.capacityReportMs)} |`);
   }
   const mismatched = results.filter((r) => !r.floorMatches);
   if (mismatched.length > 0) console.log(`\nWARNING: the floor's YAML differs from the synthesized YAML at ${mismatched.map((r) => r.cameras).join(', ')} cameras.`);
