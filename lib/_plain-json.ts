@@ -1,7 +1,7 @@
 import { ApiObject, App, GroupVersionKind, ImplicitTokenResolver, IResolver, JsonPatch, Lazy, LazyResolver, NumberStringUnionResolver } from 'cdk8s';
 import { Construct } from 'constructs';
 
-/** Thrown inside {@link plainCopy} when a value needs cdk8s's resolvers; never leaves this module. */
+/** Thrown inside {@link plainCopy} when a value needs cdk8s's resolvers; caught in this module. */
 const NEEDS_RESOLVING = Symbol('needs resolving');
 
 const BUILT_IN_RESOLVERS: ReadonlyArray<abstract new () => IResolver> = [LazyResolver, ImplicitTokenResolver, NumberStringUnionResolver];
@@ -28,9 +28,9 @@ export function plainApiObjectJson(object: ApiObject, body: object, hasPatches: 
   let copy: Record<string, unknown>;
   try {
     copy = plainCopy({ ...body, metadata: object.metadata.toJson() }, sortKeys) as Record<string, unknown>;
-  } catch (error) {
-    if (error === NEEDS_RESOLVING) return undefined;
-    throw error;
+  } catch {
+    // NEEDS_RESOLVING, or metadata cdk8s cannot render: cdk8s then does the work, or fails with its own error.
+    return undefined;
   }
   // As ApiObject.toJson(): apiVersion, kind and metadata first, then the rest in its order.
   const result: Record<string, unknown> = {};

@@ -185,3 +185,11 @@ describe('the generated classes with the shortcut', () => {
     expect(lazy.toJson().data).toEqual({ 'x.yaml': 'x: 1\n' });
   });
 });
+
+describe('errors', () => {
+  test('data cdk8s cannot render fails with cdk8s\'s own error, naming the construct', () => {
+    const chart = new Chart(testApp(), 'chart');
+    const object = new KubeDeployment(chart, 'web', { metadata: { name: 'web', annotations: { when: new Date(0) as unknown as string } } });
+    expect(() => object.toJson()).toThrow(/^Failed serializing construct at path 'chart\/web' with name 'web': .*can't render non-simple object of type 'Date'/);
+  });
+});
