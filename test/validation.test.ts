@@ -225,6 +225,18 @@ const KNOWN_BAD: KnownBad[] = [
     rule: ValidationRule.PROMQL, path: "data['platform.rules.yaml'].groups[0].rules[0].expr", message: /does not parse as PromQL/,
   },
   {
+    title: 'a ConfigMap whose data is over 1 MiB',
+    object: () => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'big', namespace: 'monitoring' },
+      data: { 'a.txt': 'a'.repeat(600 * 1024), 'b.txt': 'b'.repeat(449 * 1024) } }),
+    rule: ValidationRule.SIZE, path: 'data', message: /holds 1,074,176 bytes, over the API server's limit of 1,048,576 bytes/,
+  },
+  {
+    title: 'a Secret whose decoded data is over 1 MiB',
+    object: () => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'big', namespace: 'monitoring' },
+      data: { blob: Buffer.alloc(1024 * 1024 + 1).toString('base64') } }),
+    rule: ValidationRule.SIZE, path: 'data', message: /holds 1,048,577 bytes/,
+  },
+  {
     title: 'a dashboard query embedded in a ConfigMap that does not parse',
     object: () => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'dash', namespace: 'monitoring' },
       data: { 'platform.json': JSON.stringify({ panels: [{ title: 'streams', targets: [{ expr: 'sum(paths{state="ready"}' }] }] }) } }),
@@ -255,6 +267,13 @@ describe('ManifestValidator', () => {
     for (const known of KNOWN_BAD) {
       expect(result.violations.some((v) => v.rule === known.rule && v.path === known.path)).toBe(true);
     }
+  });
+
+  test('data of exactly 1 MiB, counted in UTF-8 bytes, is accepted; one byte more is not', () => {
+    const configMap = (text: string): Obj => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'edge', namespace: 'a' }, data: { 'a.txt': text } });
+    const euro = '\u20ac'; // three bytes in UTF-8
+    expect(violationsOf([configMap('x'.repeat(1024 * 1024 - 3) + euro)])).toEqual([]);
+    expect(violationsOf([configMap('x'.repeat(1024 * 1024 - 2) + euro)]).map((v) => v.rule)).toEqual([ValidationRule.SIZE]);
   });
 
   test('a violation message names kind, namespace, name, path and rule', () => {

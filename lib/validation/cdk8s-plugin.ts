@@ -25,6 +25,7 @@ const FIXES: Record<ValidationRule, string> = {
   [ValidationRule.LABEL]: 'Use label keys and values that follow Kubernetes label syntax.',
   [ValidationRule.PROMQL]: 'Correct the PromQL expression; check it with promtool.',
   [ValidationRule.YAML_1_1]: 'Quote the value so that YAML 1.1 readers see a string.',
+  [ValidationRule.SIZE]: 'Split the data over several ConfigMaps or Secrets, each under 1 MiB.',
 };
 
 /**

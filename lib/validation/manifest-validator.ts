@@ -3,6 +3,7 @@ import { ApiObject, Chart, Yaml } from 'cdk8s';
 import { checkNames } from './_name-rules';
 import { checkPromql } from './_promql-rules';
 import { checkSchema, registerCrd } from './_schema-rules';
+import { checkSizes } from './_size-rules';
 import { readYamlDocuments } from './_yaml11-rules';
 import { ObjectReference, ValidationRule, Violation, formatViolation } from './violation';
 
@@ -95,6 +96,6 @@ export class ManifestValidator {
   }
 
   private static checkObject(object: KubeObject, ref: ObjectReference): Violation[] {
-    return [...checkSchema(object, ref), ...checkNames(object, ref), ...checkPromql(object, ref)];
+    return [...checkSchema(object, ref), ...checkNames(object, ref), ...checkPromql(object, ref), ...checkSizes(object, ref)];
   }
 }

@@ -16,6 +16,8 @@ export enum ValidationRule {
   PROMQL = 'promql',
   /** YAML that means something else when read with YAML 1.1 rules, as kubectl and Argo CD read it. */
   YAML_1_1 = 'yaml-1.1',
+  /** An object bigger than the API server accepts: the data of a ConfigMap or Secret over 1 MiB. */
+  SIZE = 'size',
 }
 
 /** Identifies the object a violation was found in. */
