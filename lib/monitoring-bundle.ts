@@ -243,6 +243,12 @@ const DEFAULT_RESOURCES: ComponentResources = {
  * {@link scrape} and {@link addRules} register anything else. Jobs and rule groups are sorted by
  * name; two of either with the same name are refused, naming both.
  *
+ * At city scale it stays within what the API server accepts: jobs of one shape (16 or more that
+ * differ only in the pods they select, named after one of their pod labels, such as the
+ * detection services of a namespace) share one scrape config that keeps each job's pods and
+ * `job` label; rule files that do not fit in `prometheus-rules` (a ConfigMap holds 1 MiB) go to
+ * `prometheus-rules-1`, `-2`, ..., mounted together.
+ *
  * Replicas, chosen for an edge cluster of one to a few nodes:
  * - Prometheus: 1, a StatefulSet on a `local-path` volume. Such a volume is a directory on one
  *   node's disk: a second replica could not share it, would double scrape load and memory on a
@@ -265,6 +271,8 @@ export class MonitoringBundle extends Construct {
   private readonly scrapeRegistrations: Array<{ target: IScrapeTarget; value: ScrapeTarget }> = [];
   private readonly ruleRegistrations: Array<{ source: IRuleSource; groups: readonly RuleGroup[] }> = [];
   private collected?: CollectedWithProblems;
+  /** The bundle's own Prometheus, in standalone mode. */
+  private prometheus?: PrometheusServer;
   private operatorObjectsAdded = false;
 
   constructor(scope: Construct, id: string, props: MonitoringBundleProps = {}) {
@@ -338,6 +346,7 @@ export class MonitoringBundle extends Construct {
     const nodeExporter = new NodeExporter(this, 'node-exporter', settings);
     const prometheus = new PrometheusServer(this, 'prometheus', settings, () => this.collect(), alertmanager.scrapeJob,
       [prometheusIdentity, grafana.identity]);
+    this.prometheus = prometheus;
     this.builtInJobs.push(prometheus.scrapeJob, alertmanager.scrapeJob, grafana.scrapeJob, kubeStateMetrics.scrapeJob, nodeExporter.scrapeJob);
   }
 
@@ -349,7 +358,8 @@ export class MonitoringBundle extends Construct {
       collected.jobs.forEach((job) => addPodMonitor(this, this.settings, job));
       collected.groups.forEach((group) => addPrometheusRule(this, this.settings, group));
     }
-    return [...collected.problems];
+    const ruleProblems = collected.problems.length === 0 && this.prometheus ? this.prometheus.addRuleConfigMaps() : [];
+    return [...collected.problems, ...ruleProblems];
   }
 
   /** Every job and rule group of the app, found once: at synthesis, when the construct tree is complete. */

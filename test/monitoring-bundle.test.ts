@@ -167,6 +167,28 @@ describe('MonitoringBundle, standalone', () => {
     expect(prometheusConfig(objects).scrape_configs.filter((j: any) => j.job_name === 'dcgm-exporter')).toHaveLength(1);
   });
 
+  test('rule files over 1 MiB in all go to further ConfigMaps, mounted together in the rules folder', () => {
+    const groupOf = (n: number): RuleGroup => ({
+      name: `cameras-${n}`,
+      recordings: Array.from({ length: 1500 }, (_, i) => ({ record: 'job:camera:info', expr: 'vector(1)', labels: { name: `camera-${n}-${i}`, site: 'x'.repeat(80) } })),
+    });
+    const { objects } = synthBundle({}, (_scope, bundle) => bundle.addRules({ toRuleGroups: () => [1, 2, 3, 4].map(groupOf) }));
+    const maps = objectsOfKind(objects, 'ConfigMap').filter((o) => o.metadata.name.startsWith('prometheus-rules'));
+    expect(maps.map((o) => o.metadata.name)).toEqual(['prometheus-rules', 'prometheus-rules-1']);
+    for (const map of maps) {
+      expect(Object.values(map.data as Record<string, string>).reduce((sum, text) => sum + Buffer.byteLength(text), 0)).toBeLessThanOrEqual(1024 * 1024);
+    }
+    // Every rule file is in exactly one of them, and the pod sees them all in one folder.
+    const files = maps.flatMap((o) => Object.keys(o.data));
+    expect(files).toEqual(expect.arrayContaining(['cameras-1.rules.yaml', 'cameras-2.rules.yaml', 'cameras-3.rules.yaml', 'cameras-4.rules.yaml']));
+    expect(new Set(files).size).toBe(files.length);
+    const volume = podSpec(objects, 'StatefulSet', 'prometheus').volumes.find((v: any) => v.name === 'rules');
+    expect(volume).toEqual({ name: 'rules', projected: { sources: [{ configMap: { name: 'prometheus-rules' } }, { configMap: { name: 'prometheus-rules-1' } }] } });
+    // While they fit in one, a plain ConfigMap volume, as before.
+    expect(podSpec(synthBundle().objects, 'StatefulSet', 'prometheus').volumes.find((v: any) => v.name === 'rules'))
+      .toEqual({ name: 'rules', configMap: { name: 'prometheus-rules' } });
+  });
+
   test('a changed target rolls Prometheus through its config checksum', () => {
     const checksumOf = (objects: KubeObject[]) => findObject(objects, 'StatefulSet', 'prometheus').spec.template.metadata.annotations['video-analytics.io/config-checksum'];
     const before = checksumOf(synthBundle().objects);
@@ -408,6 +430,15 @@ describe('MonitoringBundle, standalone', () => {
     test('a target that takes a built-in job name', () => {
       expect(() => synthBundle({}, (scope) => new Component(scope, 'kubelet-exporter', target('kubelet'))))
         .toThrow(/'jobName' \(kubelet\) must be unique in the platform, but MonitoringBundle 'monitoring' \(built-in\) and '[^']*kubelet-exporter' both use it/);
+    });
+
+    test('a rule group too big for a ConfigMap, naming the group and the fix', () => {
+      const huge: RuleGroup = {
+        name: 'huge',
+        recordings: Array.from({ length: 9000 }, (_, i) => ({ record: 'job:camera:info', expr: 'vector(1)', labels: { name: `camera-${i}`, site: 'x'.repeat(80) } })),
+      };
+      expect(() => synthBundle({}, (_scope, bundle) => bundle.addRules({ toRuleGroups: () => [huge] })))
+        .toThrow(/MonitoringBundle 'monitoring': 'groups\.huge' \(\d+ bytes\) must be a rule file of at most 1048576 bytes, the data a ConfigMap holds\. Split the rule group into smaller groups\./);
     });
 
     test('two rule groups with the same name', () => {

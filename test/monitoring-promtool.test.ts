@@ -3,6 +3,8 @@ import * as path from 'path';
 import { Testing } from 'cdk8s';
 import { Construct } from 'constructs';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
+import { buildBenchPlatform } from '../bench/platform';
+import { LayeredApp } from '../lib/layered-app';
 import { buildReferencePlatform } from '../main';
 import { IRuleSource, IScrapeTarget, ManifestValidator, RuleGroup, ScrapeTarget, formatViolation } from '../lib';
 import { MonitoringBundle, Receiver } from '../lib';
@@ -171,6 +173,31 @@ describe('monitoring proofs with promtool', () => {
     expect(Object.keys(reference.rules)).toEqual(expect.arrayContaining(['gpu-nodes.rules.yaml', 'platform-kubernetes.rules.yaml']));
     checkConfig(reference);
     expectSuccess(inTempDir(reference.rules, (dir) => promtool(['check', 'rules', ...Object.keys(reference.rules)], dir)));
+  });
+
+  test('at 3,000 cameras: rules spread over ConfigMaps under 1 MiB, jobs of one shape merged, and promtool accepts it all', () => {
+    const app = new LayeredApp({ outdir: 'unused', recordConstructMetadata: false });
+    buildBenchPlatform(app, 3000);
+    app.synthYaml();
+    const monitoring = app.charts.find((chart) => chart.node.id.endsWith('video-analytics-monitoring'))!.toJson() as KubeObject[];
+    // Every object of the monitoring layer is valid: the size rule keeps each ConfigMap's data under 1 MiB.
+    expect(ManifestValidator.validateObjects(monitoring).violations.map(formatViolation)).toEqual([]);
+
+    const ruleMaps = monitoring.filter((o) => o.kind === 'ConfigMap' && /^prometheus-rules(-\d+)?$/.test(o.metadata.name));
+    expect(ruleMaps.map((o) => o.metadata.name)).toEqual(['prometheus-rules', 'prometheus-rules-1']);
+    const statefulSet = findObject(monitoring, 'StatefulSet', 'prometheus');
+    expect(statefulSet.spec.template.spec.volumes.find((v: KubeObject) => v.name === 'rules').projected.sources)
+      .toEqual([{ configMap: { name: 'prometheus-rules' } }, { configMap: { name: 'prometheus-rules-1' } }]);
+    const rules: Record<string, string> = Object.assign({}, ...ruleMaps.map((o) => o.data));
+    // The 3,000 camera series do not fit in one rule file: the overflow goes to a group of its own.
+    expect(Object.keys(rules)).toEqual(expect.arrayContaining(['ingest-streams.rules.yaml', 'ingest-streams-cameras-1.rules.yaml']));
+
+    const config = findObject(monitoring, 'ConfigMap', 'prometheus-config').data['prometheus.yml'];
+    const jobNames = (parseYaml(config).scrape_configs as KubeObject[]).map((job) => job.job_name);
+    expect(jobNames).toEqual(expect.arrayContaining(['video-analytics/analysis/http', 'video-analytics/gpu-worker-pool/inference-server/metrics']));
+    expect(jobNames.length).toBeLessThan(20);
+    checkConfig({ config, rules });
+    expectSuccess(inTempDir(rules, (dir) => promtool(['check', 'rules', ...Object.keys(rules)], dir)));
   });
 
   test('the unit tests can fail: an alert expected on healthy series is reported', () => {

@@ -52,10 +52,11 @@ export interface IngestRuleOptions {
 export function ingestRuleGroups(target: ScrapeTarget, options: IngestRuleOptions = {}): RuleGroup[] {
   const job = matcher('job', target.jobName);
   const cameras = [...(options.cameras ?? [])].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const [first, ...more] = chunksUnder(cameras.map((camera) => cameraInfo(target, camera)), CAMERA_INFO_BYTES_PER_GROUP);
   return [{
     name: `${target.jobName}-streams`,
     recordings: [
-      ...cameras.map((camera) => cameraInfo(target, camera)),
+      ...first ?? [],
       { record: PATH_READY_RECORD, expr: `max by (namespace, job, name) (paths{${job}, state="ready"})` },
       { record: PATH_INBOUND_BYTES_RECORD, expr: `max by (namespace, job, name) (rate(paths_inbound_bytes{${job}, name!=""}[5m]))` },
       { record: PATH_FRAMES_IN_ERROR_RECORD, expr: `max by (namespace, job, name) (rate(paths_inbound_frames_in_error{${job}, name!=""}[5m]))` },
@@ -65,7 +66,34 @@ export function ingestRuleGroups(target: ScrapeTarget, options: IngestRuleOption
       cameraPacketLoss(target, options.framesInErrorPerSecond ?? 0.1),
       ...shardAlerts(target, options.shardDeploymentPattern ?? `${escapeRegex(target.jobName)}-shard-[0-9]+`),
     ],
-  }];
+  }, ...more.map((recordings, i) => ({ name: `${target.jobName}-streams-cameras-${i + 1}`, recordings }))];
+}
+
+/**
+ * About how many bytes of camera series one rule group holds. Each group is one rule file, and
+ * a rule file must fit in a ConfigMap (1 MiB) beside others; at 10,000 cameras the series take
+ * about 1.9 MiB. A quarter of a ConfigMap packs well. Counted as JSON, within a few percent of
+ * the YAML written.
+ */
+const CAMERA_INFO_BYTES_PER_GROUP = 256 * 1024;
+
+/**
+ * The rules in order, cut into runs of about `budget` bytes each (at least one rule per run).
+ * The camera series are static, so the groups after the first need nothing from it.
+ */
+function chunksUnder(rules: readonly RecordingRule[], budget: number): RecordingRule[][] {
+  const chunks: RecordingRule[][] = [];
+  let bytes = Infinity;
+  for (const rule of rules) {
+    const size = JSON.stringify(rule).length;
+    if (bytes + size > budget) {
+      chunks.push([]);
+      bytes = 0;
+    }
+    chunks[chunks.length - 1].push(rule);
+    bytes += size;
+  }
+  return chunks;
 }
 
 const RESERVED_LABELS = new Set(['job', 'namespace', 'name', 'instance']);

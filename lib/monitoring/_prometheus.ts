@@ -14,6 +14,8 @@ import { ruleFile, ruleFileName } from './_rules';
 import { MonitoringSettings, PROMETHEUS_IMAGE, SERVICE_ACCOUNT_DIR, componentIdentity } from './_settings';
 import { ConfigMapObject } from '../_config-map';
 import { KubeClusterRole, KubeClusterRoleBinding, KubeService, KubeServiceAccount, KubeStatefulSet } from '../_kube-objects';
+import { MAX_DATA_BYTES } from '../validation/_size-rules';
+import { propError } from '../_errors';
 
 /** A scrape target plus the few knobs that only the bundle's own exporters need. */
 export interface ScrapeJob extends ScrapeTarget {
@@ -40,6 +42,7 @@ export const CADVISOR_JOB = 'cadvisor';
 const DEFAULT_TIMEOUT_MILLIS = 10_000;
 const CONFIG_DIR = '/etc/prometheus/config';
 const RULES_DIR = '/etc/prometheus/rules';
+const RULES_CONFIG_MAP = 'prometheus-rules';
 const DATA_DIR = '/prometheus';
 
 /**
@@ -51,7 +54,30 @@ const KUBELET_METRICS = 'kubelet_.+|volume_manager_total_volumes|storage_operati
 /** The cAdvisor series that dashboards and capacity questions use; the rest costs memory on a small node. */
 const CADVISOR_METRICS = 'container_cpu_usage_seconds_total|container_cpu_cfs_(throttled_)?periods_total|container_memory_working_set_bytes|container_memory_rss|container_oom_events_total|container_network_(receive|transmit)_bytes_total|container_fs_(reads|writes)_bytes_total|machine_cpu_cores|machine_memory_bytes';
 
-/** The Prometheus configuration file: one job per scrape target, plus the kubelet and cAdvisor of every node. */
+/**
+ * Files packed in key order into maps of at most `limit` bytes of text each (UTF-8, as the API
+ * server counts a ConfigMap's data); a new map starts when the next file would not fit. A file
+ * bigger than `limit` gets a map of its own (and is refused by the caller).
+ */
+export function packUnder(files: Readonly<Record<string, string>>, limit: number): Array<Record<string, string>> {
+  const packs: Array<Record<string, string>> = [];
+  let bytes = Infinity;
+  for (const name of Object.keys(files).sort()) {
+    const size = Buffer.byteLength(files[name], 'utf8');
+    if (bytes + size > limit) {
+      packs.push({});
+      bytes = 0;
+    }
+    packs[packs.length - 1][name] = files[name];
+    bytes += size;
+  }
+  return packs;
+}
+
+/**
+ * The Prometheus configuration file: a scrape config per scrape target (jobs of the same shape
+ * merged, see {@link sameShapeGroups}), plus the kubelet and cAdvisor of every node.
+ */
 export function prometheusConfig(settings: MonitoringSettings, collected: Collected, alertmanager: ScrapeTarget): Record<string, unknown> {
   const timeoutMillis = Math.min(DEFAULT_TIMEOUT_MILLIS, settings.scrapeInterval.toMilliseconds());
   return {
@@ -70,7 +96,7 @@ export function prometheusConfig(settings: MonitoringSettings, collected: Collec
       }],
     },
     scrape_configs: [
-      ...collected.jobs.map((job) => podJob(job, timeoutMillis)),
+      ...podScrapeConfigs(collected.jobs, timeoutMillis),
       nodeJob(settings, KUBELET_JOB, '/metrics', KUBELET_METRICS),
       nodeJob(settings, CADVISOR_JOB, '/metrics/cadvisor', CADVISOR_METRICS),
     ].sort((a, b) => (a.job_name < b.job_name ? -1 : 1)),
@@ -81,7 +107,7 @@ export function prometheusConfig(settings: MonitoringSettings, collected: Collec
 function keepPods(target: ScrapeTarget): Array<Record<string, unknown>> {
   return [
     ...Object.keys(target.podSelector).sort().map((key) => ({
-      source_labels: [`__meta_kubernetes_pod_label_${sanitizeLabelName(key)}`],
+      source_labels: [podLabel(key)],
       regex: escapeRegex(target.podSelector[key]),
       action: 'keep',
     })),
@@ -91,23 +117,104 @@ function keepPods(target: ScrapeTarget): Array<Record<string, unknown>> {
 }
 
 function podJob(job: ScrapeJob, defaultTimeoutMillis: number): { job_name: string } & Record<string, unknown> {
-  // Prometheus refuses a timeout longer than the interval.
-  const shortInterval = job.interval !== undefined && job.interval.toMilliseconds() < defaultTimeoutMillis;
-  // An exporter that describes other objects gets no pod labels: they would only mislead, and churn when it moves.
-  const targetLabels = job.honorLabels ? [] : [
-    { source_labels: ['__meta_kubernetes_namespace'], target_label: 'namespace' },
-    { source_labels: ['__meta_kubernetes_pod_name'], target_label: 'pod' },
-    { source_labels: ['__meta_kubernetes_pod_container_name'], target_label: 'container' },
-    { source_labels: ['__meta_kubernetes_pod_node_name'], target_label: job.instanceIsNode ? 'instance' : 'node' },
-  ];
   return {
     job_name: job.jobName,
+    ...scrapeSettings(job, defaultTimeoutMillis),
+    relabel_configs: [...keepPods(job), ...targetLabels(job)],
+  };
+}
+
+/** What a scrape config says besides its name and the pods it keeps; the same for jobs of one shape. */
+function scrapeSettings(job: ScrapeJob, defaultTimeoutMillis: number): Record<string, unknown> {
+  // Prometheus refuses a timeout longer than the interval.
+  const shortInterval = job.interval !== undefined && job.interval.toMilliseconds() < defaultTimeoutMillis;
+  return {
     scrape_interval: job.interval ? promDuration(job.interval) : undefined,
     scrape_timeout: shortInterval ? promDuration(job.interval!) : undefined,
     metrics_path: job.path ?? '/metrics',
     honor_labels: job.honorLabels ? true : undefined,
     kubernetes_sd_configs: [{ role: 'pod', namespaces: { names: [job.namespace] } }],
-    relabel_configs: [...keepPods(job), ...targetLabels],
+  };
+}
+
+/** The pod's namespace, name, container and node; an exporter that describes other objects gets none (they would only mislead). */
+function targetLabels(job: ScrapeJob): Array<Record<string, unknown>> {
+  return job.honorLabels ? [] : [
+    { source_labels: ['__meta_kubernetes_namespace'], target_label: 'namespace' },
+    { source_labels: ['__meta_kubernetes_pod_name'], target_label: 'pod' },
+    { source_labels: ['__meta_kubernetes_pod_container_name'], target_label: 'container' },
+    { source_labels: ['__meta_kubernetes_pod_node_name'], target_label: job.instanceIsNode ? 'instance' : 'node' },
+  ];
+}
+
+function podLabel(key: string): string {
+  return `__meta_kubernetes_pod_label_${sanitizeLabelName(key)}`;
+}
+
+/** The selector key whose value is the job's name, if any (the first in key order). */
+function namingKey(job: ScrapeJob): string | undefined {
+  return Object.keys(job.podSelector).sort().find((key) => job.podSelector[key] === job.jobName);
+}
+
+/** Jobs of one shape are merged from this many: below it, one scrape config per job reads better. */
+export const MERGE_JOBS_FROM = 16;
+
+/** A scrape config per job, or per shape where a shape has {@link MERGE_JOBS_FROM} jobs or more. */
+function podScrapeConfigs(jobs: readonly ScrapeJob[], defaultTimeoutMillis: number): Array<{ job_name: string } & Record<string, unknown>> {
+  const taken = new Set<string>();
+  return sameShapeGroups(jobs).flatMap((group) => {
+    if (group.length < MERGE_JOBS_FROM) return group.map((job) => podJob(job, defaultTimeoutMillis));
+    const merged = mergedPodJob(group, defaultTimeoutMillis);
+    let name = merged.job_name;
+    for (let n = 2; taken.has(name); n++) name = `${merged.job_name}-${n}`;
+    taken.add(name);
+    return [{ ...merged, job_name: name }];
+  });
+}
+
+/**
+ * The jobs, in order, grouped by shape: the same namespace, scrape settings and selector keys, and
+ * named after the value of the same selector key. At city scale that is every detection service of
+ * a namespace (1,875 jobs at 10,000 cameras): one scrape config per job made `prometheus.yml`
+ * 2.7 MB, over the 1 MiB a ConfigMap holds, and had Prometheus relabel every pod once per job.
+ */
+export function sameShapeGroups(jobs: readonly ScrapeJob[]): ScrapeJob[][] {
+  const groups = new Map<string, ScrapeJob[]>();
+  for (const job of jobs) {
+    const key = namingKey(job);
+    const shape = key === undefined ? `\0${job.jobName}` : JSON.stringify([
+      key, job.namespace, job.portName, job.path ?? '/metrics', job.interval?.toMilliseconds(), job.honorLabels ?? false,
+      job.instanceIsNode ?? false, Object.keys(job.podSelector).sort(),
+    ]);
+    groups.set(shape, [...groups.get(shape) ?? [], job]);
+  }
+  return [...groups.values()];
+}
+
+/**
+ * One scrape config for jobs of one shape. It keeps exactly the pods some job keeps (the labels
+ * all jobs share, then the combination of the others that one job selects), and sets `job` to
+ * the naming label's value, which is that job's name: every series keeps the `job` it had.
+ */
+function mergedPodJob(jobs: readonly ScrapeJob[], defaultTimeoutMillis: number): { job_name: string } & Record<string, unknown> {
+  const [first] = jobs;
+  const keys = Object.keys(first.podSelector).sort();
+  const shared = keys.filter((key) => jobs.every((job) => job.podSelector[key] === first.podSelector[key]));
+  const varying = keys.filter((key) => !shared.includes(key));
+  const combinations = jobs.map((job) => varying.map((key) => escapeRegex(job.podSelector[key])).join(';')).sort();
+  return {
+    // Not a job label (each series gets its own job's name): the name of the scrape pool, which
+    // no single job can take, as job names are DNS labels.
+    job_name: [first.namespace, ...shared.map((key) => first.podSelector[key]), first.portName].join('/'),
+    ...scrapeSettings(first, defaultTimeoutMillis),
+    relabel_configs: [
+      ...shared.map((key) => ({ source_labels: [podLabel(key)], regex: escapeRegex(first.podSelector[key]), action: 'keep' })),
+      { source_labels: varying.map(podLabel), separator: ';', regex: `(${combinations.join('|')})`, action: 'keep' },
+      { source_labels: ['__meta_kubernetes_pod_container_port_name'], regex: escapeRegex(first.portName), action: 'keep' },
+      { source_labels: ['__meta_kubernetes_pod_phase'], regex: 'Pending|Succeeded|Failed', action: 'drop' },
+      { source_labels: [podLabel(namingKey(first)!)], target_label: 'job' },
+      ...targetLabels(first),
+    ],
   };
 }
 
@@ -162,13 +269,15 @@ export class PrometheusServer extends Construct {
   public readonly identity: ComponentIdentity;
   private renderedConfig?: Record<string, string>;
   private renderedRules?: Record<string, string>;
+  private packedRules?: Array<Record<string, string>>;
+  private extraRuleConfigMapsAdded = false;
 
   constructor(scope: Construct, id: string, private readonly settings: MonitoringSettings,
     private readonly collected: () => Collected, private readonly alertmanager: ScrapeTarget, private readonly clients: ComponentIdentity[]) {
     super(scope, id);
     this.identity = PrometheusServer.identityOf(settings);
     this.addConfigMap('config', 'prometheus-config', lazy(() => this.configFiles()));
-    this.addConfigMap('rules', 'prometheus-rules', lazy(() => this.ruleFiles()));
+    this.addConfigMap('rules', RULES_CONFIG_MAP, lazy(() => this.ruleConfigMapData()[0] ?? {}));
     this.addRbac();
     this.addService();
     this.addStatefulSet(lazy(() => checksum({ ...this.configFiles(), ...this.ruleFiles() })));
@@ -187,6 +296,39 @@ export class PrometheusServer extends Construct {
   public ruleFiles(): Record<string, string> {
     this.renderedRules ??= Object.fromEntries(this.collected().groups.map((group) => [ruleFileName(group), ruleFile(group)]));
     return { ...this.renderedRules };
+  }
+
+  /**
+   * Adds the ConfigMaps of the rule files that do not fit in `prometheus-rules` (its data, like
+   * any ConfigMap's, must stay under 1 MiB): `prometheus-rules-1`, `-2`, ... Runs once, at
+   * synthesis, when the rules are known. Returns a problem for a rule file that alone is too big.
+   */
+  public addRuleConfigMaps(): string[] {
+    const oversized = Object.entries(this.ruleFiles()).filter(([, text]) => Buffer.byteLength(text, 'utf8') > MAX_DATA_BYTES);
+    if (oversized.length > 0) {
+      return oversized.map(([file, text]) => propError('MonitoringBundle', this.settings.id, `groups.${file.replace(/\.rules\.yaml$/, '')}`,
+        `${Buffer.byteLength(text, 'utf8')} bytes`, `a rule file of at most ${MAX_DATA_BYTES} bytes, the data a ConfigMap holds`,
+        'Split the rule group into smaller groups.').message);
+    }
+    if (!this.extraRuleConfigMapsAdded) {
+      this.extraRuleConfigMapsAdded = true;
+      this.ruleConfigMapData().slice(1).forEach((data, i) => this.addConfigMap(`rules-${i + 1}`, `${RULES_CONFIG_MAP}-${i + 1}`, data));
+    }
+    return [];
+  }
+
+  /** The rule files, in order, packed into as few ConfigMaps of at most 1 MiB of data as that order allows. */
+  private ruleConfigMapData(): Array<Record<string, string>> {
+    this.packedRules ??= packUnder(this.ruleFiles(), MAX_DATA_BYTES);
+    return this.packedRules;
+  }
+
+  /** One ConfigMap volume while the rules fit in one; otherwise a projected volume of all of them, in one folder. */
+  private rulesVolume(): k8s.Volume {
+    const names = this.ruleConfigMapData().map((_, i) => (i === 0 ? RULES_CONFIG_MAP : `${RULES_CONFIG_MAP}-${i}`));
+    return names.length <= 1
+      ? { name: 'rules', configMap: { name: RULES_CONFIG_MAP } }
+      : { name: 'rules', projected: { sources: names.map((name) => ({ configMap: { name } })) } };
   }
 
   /** Its identity, which the components it talks to need before it exists. */
@@ -258,7 +400,7 @@ export class PrometheusServer extends Construct {
             containers: [this.container()],
             volumes: [
               { name: 'config', configMap: { name: 'prometheus-config' } },
-              { name: 'rules', configMap: { name: 'prometheus-rules' } },
+              lazy(() => this.rulesVolume()),
             ],
           },
         },
