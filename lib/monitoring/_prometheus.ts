@@ -201,6 +201,8 @@ function mergedPodJob(jobs: readonly ScrapeJob[], defaultTimeoutMillis: number):
   const keys = Object.keys(first.podSelector).sort();
   const shared = keys.filter((key) => jobs.every((job) => job.podSelector[key] === first.podSelector[key]));
   const varying = keys.filter((key) => !shared.includes(key));
+  // Label values cannot hold ';' (Kubernetes allows letters, digits, '-', '_' and '.'), so a
+  // combination joined with it names one job only.
   const combinations = jobs.map((job) => varying.map((key) => escapeRegex(job.podSelector[key])).join(';')).sort();
   return {
     // Not a job label (each series gets its own job's name): the name of the scrape pool, which
