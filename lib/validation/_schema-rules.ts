@@ -145,11 +145,10 @@ class SchemaRegistry {
     return this.ajvInstance;
   }
 
+  /** A CRD registered at run time replaces the shipped schema of its kind. */
   private schemaFor(key: string): JsonSchema | undefined {
-    const core = (coreSchema.kinds as Record<string, { $ref: string }>)[key];
-    if (core) return { $ref: `k8s${core.$ref}` };
-    const crd = this.registered.get(key) ?? shippedCrdSchemas()[key];
-    return crd ? crdToJsonSchema(crd) : undefined;
+    const registered = this.registered.get(key);
+    return registered ? crdToJsonSchema(registered) : shippedSchemas().get(key);
   }
 }
 
