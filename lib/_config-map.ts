@@ -1,6 +1,6 @@
-import { ApiObject, ApiObjectMetadata, JsonPatch } from 'cdk8s';
+import { ApiObject, ApiObjectMetadata } from 'cdk8s';
 import { Construct } from 'constructs';
-import { plainApiObjectJson } from './_plain-json';
+import { withPlainJson } from './_plain-json';
 
 /** What a {@link ConfigMapObject} holds. */
 export interface ConfigMapObjectProps {
@@ -8,6 +8,15 @@ export interface ConfigMapObjectProps {
   readonly metadata: ApiObjectMetadata;
   /** File name to text; written with sorted keys, as cdk8s writes every map. */
   readonly data: { readonly [key: string]: string };
+}
+
+/** A ConfigMap as a bare ApiObject: no generated serializer to run on its data. */
+class ConfigMapApiObject extends ApiObject {
+  public static readonly GVK = { apiVersion: 'v1', kind: 'ConfigMap' };
+
+  constructor(scope: Construct, id: string, props: ConfigMapObjectProps) {
+    super(scope, id, { ...ConfigMapApiObject.GVK, ...props });
+  }
 }
 
 /**
@@ -18,22 +27,6 @@ export interface ConfigMapObjectProps {
  * per serialization. A ConfigMap has no nested typed fields for that serializer to map anyway.
  * Its data is plain text, so it also skips cdk8s's resolver walk when that walk cannot change it.
  */
-export class ConfigMapObject extends ApiObject {
-  private readonly body: { readonly apiVersion: string; readonly kind: string; readonly data: ConfigMapObjectProps['data'] };
-  private hasPatches = false;
-
-  constructor(scope: Construct, id: string, props: ConfigMapObjectProps) {
-    super(scope, id, { apiVersion: 'v1', kind: 'ConfigMap', metadata: props.metadata, data: props.data });
-    this.body = { apiVersion: 'v1', kind: 'ConfigMap', data: props.data };
-  }
-
-  public override addJsonPatch(...ops: JsonPatch[]): void {
-    this.hasPatches = true;
-    super.addJsonPatch(...ops);
-  }
-
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as ApiObject.toJson()
-  public override toJson(): any {
-    return plainApiObjectJson(this, this.body, this.hasPatches) ?? super.toJson();
-  }
-}
+export const ConfigMapObject = withPlainJson<ConfigMapObjectProps, typeof ConfigMapApiObject>(ConfigMapApiObject, (json) => json as Record<string, unknown> | undefined);
+/** An instance of {@link ConfigMapObject}. */
+export type ConfigMapObject = InstanceType<typeof ConfigMapObject>;

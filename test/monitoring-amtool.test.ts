@@ -50,12 +50,9 @@ function receiversOf(yaml: string, labels: Readonly<Record<string, string>>): st
 function referenceConfig(): string {
   const app = new LayeredApp({ outdir: 'unused', recordConstructMetadata: false });
   buildReferencePlatform(app);
-  const objects = parseYamlDocuments(app.synthYaml());
+  app.synthYaml(); // runs the validations, which add the bundle's last objects
+  const objects = app.charts.flatMap((chart) => chart.toJson() as KubeObject[]);
   return forAmtool(alertmanagerYaml(objects, 'monitoring')).yaml;
-}
-
-function parseYamlDocuments(text: string): KubeObject[] {
-  return text.split(/^---\n/m).filter((doc) => doc.trim() !== '').map((doc) => parseYaml(doc) as KubeObject);
 }
 
 /** A bundle with every kind of receiver and route the library offers. */

@@ -2,6 +2,7 @@ import { Duration } from 'cdk8s';
 import { AlertRule, AlertSeverity, RecordingRule, RuleGroup, runbookUrl } from '../alert-rules';
 import { CameraSpec } from '../camera-inventory';
 import { ScrapeTarget } from '../scrape-target';
+import { packInOrder } from '../_packing';
 import { escapeRegex, matcher, promDuration, sanitizeLabelName } from './_format';
 import { KUBE_STATE_METRICS_JOB } from './_platform-rules';
 
@@ -52,7 +53,8 @@ export interface IngestRuleOptions {
 export function ingestRuleGroups(target: ScrapeTarget, options: IngestRuleOptions = {}): RuleGroup[] {
   const job = matcher('job', target.jobName);
   const cameras = [...(options.cameras ?? [])].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const [first, ...more] = chunksUnder(cameras.map((camera) => cameraInfo(target, camera)), CAMERA_INFO_BYTES_PER_GROUP);
+  // The camera series are static, so the groups after the first need nothing from it.
+  const [first, ...more] = packInOrder(cameras.map((camera) => cameraInfo(target, camera)), (rule) => JSON.stringify(rule).length, CAMERA_INFO_BYTES_PER_GROUP);
   return [{
     name: `${target.jobName}-streams`,
     recordings: [
@@ -76,25 +78,6 @@ export function ingestRuleGroups(target: ScrapeTarget, options: IngestRuleOption
  * the YAML written.
  */
 const CAMERA_INFO_BYTES_PER_GROUP = 256 * 1024;
-
-/**
- * The rules in order, cut into runs of about `budget` bytes each (at least one rule per run).
- * The camera series are static, so the groups after the first need nothing from it.
- */
-function chunksUnder(rules: readonly RecordingRule[], budget: number): RecordingRule[][] {
-  const chunks: RecordingRule[][] = [];
-  let bytes = Infinity;
-  for (const rule of rules) {
-    const size = JSON.stringify(rule).length;
-    if (bytes + size > budget) {
-      chunks.push([]);
-      bytes = 0;
-    }
-    chunks[chunks.length - 1].push(rule);
-    bytes += size;
-  }
-  return chunks;
-}
 
 const RESERVED_LABELS = new Set(['job', 'namespace', 'name', 'instance']);
 

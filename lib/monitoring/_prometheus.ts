@@ -16,6 +16,7 @@ import { ConfigMapObject } from '../_config-map';
 import { KubeClusterRole, KubeClusterRoleBinding, KubeService, KubeServiceAccount, KubeStatefulSet } from '../_kube-objects';
 import { MAX_DATA_BYTES } from '../validation/_size-rules';
 import { propError } from '../_errors';
+import { packInOrder } from '../_packing';
 
 /** A scrape target plus the few knobs that only the bundle's own exporters need. */
 export interface ScrapeJob extends ScrapeTarget {
@@ -53,26 +54,6 @@ const DATA_DIR = '/prometheus';
 const KUBELET_METRICS = 'kubelet_.+|volume_manager_total_volumes|storage_operation_.+|process_(cpu_seconds_total|resident_memory_bytes|start_time_seconds)|go_goroutines';
 /** The cAdvisor series that dashboards and capacity questions use; the rest costs memory on a small node. */
 const CADVISOR_METRICS = 'container_cpu_usage_seconds_total|container_cpu_cfs_(throttled_)?periods_total|container_memory_working_set_bytes|container_memory_rss|container_oom_events_total|container_network_(receive|transmit)_bytes_total|container_fs_(reads|writes)_bytes_total|machine_cpu_cores|machine_memory_bytes';
-
-/**
- * Files packed in key order into maps of at most `limit` bytes of text each (UTF-8, as the API
- * server counts a ConfigMap's data); a new map starts when the next file would not fit. A file
- * bigger than `limit` gets a map of its own (and is refused by the caller).
- */
-export function packUnder(files: Readonly<Record<string, string>>, limit: number): Array<Record<string, string>> {
-  const packs: Array<Record<string, string>> = [];
-  let bytes = Infinity;
-  for (const name of Object.keys(files).sort()) {
-    const size = Buffer.byteLength(files[name], 'utf8');
-    if (bytes + size > limit) {
-      packs.push({});
-      bytes = 0;
-    }
-    packs[packs.length - 1][name] = files[name];
-    bytes += size;
-  }
-  return packs;
-}
 
 /**
  * The Prometheus configuration file: a scrape config per scrape target (jobs of the same shape
@@ -321,7 +302,12 @@ export class PrometheusServer extends Construct {
 
   /** The rule files, in order, packed into as few ConfigMaps of at most 1 MiB of data as that order allows. */
   private ruleConfigMapData(): Array<Record<string, string>> {
-    this.packedRules ??= packUnder(this.ruleFiles(), MAX_DATA_BYTES);
+    if (this.packedRules === undefined) {
+      const files = this.ruleFiles();
+      // Counted in UTF-8 bytes, as the API server counts a ConfigMap's data.
+      this.packedRules = packInOrder(Object.keys(files).sort(), (name) => Buffer.byteLength(files[name], 'utf8'), MAX_DATA_BYTES)
+        .map((names) => Object.fromEntries(names.map((name) => [name, files[name]])));
+    }
     return this.packedRules;
   }
 
