@@ -8,8 +8,8 @@
  */
 import { ApiObject, App, Yaml } from 'cdk8s';
 import { stringify } from 'yaml';
-import { CapacityReport } from '../lib/capacity-report';
-import { LayeredApp } from '../lib/layered-app';
+import { CapacityReport } from '../lib/reports/capacity-report';
+import { LayeredApp } from '../lib/synth/layered-app';
 import { buildBenchPlatform } from './platform';
 
 /** What a child reports. */

@@ -1,5 +1,5 @@
 /**
- * Regenerates `lib/validation/k8s-schema.json`, the structural JSON Schema of the core
+ * Regenerates `lib/synth/validation/k8s-schema.json`, the structural JSON Schema of the core
  * Kubernetes kinds the validator accepts:
  *   npm run generate-k8s-schema
  *
@@ -137,7 +137,7 @@ function main(): void {
   });
   const sortedDefinitions = Object.fromEntries(Object.entries(writer.definitions).sort(([a], [b]) => a.localeCompare(b)));
   const out = { source: 'kubernetes-models@4.5.1 (Kubernetes 1.27.1 OpenAPI)', kinds, definitions: sortedDefinitions };
-  fs.writeFileSync(path.join(root, 'lib', 'validation', 'k8s-schema.json'), JSON.stringify(out) + '\n');
+  fs.writeFileSync(path.join(root, 'lib', 'synth', 'validation', 'k8s-schema.json'), JSON.stringify(out) + '\n');
 }
 
 main();

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import * as fc from 'fast-check';
-import { CameraInventory, CameraSpec, StreamTransport, validateCameras } from '../lib/camera-inventory';
+import { CameraInventory, CameraSpec, StreamTransport, validateCameras } from '../lib/cameras/camera-inventory';
 
 let directory: string;
 

@@ -5,9 +5,9 @@ import { ApiObject, App, Chart, Lazy } from 'cdk8s';
 import {
   AnalysisService, CameraSpec, GpuInventory, GpuRequest, GpuWorkerPool, ModelRepository, Scaling, StreamIngest, StreamSelection,
 } from '../lib';
-import { CapacityReport, CapacityReportData, writeCapacityReport } from '../lib/capacity-report';
-import { ConfigMapObject } from '../lib/_config-map';
-import { cpuMillis, isQuantity, memoryBytes } from '../lib/_quantity';
+import { CapacityReport, CapacityReportData, writeCapacityReport } from '../lib/reports/capacity-report';
+import { ConfigMapObject } from '../lib/synth/config-map';
+import { cpuMillis, isQuantity, memoryBytes } from '../lib/core/quantity';
 import { APP_NAMESPACE, buildReferencePlatform } from '../main';
 import { testApp } from './_helpers';
 

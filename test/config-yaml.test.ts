@@ -1,6 +1,6 @@
 import * as fc from 'fast-check';
 import { parse, stringify } from 'yaml';
-import { toConfigYaml } from '../lib/_config-yaml';
+import { toConfigYaml } from '../lib/synth/config-yaml';
 
 // The configuration writer must give back exactly the data it was handed, to YAML 1.1 readers
 // (Go's yaml.v2 in Prometheus, Alertmanager and MediaMTX) and YAML 1.2 readers alike.

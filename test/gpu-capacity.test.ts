@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import { Chart, Testing } from 'cdk8s';
-import { GpuInventory, GpuInventoryProps, GpuRequest, GpuSharing } from '../lib/gpu-inventory';
-import { GpuWorkerPool, ModelRepository } from '../lib/gpu-worker-pool';
+import { GpuInventory, GpuInventoryProps, GpuRequest, GpuSharing } from '../lib/inference/gpu-inventory';
+import { GpuWorkerPool, ModelRepository } from '../lib/inference/gpu-worker-pool';
 import { synthValid, testApp, testChart } from './_helpers';
 
 const NS = 'video-analytics';

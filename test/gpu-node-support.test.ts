@@ -2,9 +2,9 @@ import { Duration, Size } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-27';
 import { parse as parseYaml } from 'yaml';
 import { AlertSeverity, CONFIG_CHECKSUM_ANNOTATION, RegistrySettings, runbookUrl } from '../lib';
-import { GpuInventory, GpuInventoryProps, GpuSharing } from '../lib/gpu-inventory';
-import { DCGM_EXPORTER_IMAGE, DEVICE_PLUGIN_IMAGE, GpuNodeSupport, GpuNodeSupportProps, MigStrategy } from '../lib/gpu-node-support';
-import { promqlSyntaxError } from '../lib/validation/_promql-rules';
+import { GpuInventory, GpuInventoryProps, GpuSharing } from '../lib/inference/gpu-inventory';
+import { DCGM_EXPORTER_IMAGE, DEVICE_PLUGIN_IMAGE, GpuNodeSupport, GpuNodeSupportProps, MigStrategy } from '../lib/inference/gpu-node-support';
+import { promqlSyntaxError } from '../lib/synth/validation/_promql-rules';
 import { KubeObject, findObject, objectsOfKind, synthValid, testChart } from './_helpers';
 
 interface Scenario {

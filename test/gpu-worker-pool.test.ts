@@ -1,11 +1,11 @@
 import { Duration, Size } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-27';
 import { AlertSeverity, INFERENCE_CLIENT_LABEL, RegistrySettings, runbookUrl } from '../lib';
-import { GpuInventory, GpuInventoryProps, GpuRequest, GpuSharing } from '../lib/gpu-inventory';
+import { GpuInventory, GpuInventoryProps, GpuRequest, GpuSharing } from '../lib/inference/gpu-inventory';
 import {
   GpuWorkerPool, GpuWorkerPoolProps, InferenceScaling, ModelRepository, ModelVolumeAccessMode, TRITON_IMAGE,
-} from '../lib/gpu-worker-pool';
-import { promqlSyntaxError } from '../lib/validation/_promql-rules';
+} from '../lib/inference/gpu-worker-pool';
+import { promqlSyntaxError } from '../lib/synth/validation/_promql-rules';
 import { KubeObject, findObject, objectsOfKind, synthValid, testChart } from './_helpers';
 
 const NS = 'video-analytics';

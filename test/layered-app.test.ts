@@ -3,9 +3,9 @@ import * as os from 'os';
 import * as path from 'path';
 import { ApiObject, App, AppProps, Chart, Testing, Yaml, YamlOutputType } from 'cdk8s';
 import { Construct } from 'constructs';
-import { LayeredApp } from '../lib/layered-app';
-import { PlatformPolicies } from '../lib/policy';
-import * as policyObjects from '../lib/policy/_objects';
+import { LayeredApp } from '../lib/synth/layered-app';
+import { PlatformPolicies } from '../lib/synth/policy';
+import * as policyObjects from '../lib/synth/policy/_objects';
 import { buildReferencePlatform } from '../main';
 
 type Build = (app: App) => void;

@@ -1,7 +1,7 @@
 import { Duration } from 'cdk8s';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { MonitoringBundle, Receiver } from '../lib';
-import { LayeredApp } from '../lib/layered-app';
+import { LayeredApp } from '../lib/synth/layered-app';
 import { buildReferencePlatform } from '../main';
 import { KubeObject, findObject, synthValid, testChart } from './_helpers';
 import { amtool, inTempDir } from './_promtool';

@@ -3,8 +3,8 @@ import { Cpu } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { parse as parseYaml } from 'yaml';
 import { AlertSeverity, IRuleSource, IScrapeTarget, RuleGroup, ScrapeTarget, StreamIngest, runbookUrl } from '../lib';
-import { MonitoringBundle, MonitoringBundleProps, MonitoringMode, Receiver } from '../lib/monitoring-bundle';
-import { CAMERA_INFO_RECORD, ingestRuleGroups } from '../lib/monitoring/_ingest-rules';
+import { MonitoringBundle, MonitoringBundleProps, MonitoringMode, Receiver } from '../lib/monitoring/monitoring-bundle';
+import { CAMERA_INFO_RECORD, ingestRuleGroups } from '../lib/ingest/rules';
 import { KubeObject, findObject, objectsOfKind, synthValid, testChart } from './_helpers';
 
 const OPS = Receiver.webhook('ops', { url: 'https://alerts.example.com/hook' });

@@ -4,13 +4,13 @@ import { Testing } from 'cdk8s';
 import { Construct } from 'constructs';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { buildBenchPlatform } from '../bench/platform';
-import { LayeredApp } from '../lib/layered-app';
+import { LayeredApp } from '../lib/synth/layered-app';
 import { buildReferencePlatform } from '../main';
 import { IRuleSource, IScrapeTarget, ManifestValidator, RuleGroup, ScrapeTarget, formatViolation } from '../lib';
 import { MonitoringBundle, Receiver } from '../lib';
 
 import { GpuInventory, GpuWorkerPool, ModelRepository } from '../lib';
-import { ingestRuleGroups } from '../lib/monitoring/_ingest-rules';
+import { ingestRuleGroups } from '../lib/ingest/rules';
 import { KubeObject, findObject, synthValid, testApp, testChart } from './_helpers';
 import { inTempDir, promtool } from './_promtool';
 

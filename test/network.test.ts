@@ -1,5 +1,5 @@
 import * as fc from 'fast-check';
-import { networkContains, networkSize, networksOverlap, parseCidr, parseIpAddress } from '../lib/_network';
+import { networkContains, networkSize, networksOverlap, parseCidr, parseIpAddress } from '../lib/core/network';
 
 describe('IP networks', () => {
   test('parse IPv4 and IPv6 addresses, and refuse what is neither', () => {

@@ -1,5 +1,5 @@
 import * as fc from 'fast-check';
-import { packInOrder } from '../lib/_packing';
+import { packInOrder } from '../lib/core/packing';
 
 describe('packInOrder', () => {
   test('keeps the order, keeps every item, and stays under the limit except for items too big alone', () => {

@@ -1,11 +1,11 @@
 import * as fc from 'fast-check';
 import { ApiObject, App, Chart, IResolver, JsonPatch, Lazy, ResolutionContext, Testing } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
-import { ConfigMapObject } from '../lib/_config-map';
-import * as kubeObjects from '../lib/_kube-objects';
-import { KubeDeployment, KubeService } from '../lib/_kube-objects';
-import { plainApiObjectJson } from '../lib/_plain-json';
-import { LayeredApp } from '../lib/layered-app';
+import { ConfigMapObject } from '../lib/synth/config-map';
+import * as kubeObjects from '../lib/synth/kube-objects';
+import { KubeDeployment, KubeService } from '../lib/synth/kube-objects';
+import { plainApiObjectJson } from '../lib/synth/plain-json';
+import { LayeredApp } from '../lib/synth/layered-app';
 import { buildReferencePlatform } from '../main';
 import { testApp } from './_helpers';
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
-import { PolicyContext } from '../lib/policy/_context';
-import { IndexedObject } from '../lib/policy/_objects';
-import * as indexed from '../lib/policy/_rules';
+import { PolicyContext } from '../lib/synth/policy/_context';
+import { IndexedObject } from '../lib/synth/policy/_objects';
+import * as indexed from '../lib/synth/policy/_rules';
 import { PolicyContext as ScanningContext } from './fixtures/policy-scans/_context';
 import * as scanning from './fixtures/policy-scans/_rules';
 

@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { parse as parseYaml } from 'yaml';
 import { IScrapeTarget, ScrapeTarget } from '../lib';
-import { MonitoringBundle, Receiver } from '../lib/monitoring-bundle';
+import { MonitoringBundle, Receiver } from '../lib/monitoring/monitoring-bundle';
 import { MERGE_JOBS_FROM } from '../lib/monitoring/_prometheus';
 import { KubeObject, findObject, synthValid, testChart } from './_helpers';
 

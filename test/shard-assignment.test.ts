@@ -1,5 +1,5 @@
 import * as fc from 'fast-check';
-import { assignShards, placementOrder, rankShards, shardCountFor, VIRTUAL_POINTS_PER_SHARD } from '../lib/_shard-assignment';
+import { assignShards, placementOrder, rankShards, shardCountFor, VIRTUAL_POINTS_PER_SHARD } from '../lib/ingest/shard-assignment';
 
 const NUM_RUNS = 200;
 

@@ -1,6 +1,6 @@
 import { Testing } from 'cdk8s';
 import { AnalysisService, CameraSpec, MonitoringBundle, Receiver, StreamIngest, StreamSelection } from '../lib';
-import * as configYaml from '../lib/_config-yaml';
+import * as configYaml from '../lib/synth/config-yaml';
 import { findObject, testChart } from './_helpers';
 
 // What the fixes for large platforms (see bench/) must keep: the same output, computed once.

@@ -2,8 +2,8 @@ import * as fs from 'fs';
 import Ajv from 'ajv';
 import * as path from 'path';
 import { ManifestValidator, ValidationRule, Violation, formatViolation } from '../lib';
-import { promqlSyntaxError } from '../lib/validation/_promql-rules';
-import { compileAtRunTime } from '../lib/validation/_schema-rules';
+import { promqlSyntaxError } from '../lib/synth/validation/_promql-rules';
+import { compileAtRunTime } from '../lib/synth/validation/_schema-rules';
 import { COMPILED_VALIDATORS_FILE, compiledValidatorsSource } from '../scripts/generate-validators';
 
 type Obj = { [key: string]: any };

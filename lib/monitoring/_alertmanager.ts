@@ -1,16 +1,16 @@
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { ComponentIdentity, selectorLabels, standardLabels } from '../_labels';
-import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../_pod-security';
-import { goRuntimeEnv, toResourceRequirements } from '../_resources';
+import { ComponentIdentity, selectorLabels, standardLabels } from '../core/labels';
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../synth/pod/security';
+import { goRuntimeEnv, toResourceRequirements } from '../synth/pod/resources';
 import { checksum, matcher, promDuration } from './_format';
-import { toConfigYaml } from '../_config-yaml';
+import { toConfigYaml } from '../synth/config-yaml';
 import { addComponentPolicy, addresses, podsHere, tcp, udp } from './_network';
 import { ScrapeJob } from './_prometheus';
 import { ALERTMANAGER_IMAGE, MonitoringSettings, componentIdentity, serviceHost } from './_settings';
 import { AlertRoute, NULL_RECEIVER, Receiver, SecretKey } from './receiver';
-import { ConfigMapObject } from '../_config-map';
-import { KubePodDisruptionBudget, KubeService, KubeServiceAccount, KubeStatefulSet } from '../_kube-objects';
+import { ConfigMapObject } from '../synth/config-map';
+import { KubePodDisruptionBudget, KubeService, KubeServiceAccount, KubeStatefulSet } from '../synth/kube-objects';
 
 export const ALERTMANAGER_PORT = 9093;
 /** Gossip between replicas: silences and the notification log, over TCP and UDP. */

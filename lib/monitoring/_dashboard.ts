@@ -1,4 +1,4 @@
-import { CAMERA_INFO_RECORD } from './_ingest-rules';
+import { CAMERA_INFO_RECORD } from '../ingest/rules';
 
 /** The dashboard's uid: stable, so links to it keep working across releases. */
 export const DASHBOARD_UID = 'video-analytics-platform';

@@ -1,16 +1,16 @@
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { ComponentIdentity, selectorLabels, standardLabels } from '../_labels';
-import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../_pod-security';
-import { goRuntimeEnv, toResourceRequirements } from '../_resources';
+import { ComponentIdentity, selectorLabels, standardLabels } from '../core/labels';
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../synth/pod/security';
+import { goRuntimeEnv, toResourceRequirements } from '../synth/pod/resources';
 import { DASHBOARD_FILE, platformDashboard } from './_dashboard';
 import { checksum, promDuration } from './_format';
-import { toConfigYaml } from '../_config-yaml';
+import { toConfigYaml } from '../synth/config-yaml';
 import { addComponentPolicy, podsHere, podsIn, tcp } from './_network';
 import { PROMETHEUS_PORT, ScrapeJob } from './_prometheus';
 import { GRAFANA_IMAGE, MonitoringSettings, componentIdentity, serviceHost } from './_settings';
-import { ConfigMapObject } from '../_config-map';
-import { KubeDeployment, KubeService, KubeServiceAccount } from '../_kube-objects';
+import { ConfigMapObject } from '../synth/config-map';
+import { KubeDeployment, KubeService, KubeServiceAccount } from '../synth/kube-objects';
 
 export const GRAFANA_PORT = 3000;
 const DASHBOARDS_DIR = '/etc/grafana/dashboards';

@@ -1,13 +1,13 @@
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { ComponentIdentity, selectorLabels, standardLabels } from '../_labels';
-import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../_pod-security';
-import { goRuntimeEnv, toResourceRequirements } from '../_resources';
+import { ComponentIdentity, selectorLabels, standardLabels } from '../core/labels';
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../synth/pod/security';
+import { goRuntimeEnv, toResourceRequirements } from '../synth/pod/resources';
 import { addComponentPolicy, addresses, podsHere, tcp } from './_network';
 import { ScrapeJob } from './_prometheus';
 import { KUBE_STATE_METRICS_JOB } from './_platform-rules';
 import { KUBE_STATE_METRICS_IMAGE, MonitoringSettings, componentIdentity } from './_settings';
-import { KubeClusterRole, KubeClusterRoleBinding, KubeDeployment, KubeServiceAccount } from '../_kube-objects';
+import { KubeClusterRole, KubeClusterRoleBinding, KubeDeployment, KubeServiceAccount } from '../synth/kube-objects';
 
 const METRICS_PORT = 8080;
 const TELEMETRY_PORT = 8081;

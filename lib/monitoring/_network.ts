@@ -1,7 +1,7 @@
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { ComponentIdentity, selectorLabels, standardLabels } from '../_labels';
-import { KubeNetworkPolicy } from '../_kube-objects';
+import { ComponentIdentity, selectorLabels, standardLabels } from '../core/labels';
+import { KubeNetworkPolicy } from '../synth/kube-objects';
 
 export function tcp(port: number): k8s.NetworkPolicyPort {
   return { protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) };

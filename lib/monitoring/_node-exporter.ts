@@ -1,12 +1,12 @@
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { ComponentIdentity, selectorLabels, standardLabels } from '../_labels';
-import { NON_ROOT_UID } from '../_pod-security';
-import { goRuntimeEnv, toResourceRequirements } from '../_resources';
+import { ComponentIdentity, selectorLabels, standardLabels } from '../core/labels';
+import { NON_ROOT_UID } from '../synth/pod/security';
+import { goRuntimeEnv, toResourceRequirements } from '../synth/pod/resources';
 import { NODE_EXPORTER_JOB } from './_platform-rules';
 import { ScrapeJob } from './_prometheus';
 import { MonitoringSettings, NODE_EXPORTER_IMAGE, componentIdentity } from './_settings';
-import { KubeDaemonSet, KubeServiceAccount } from '../_kube-objects';
+import { KubeDaemonSet, KubeServiceAccount } from '../synth/kube-objects';
 
 export const NODE_EXPORTER_PORT = 9100;
 

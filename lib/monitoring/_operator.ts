@@ -2,14 +2,14 @@ import { Construct } from 'constructs';
 import {
   PodMonitor, PodMonitorSpecPodMetricsEndpointsRelabelingsAction, PrometheusRule, PrometheusRuleSpecGroupsRulesExpr,
 } from '../../imports/monitoring.coreos.com';
-import { RuleGroup } from '../alert-rules';
-import { platformLabels } from '../_labels';
-import { ScrapeTarget } from '../scrape-target';
+import { RuleGroup } from './alert-rules';
+import { platformLabels } from '../core/labels';
+import { ScrapeTarget } from './scrape-target';
 import { DASHBOARD_FILE, platformDashboard } from './_dashboard';
 import { promDuration } from './_format';
 import { toPrometheusRuleGroup } from './_rules';
 import { MonitoringSettings } from './_settings';
-import { ConfigMapObject } from '../_config-map';
+import { ConfigMapObject } from '../synth/config-map';
 
 /** The Grafana sidecar of kube-prometheus-stack loads every ConfigMap with this label. */
 export const GRAFANA_DASHBOARD_LABEL = 'grafana_dashboard';

@@ -1,5 +1,5 @@
 import { Duration } from 'cdk8s';
-import { AlertRule, AlertSeverity, RuleGroup, runbookUrl } from '../alert-rules';
+import { AlertRule, AlertSeverity, RuleGroup, runbookUrl } from './alert-rules';
 
 /** Job names the platform rules read; kube-prometheus-stack uses the same ones. */
 export const KUBE_STATE_METRICS_JOB = 'kube-state-metrics';

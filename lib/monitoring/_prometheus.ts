@@ -1,22 +1,22 @@
 import { Duration } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { RuleGroup } from '../alert-rules';
-import { ComponentIdentity, selectorLabels, standardLabels } from '../_labels';
-import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../_pod-security';
-import { goRuntimeEnv, toResourceRequirements } from '../_resources';
-import { ScrapeTarget } from '../scrape-target';
+import { RuleGroup } from './alert-rules';
+import { ComponentIdentity, selectorLabels, standardLabels } from '../core/labels';
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../synth/pod/security';
+import { goRuntimeEnv, toResourceRequirements } from '../synth/pod/resources';
+import { ScrapeTarget } from './scrape-target';
 import { checksum, escapeRegex, lazy, promDuration, sanitizeLabelName, wholeMebibytes } from './_format';
-import { toConfigYaml } from '../_config-yaml';
+import { toConfigYaml } from '../synth/config-yaml';
 import { addComponentPolicy, addresses, podsHere, podsIn, tcp } from './_network';
 import { KUBELET_JOB } from './_platform-rules';
 import { ruleFile, ruleFileName } from './_rules';
 import { MonitoringSettings, PROMETHEUS_IMAGE, SERVICE_ACCOUNT_DIR, componentIdentity } from './_settings';
-import { ConfigMapObject } from '../_config-map';
-import { KubeClusterRole, KubeClusterRoleBinding, KubeService, KubeServiceAccount, KubeStatefulSet } from '../_kube-objects';
-import { MAX_DATA_BYTES } from '../validation/_size-rules';
-import { propError } from '../_errors';
-import { packInOrder } from '../_packing';
+import { ConfigMapObject } from '../synth/config-map';
+import { KubeClusterRole, KubeClusterRoleBinding, KubeService, KubeServiceAccount, KubeStatefulSet } from '../synth/kube-objects';
+import { MAX_DATA_BYTES } from '../synth/validation/_size-rules';
+import { propError } from '../core/errors';
+import { packInOrder } from '../core/packing';
 
 /** A scrape target plus the few knobs that only the bundle's own exporters need. */
 export interface ScrapeJob extends ScrapeTarget {

@@ -1,8 +1,8 @@
-import { AlertRule, RUNBOOK_BASE_URL, RecordingRule, RuleGroup } from '../alert-rules';
-import { dns1123Subdomain } from '../validation/_name-rules';
-import { promqlSyntaxError } from '../validation/_promql-rules';
+import { AlertRule, RUNBOOK_BASE_URL, RecordingRule, RuleGroup } from './alert-rules';
+import { dns1123Subdomain } from '../core/names';
+import { promqlSyntaxError } from '../synth/validation/_promql-rules';
 import { promDuration, wholeMillis } from './_format';
-import { toConfigYaml } from '../_config-yaml';
+import { toConfigYaml } from '../synth/config-yaml';
 
 /** Something wrong with one field, in the parts of the library's one error style. */
 export interface Problem {

@@ -1,6 +1,6 @@
 import { Duration, Size } from 'cdk8s';
-import { ComponentIdentity } from '../_labels';
-import { FullResources } from '../_resources';
+import { ComponentIdentity } from '../core/labels';
+import { FullResources } from '../synth/pod/resources';
 import { AlertRoute, Receiver, SecretKey } from './receiver';
 
 /** Every prop of the bundle, resolved to its value or default and validated. */

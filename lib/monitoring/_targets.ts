@@ -1,7 +1,7 @@
 import { IConstruct } from 'constructs';
-import { IRuleSource, RuleGroup } from '../alert-rules';
-import { IScrapeTarget, ScrapeTarget } from '../scrape-target';
-import { dns1123Label, ianaServiceName, labelValue, qualifiedName } from '../validation/_name-rules';
+import { IRuleSource, RuleGroup } from './alert-rules';
+import { IScrapeTarget, ScrapeTarget } from './scrape-target';
+import { dns1123Label, ianaServiceName, labelValue, qualifiedName } from '../core/names';
 import { wholeMillis } from './_format';
 import { Problem } from './_rules';
 

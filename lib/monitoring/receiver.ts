@@ -1,6 +1,6 @@
 import { Duration } from 'cdk8s';
-import { propError } from '../_errors';
-import { dns1123Subdomain, secretDataKey } from '../validation/_name-rules';
+import { propError } from '../core/errors';
+import { dns1123Subdomain, secretDataKey } from '../core/names';
 
 /** One key of a Kubernetes Secret, in the namespace of the workload that reads it. */
 export interface SecretKey {

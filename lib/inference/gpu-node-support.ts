@@ -1,0 +1,402 @@
+import { Duration, Size } from 'cdk8s';
+import { ContainerResources, Cpu, k8s } from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { toConfigYaml } from '../synth/config-yaml';
+import { configChecksum } from '../core/config-checksum';
+import { requireDnsLabel } from '../core/errors';
+import { GPU_RESOURCE, NVIDIA_RUNTIME_CLASS, gpuNodeAffinity, gpuTolerations } from './gpu-scheduling';
+import { imageTag, requirePinnedImage } from '../core/images';
+import { ComponentIdentity, selectorLabels, standardLabels } from '../core/labels';
+import { namespacePeer, tcpPort } from '../core/network';
+import { FullResources, checkResources, mergeResources, toResourceRequirements } from '../synth/pod/resources';
+import { AlertRule, AlertSeverity, IRuleSource, RuleGroup, runbookUrl } from '../monitoring/alert-rules';
+import { GpuInventory } from './gpu-inventory';
+import { PlatformNamespace, PodSecurityLevel } from '../platform/platform-namespace';
+import { RegistrySettings } from '../platform/registry-settings';
+import { IScrapeTarget, ScrapeTarget } from '../monitoring/scrape-target';
+import { CONFIG_CHECKSUM_ANNOTATION } from '../ingest/stream-ingest';
+import { ConfigMapObject } from '../synth/config-map';
+import { KubeDaemonSet, KubeNetworkPolicy, KubeRuntimeClass, KubeService, KubeServiceAccount } from '../synth/kube-objects';
+
+/** The NVIDIA device plugin, pinned. */
+export const DEVICE_PLUGIN_IMAGE = 'nvcr.io/nvidia/k8s-device-plugin:v0.20.0';
+/** dcgm-exporter, pinned. */
+export const DCGM_EXPORTER_IMAGE = 'nvcr.io/nvidia/k8s/dcgm-exporter:3.3.7-3.5.0-ubuntu22.04';
+
+const DEVICE_PLUGIN = 'nvidia-device-plugin';
+const DCGM_EXPORTER = 'dcgm-exporter';
+const DCGM_PORT = 9400;
+const DEVICE_PLUGIN_DIR = '/var/lib/kubelet/device-plugins';
+const POD_RESOURCES_DIR = '/var/lib/kubelet/pod-resources';
+const CONFIG_DIR = '/etc/nvidia-device-plugin';
+
+/**
+ * How the device plugin exposes MIG (Multi-Instance GPU) partitions.
+ * @see https://github.com/NVIDIA/k8s-device-plugin#configuration-option-details
+ */
+export enum MigStrategy {
+  /** MIG is ignored: whole GPUs only. */
+  NONE = 'none',
+  /** Every GPU of a node has the same MIG layout; each instance is advertised as `nvidia.com/gpu`. Count instances in the inventory. */
+  SINGLE = 'single',
+  /** Each MIG profile is its own resource (`nvidia.com/mig-1g.5gb`); pools only use the GPUs without MIG. */
+  MIXED = 'mixed',
+}
+
+/** Props of {@link GpuNodeSupport}. */
+export interface GpuNodeSupportProps {
+  /** The GPUs of the cluster: their nodes get the daemons, their sharing becomes the device plugin's. */
+  readonly inventory: GpuInventory;
+  /**
+   * Namespace of the device plugin and dcgm-exporter, created here with Pod Security `privileged`.
+   * @default 'gpu-system'
+   */
+  readonly namespace?: string;
+  /**
+   * How the device plugin treats MIG partitions.
+   * @default MigStrategy.NONE
+   */
+  readonly migStrategy?: MigStrategy;
+  /**
+   * Whether to create the `nvidia` RuntimeClass (handler `nvidia`). K3s ships it; other distributions may not.
+   * @default false
+   */
+  readonly emitRuntimeClass?: boolean;
+  /**
+   * The device plugin image.
+   * @default DEVICE_PLUGIN_IMAGE
+   */
+  readonly devicePluginImage?: string;
+  /**
+   * The dcgm-exporter image.
+   * @default DCGM_EXPORTER_IMAGE
+   */
+  readonly dcgmExporterImage?: string;
+  /**
+   * CPU and memory of the device plugin; fields left out keep their default.
+   * @default - requests 10m CPU and 32Mi memory, limits 100m CPU and 128Mi memory
+   */
+  readonly devicePluginResources?: ContainerResources;
+  /**
+   * CPU and memory of dcgm-exporter; fields left out keep their default.
+   * @default - requests 100m CPU and 256Mi memory, limits 500m CPU and 1Gi memory
+   */
+  readonly dcgmExporterResources?: ContainerResources;
+  /**
+   * Namespace of the Prometheus that scrapes dcgm-exporter; the NetworkPolicy admits it.
+   * @default 'monitoring'
+   */
+  readonly monitoringNamespace?: string;
+}
+
+const DEVICE_PLUGIN_RESOURCES: FullResources = {
+  cpu: { request: Cpu.millis(10), limit: Cpu.millis(100) },
+  memory: { request: Size.mebibytes(32), limit: Size.mebibytes(128) },
+};
+const DCGM_EXPORTER_RESOURCES: FullResources = {
+  cpu: { request: Cpu.millis(100), limit: Cpu.millis(500) },
+  memory: { request: Size.mebibytes(256), limit: Size.gibibytes(1) },
+};
+
+/**
+ * What GPU nodes need before pools can use them: the NVIDIA device plugin, which advertises
+ * `nvidia.com/gpu` (K3s itself does not), configured with the inventory's time-slicing, and
+ * dcgm-exporter for GPU health and utilization metrics. Both run on the inventory's GPU nodes
+ * only, in their own privileged namespace.
+ */
+export class GpuNodeSupport extends Construct implements IScrapeTarget, IRuleSource {
+  /** Namespace of the device plugin and dcgm-exporter. */
+  public readonly namespace: string;
+  /** The inventory whose nodes are served. */
+  public readonly inventory: GpuInventory;
+
+  private readonly devicePlugin: ComponentIdentity;
+  private readonly dcgmExporter: ComponentIdentity;
+  private readonly settings: Settings;
+
+  constructor(scope: Construct, id: string, props: GpuNodeSupportProps) {
+    super(scope, id);
+    this.settings = resolveSettings(id, props);
+    this.namespace = this.settings.namespace;
+    this.inventory = props.inventory;
+    this.devicePlugin = { name: DEVICE_PLUGIN, instance: DEVICE_PLUGIN, component: 'gpu-device-plugin', version: imageTag(this.settings.devicePluginImage) };
+    this.dcgmExporter = { name: DCGM_EXPORTER, instance: DCGM_EXPORTER, component: 'gpu-metrics', version: imageTag(this.settings.dcgmExporterImage) };
+
+    // Privileged, not restricted: the device plugin serves its socket from a hostPath under
+    // /var/lib/kubelet and both daemons load NVML through the nvidia runtime; dcgm-exporter also
+    // runs as root with SYS_ADMIN to read the kubelet's pod-resources socket and profiling counters.
+    new PlatformNamespace(this, 'namespace', { name: this.namespace, podSecurity: PodSecurityLevel.PRIVILEGED });
+    if (props.emitRuntimeClass ?? false) this.addRuntimeClass();
+    this.addDevicePlugin();
+    this.addDcgmExporter();
+  }
+
+  /** dcgm-exporter on port 9400 of every GPU node. */
+  public toScrapeTarget(): ScrapeTarget {
+    return {
+      jobName: DCGM_EXPORTER,
+      namespace: this.namespace,
+      podSelector: selectorLabels(this.dcgmExporter),
+      portName: 'metrics',
+      port: DCGM_PORT,
+      path: '/metrics',
+      interval: Duration.seconds(15),
+    };
+  }
+
+  /** GPU health alerts, per physical GPU: they concern every pool on that GPU. */
+  public toRuleGroups(): RuleGroup[] {
+    return [{
+      name: 'gpu-nodes',
+      alerts: [gpuUtilizationSaturated(), gpuMemoryNearlyFull(), gpuXidErrors(), this.gpuCapacityBelowInventory()],
+    }];
+  }
+
+  /** The advertised GPUs fall short of the inventory: a GPU, its driver or the device plugin is gone. */
+  private gpuCapacityBelowInventory(): AlertRule {
+    const capacity = this.inventory.capacity;
+    return {
+      alert: 'GpuCapacityBelowInventory',
+      expr: `sum(kube_node_status_allocatable{resource="${GPU_RESOURCE.replace(/[./]/g, '_')}"}) < ${capacity}`,
+      for: Duration.minutes(15),
+      severity: AlertSeverity.WARNING,
+      summary: 'Fewer GPUs are schedulable than the GPU inventory declares.',
+      description: `Nodes advertise {{ $value }} units of ${GPU_RESOURCE}, the inventory declares ${capacity}: GPU workers beyond that stay Pending under load. Check the device plugin pods in ${this.namespace}, the GPU nodes and their drivers.`,
+      runbookUrl: runbookUrl('GpuCapacityBelowInventory'),
+    };
+  }
+
+  private addRuntimeClass(): void {
+    new KubeRuntimeClass(this, 'runtime-class', {
+      metadata: { name: NVIDIA_RUNTIME_CLASS, labels: standardLabels(this.devicePlugin) },
+      handler: NVIDIA_RUNTIME_CLASS,
+    });
+  }
+
+  private addDevicePlugin(): void {
+    const labels = standardLabels(this.devicePlugin);
+    const config = this.timeSlicingConfig();
+    const configData = config ? { 'config.yaml': config } : undefined;
+    if (configData) {
+      new ConfigMapObject(this, 'device-plugin-config', {
+        metadata: { name: `${DEVICE_PLUGIN}-config`, namespace: this.namespace, labels },
+        data: configData,
+      });
+    }
+    this.addServiceAccount('device-plugin-service-account', DEVICE_PLUGIN, labels);
+    new KubeDaemonSet(this, 'device-plugin', {
+      metadata: { name: DEVICE_PLUGIN, namespace: this.namespace, labels },
+      spec: {
+        selector: { matchLabels: selectorLabels(this.devicePlugin) },
+        updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(1) } },
+        revisionHistoryLimit: 3,
+        template: {
+          // A changed time-slicing rolls the plugin, which only reads its configuration at start.
+          metadata: { labels, annotations: configData ? { [CONFIG_CHECKSUM_ANNOTATION]: configChecksum(configData) } : undefined },
+          spec: {
+            ...this.gpuNodePodSpec(DEVICE_PLUGIN),
+            containers: [this.devicePluginContainer(config !== undefined)],
+            volumes: [
+              { name: 'device-plugins', hostPath: { path: DEVICE_PLUGIN_DIR, type: 'Directory' } },
+              ...(config ? [{ name: 'config', configMap: { name: `${DEVICE_PLUGIN}-config` } }] : []),
+            ],
+          },
+        },
+      },
+    });
+  }
+
+  private devicePluginContainer(withConfig: boolean): k8s.Container {
+    return {
+      name: DEVICE_PLUGIN,
+      image: RegistrySettings.image(this, this.settings.devicePluginImage),
+      imagePullPolicy: 'IfNotPresent',
+      env: [
+        // A GPU-labelled node whose driver is missing or mid-upgrade idles instead of crash-looping.
+        { name: 'FAIL_ON_INIT_ERROR', value: 'false' },
+        { name: 'MIG_STRATEGY', value: this.settings.migStrategy },
+        ...(withConfig ? [{ name: 'CONFIG_FILE', value: `${CONFIG_DIR}/config.yaml` }] : []),
+      ],
+      resources: toResourceRequirements(this.settings.devicePluginResources),
+      // Upstream's settings: root to write the kubelet's socket directory, nothing else.
+      securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+      volumeMounts: [
+        { name: 'device-plugins', mountPath: DEVICE_PLUGIN_DIR },
+        ...(withConfig ? [{ name: 'config', mountPath: CONFIG_DIR, readOnly: true }] : []),
+      ],
+    };
+  }
+
+  /** The device plugin's config file, only when GPUs are time-sliced: its absence means exclusive GPUs. */
+  private timeSlicingConfig(): string | undefined {
+    const sharing = this.inventory.sharing;
+    if (!sharing.isTimeSliced) return undefined;
+    return toConfigYaml({
+      version: 'v1',
+      sharing: { timeSlicing: { resources: [{ name: GPU_RESOURCE, replicas: sharing.replicas }] } },
+    });
+  }
+
+  private addDcgmExporter(): void {
+    const labels = standardLabels(this.dcgmExporter);
+    this.addServiceAccount('dcgm-exporter-service-account', DCGM_EXPORTER, labels);
+    new KubeDaemonSet(this, 'dcgm-exporter', {
+      metadata: { name: DCGM_EXPORTER, namespace: this.namespace, labels },
+      spec: {
+        selector: { matchLabels: selectorLabels(this.dcgmExporter) },
+        updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(1) } },
+        revisionHistoryLimit: 3,
+        template: {
+          metadata: { labels },
+          spec: {
+            ...this.gpuNodePodSpec(DCGM_EXPORTER),
+            containers: [this.dcgmExporterContainer()],
+            volumes: [{ name: 'pod-resources', hostPath: { path: POD_RESOURCES_DIR, type: 'Directory' } }],
+          },
+        },
+      },
+    });
+    new KubeService(this, 'dcgm-exporter-service', {
+      metadata: { name: DCGM_EXPORTER, namespace: this.namespace, labels },
+      spec: {
+        type: 'ClusterIP',
+        selector: selectorLabels(this.dcgmExporter),
+        ports: [{ name: 'metrics', port: DCGM_PORT, targetPort: k8s.IntOrString.fromString('metrics'), protocol: 'TCP' }],
+      },
+    });
+    new KubeNetworkPolicy(this, 'dcgm-exporter-network-policy', {
+      metadata: { name: DCGM_EXPORTER, namespace: this.namespace, labels },
+      spec: {
+        podSelector: { matchLabels: selectorLabels(this.dcgmExporter) },
+        policyTypes: ['Ingress', 'Egress'],
+        ingress: [{ from: [namespacePeer(this.settings.monitoringNamespace)], ports: [tcpPort(DCGM_PORT)] }],
+      },
+    });
+  }
+
+  private dcgmExporterContainer(): k8s.Container {
+    const health = { path: '/health', port: k8s.IntOrString.fromString('metrics') };
+    return {
+      name: DCGM_EXPORTER,
+      image: RegistrySettings.image(this, this.settings.dcgmExporterImage),
+      imagePullPolicy: 'IfNotPresent',
+      env: [
+        { name: 'DCGM_EXPORTER_LISTEN', value: `:${DCGM_PORT}` },
+        // Labels each GPU's series with the pod that holds it, from the kubelet's pod-resources API.
+        { name: 'DCGM_EXPORTER_KUBERNETES', value: 'true' },
+        { name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
+      ],
+      ports: [{ name: 'metrics', containerPort: DCGM_PORT, protocol: 'TCP' }],
+      // DCGM takes a while to initialise: liveness waits for the first successful start.
+      startupProbe: { httpGet: health, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 18 },
+      readinessProbe: { httpGet: health, periodSeconds: 15, timeoutSeconds: 5, failureThreshold: 3 },
+      livenessProbe: { httpGet: health, periodSeconds: 30, timeoutSeconds: 5, failureThreshold: 3 },
+      resources: toResourceRequirements(this.settings.dcgmExporterResources),
+      // Upstream's settings: root for the kubelet's socket, SYS_ADMIN for DCGM (some versions refuse to watch fields without it).
+      securityContext: { runAsNonRoot: false, runAsUser: 0, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'], add: ['SYS_ADMIN'] } },
+      volumeMounts: [{ name: 'pod-resources', mountPath: POD_RESOURCES_DIR, readOnly: true }],
+    };
+  }
+
+  /** Scheduling shared by both daemons: every GPU node of the inventory, and nothing else. */
+  private gpuNodePodSpec(serviceAccountName: string): Omit<k8s.PodSpec, 'containers'> {
+    return {
+      serviceAccountName,
+      automountServiceAccountToken: false,
+      enableServiceLinks: false,
+      imagePullSecrets: RegistrySettings.pullSecrets(this),
+      // Without the nvidia runtime NVML is not in the container and both daemons find no GPU.
+      runtimeClassName: NVIDIA_RUNTIME_CLASS,
+      // Evicted last and scheduled first: without the device plugin no GPU pod can start on the node.
+      priorityClassName: 'system-node-critical',
+      affinity: gpuNodeAffinity(this.inventory.nodeSelector),
+      tolerations: gpuTolerations(),
+      terminationGracePeriodSeconds: 30,
+    };
+  }
+
+  private addServiceAccount(id: string, name: string, labels: Record<string, string>): void {
+    new KubeServiceAccount(this, id, {
+      metadata: { name, namespace: this.namespace, labels },
+      automountServiceAccountToken: false,
+    });
+  }
+}
+
+/** One series per physical GPU, whatever pod labels dcgm-exporter attaches to it. */
+const PER_GPU = 'max by (Hostname, gpu, UUID)';
+
+function gpuUtilizationSaturated(): AlertRule {
+  return {
+    alert: 'GpuUtilizationSaturated',
+    expr: `${PER_GPU} (DCGM_FI_DEV_GPU_UTIL) > 95`,
+    for: Duration.minutes(30),
+    severity: AlertSeverity.WARNING,
+    summary: 'GPU {{ $labels.gpu }} on {{ $labels.Hostname }} is saturated.',
+    description: 'GPU {{ $labels.gpu }} ({{ $labels.UUID }}) on {{ $labels.Hostname }} has been over 95% busy for 30 minutes: every worker on it is at capacity and inference latency grows. Spread workers over more GPUs or lighten the models.',
+    runbookUrl: runbookUrl('GpuUtilizationSaturated'),
+  };
+}
+
+function gpuMemoryNearlyFull(): AlertRule {
+  return {
+    alert: 'GpuMemoryNearlyFull',
+    expr: `${PER_GPU} (DCGM_FI_DEV_FB_USED / (DCGM_FI_DEV_FB_USED + DCGM_FI_DEV_FB_FREE)) > 0.9`,
+    for: Duration.minutes(15),
+    severity: AlertSeverity.WARNING,
+    summary: 'GPU {{ $labels.gpu }} on {{ $labels.Hostname }} is running out of memory.',
+    description: 'GPU {{ $labels.gpu }} ({{ $labels.UUID }}) on {{ $labels.Hostname }} has {{ $value | humanizePercentage }} of its memory in use: the next model load or a larger batch fails with out-of-memory, and with time-slicing one worker can starve the others. Lower model instances or the share of workers per GPU.',
+    runbookUrl: runbookUrl('GpuMemoryNearlyFull'),
+  };
+}
+
+/**
+ * DCGM_FI_DEV_XID_ERRORS holds the code of the last XID, not a count: the alert fires while the
+ * code is set and changed in the last 30 minutes, so one old error does not fire forever.
+ */
+function gpuXidErrors(): AlertRule {
+  return {
+    alert: 'GpuXidErrors',
+    expr: `${PER_GPU} (DCGM_FI_DEV_XID_ERRORS) > 0 and ${PER_GPU} (changes(DCGM_FI_DEV_XID_ERRORS[30m])) > 0`,
+    severity: AlertSeverity.CRITICAL,
+    summary: 'GPU {{ $labels.gpu }} on {{ $labels.Hostname }} reported XID error {{ $value }}.',
+    description: 'The NVIDIA driver reported XID {{ $value }} on GPU {{ $labels.gpu }} ({{ $labels.UUID }}) of {{ $labels.Hostname }}: the GPU or an application on it faulted and inference on it may have stopped. Look the code up in the XID catalog; most need the node drained and the GPU reset.',
+    runbookUrl: runbookUrl('GpuXidErrors'),
+  };
+}
+
+interface Settings {
+  readonly namespace: string;
+  readonly migStrategy: MigStrategy;
+  readonly devicePluginImage: string;
+  readonly dcgmExporterImage: string;
+  readonly devicePluginResources: FullResources;
+  readonly dcgmExporterResources: FullResources;
+  readonly monitoringNamespace: string;
+}
+
+function resolveSettings(id: string, props: GpuNodeSupportProps): Settings {
+  const namespace = props.namespace ?? 'gpu-system';
+  requireDnsLabel('GpuNodeSupport', id, 'namespace', namespace);
+  const monitoringNamespace = props.monitoringNamespace ?? 'monitoring';
+  requireDnsLabel('GpuNodeSupport', id, 'monitoringNamespace', monitoringNamespace);
+  const devicePluginResources = mergeResources(DEVICE_PLUGIN_RESOURCES, props.devicePluginResources);
+  checkResources('GpuNodeSupport', id, 'devicePluginResources', devicePluginResources);
+  const dcgmExporterResources = mergeResources(DCGM_EXPORTER_RESOURCES, props.dcgmExporterResources);
+  checkResources('GpuNodeSupport', id, 'dcgmExporterResources', dcgmExporterResources);
+  return {
+    namespace,
+    migStrategy: props.migStrategy ?? MigStrategy.NONE,
+    devicePluginImage: requireImage(id, 'devicePluginImage', props.devicePluginImage ?? DEVICE_PLUGIN_IMAGE),
+    dcgmExporterImage: requireImage(id, 'dcgmExporterImage', props.dcgmExporterImage ?? DCGM_EXPORTER_IMAGE),
+    devicePluginResources,
+    dcgmExporterResources,
+    monitoringNamespace,
+  };
+}
+
+
+function requireImage(id: string, prop: string, image: string): string {
+  requirePinnedImage('GpuNodeSupport', id, prop, image);
+  return image;
+}

@@ -1,0 +1,589 @@
+import { Duration, Size } from 'cdk8s';
+import { ContainerResources, Cpu } from 'cdk8s-plus-27';
+import { Construct, IConstruct } from 'constructs';
+import { IRuleSource, RuleGroup } from './alert-rules';
+import { propError } from '../core/errors';
+import { isCidr } from '../core/network';
+import { FullResources, checkResources, cpuMillis, mergeResources } from '../synth/pod/resources';
+import { AlertmanagerCluster } from './_alertmanager';
+import { wholeMebibytes, wholeMillis } from './_format';
+import { GrafanaServer } from './_grafana';
+import { KubeStateMetrics } from './_kube-state-metrics';
+import { NodeExporter } from './_node-exporter';
+import { addDashboardConfigMap, addPodMonitor, addPrometheusRule } from './_operator';
+import { KUBELET_JOB, platformRuleGroups } from './_platform-rules';
+import { CADVISOR_JOB, Collected, PROMETHEUS_PORT, PrometheusServer, ScrapeJob } from './_prometheus';
+import { Problem, ruleGroupProblems, withRunbookBase } from './_rules';
+import { ComponentResources, MonitoringSettings, serviceHost } from './_settings';
+import {
+  Sourced, describeSource, duplicates, isRuleSource, isScrapeTarget, scrapeTargetProblems, sortedGroups, sortedTargets,
+} from './_targets';
+import { AlertRoute, NULL_RECEIVER, Receiver, SecretKey } from './receiver';
+import { PlatformNamespace, PodSecurityLevel } from '../platform/platform-namespace';
+import { IScrapeTarget, ScrapeTarget } from './scrape-target';
+import { dns1123Label, dns1123Subdomain, labelValue, qualifiedName, secretDataKey } from '../core/names';
+
+export { Receiver } from './receiver';
+export type { AlertRoute, EmailReceiverOptions, SecretKey, WebhookReceiverOptions } from './receiver';
+export {
+  ALERTMANAGER_IMAGE, GRAFANA_IMAGE, KUBE_STATE_METRICS_IMAGE, NODE_EXPORTER_IMAGE, PROMETHEUS_IMAGE,
+} from './_settings';
+export { GRAFANA_DASHBOARD_LABEL } from './_operator';
+
+/** Who runs Prometheus, Alertmanager and Grafana. */
+export enum MonitoringMode {
+  /**
+   * The bundle runs its own Prometheus, Alertmanager, Grafana, kube-state-metrics and
+   * node-exporter: plain K3s ships no Prometheus operator.
+   */
+  STANDALONE = 'standalone',
+  /**
+   * A Prometheus operator stack (such as kube-prometheus-stack) already runs: the bundle emits
+   * PodMonitors, PrometheusRules and a dashboard ConfigMap for it, and no workloads of its own.
+   */
+  OPERATOR = 'operator',
+}
+
+/** Props of {@link MonitoringBundle}. */
+export interface MonitoringBundleProps {
+  /**
+   * Whether to run a monitoring stack or feed an existing Prometheus operator.
+   * @default MonitoringMode.STANDALONE
+   */
+  readonly mode?: MonitoringMode;
+  /**
+   * Namespace of the monitoring stack; in operator mode, the namespace of the operator's stack,
+   * where the PodMonitors, PrometheusRules and dashboard ConfigMap go. Created (restricted, default
+   * deny) in standalone mode only. Components that expose metrics must admit it in their
+   * NetworkPolicies (StreamIngest's `monitoringNamespace`).
+   * @default 'monitoring'
+   */
+  readonly namespace?: string;
+  /**
+   * Namespace of node-exporter, labelled privileged because it needs the host's network,
+   * processes and filesystems. Standalone mode only.
+   * @default 'monitoring-host'
+   */
+  readonly hostNamespace?: string;
+  /**
+   * Where alerts go. At least one in standalone mode: without a receiver, alerts reach nobody.
+   * @default - none; required in standalone mode
+   */
+  readonly receivers?: readonly Receiver[];
+  /**
+   * Routes that send matching alerts to a receiver other than `defaultReceiver`, tried in order.
+   * @default - every alert goes to `defaultReceiver`
+   * @see https://prometheus.io/docs/alerting/latest/configuration/#route
+   */
+  readonly routes?: readonly AlertRoute[];
+  /**
+   * The receiver of every alert that no route claims.
+   * @default - the first of `receivers`
+   */
+  readonly defaultReceiver?: string;
+  /**
+   * The receiver of the always-firing Watchdog alert: point it at a dead man's switch outside the
+   * cluster (healthchecks.io, an incident tool's heartbeat), which pages when Watchdog stops.
+   * @default - Watchdog is dropped, and a dead cluster stays silent
+   */
+  readonly watchdogReceiver?: string;
+  /**
+   * How long Prometheus keeps samples.
+   * @default Duration.days(15)
+   */
+  readonly retention?: Duration;
+  /**
+   * Size of Prometheus's volume.
+   * @default Size.gibibytes(10)
+   */
+  readonly storageSize?: Size;
+  /**
+   * The most the time series database may occupy; the oldest data goes first. local-path
+   * volumes do not enforce their size, so this is what keeps Prometheus off a full disk.
+   * @default - 80% of `storageSize`, leaving room for the write-ahead log
+   */
+  readonly retentionSize?: Size;
+  /**
+   * StorageClass of Prometheus's volume.
+   * @default 'local-path' - K3s's built-in provisioner
+   */
+  readonly storageClassName?: string;
+  /**
+   * How often targets are scraped unless a target says otherwise.
+   * @default Duration.seconds(30)
+   */
+  readonly scrapeInterval?: Duration;
+  /**
+   * How often rules are evaluated unless a group says otherwise.
+   * @default Duration.seconds(30)
+   */
+  readonly evaluationInterval?: Duration;
+  /**
+   * Alertmanager replicas. Two or more form a gossip cluster that keeps silences through restarts and drains.
+   * @default 2
+   */
+  readonly alertmanagerReplicas?: number;
+  /**
+   * Grafana's admin user name.
+   * @default 'admin'
+   */
+  readonly grafanaAdminUser?: string;
+  /**
+   * The Secret key holding Grafana's admin password, in the monitoring namespace. Create it before
+   * syncing: `kubectl -n monitoring create secret generic grafana-admin --from-literal=admin-password=...`.
+   * @default { secretName: 'grafana-admin', key: 'admin-password' }
+   */
+  readonly grafanaAdminPassword?: SecretKey;
+  /**
+   * Namespaces whose pods may open Grafana (port 3000).
+   * @default ['kube-system'] - K3s's Traefik ingress controller
+   */
+  readonly grafanaIngressNamespaces?: readonly string[];
+  /**
+   * Namespaces whose pods may query Prometheus, besides Grafana.
+   * @default ['keda'] - the KEDA operator, which evaluates the Prometheus triggers of autoscaled workloads
+   */
+  readonly queryNamespaces?: readonly string[];
+  /**
+   * Address ranges of the nodes, where Prometheus reaches kubelets (10250), node-exporter (9100,
+   * host network) and the API server (443, 6443), and kube-state-metrics reaches the API server.
+   * @default ['0.0.0.0/0'] - any address, on those ports only
+   */
+  readonly nodeNetworks?: readonly string[];
+  /**
+   * Whether Prometheus verifies kubelet certificates against the cluster CA. K3s signs them with
+   * it; turn this off only for kubelets that serve self-signed certificates.
+   * @default true
+   */
+  readonly verifyKubeletTls?: boolean;
+  /**
+   * Whether to add the platform alerts (crash loops, nodes, disks, volumes, targets, Watchdog).
+   * @default - true in standalone mode; false in operator mode, whose stack ships the same alerts
+   */
+  readonly platformRules?: boolean;
+  /**
+   * Where the runbooks of the library's alerts live for your team: a page with one section per
+   * alert, anchored by the alert name in lower case, such as a copy of the library's
+   * `docs/runbooks.md` in your wiki or repository. Every alert whose `runbookUrl` comes from
+   * `runbookUrl(alertName)` links to `<runbookBaseUrl>#<alertname>` instead; alerts with runbook
+   * links of their own keep them. Applies in both modes.
+   * @default - the library's `docs/runbooks.md` (`RUNBOOK_BASE_URL`)
+   */
+  readonly runbookBaseUrl?: string;
+  /**
+   * Labels on PodMonitors, PrometheusRules and the dashboard ConfigMap, to match the operator's
+   * selectors (kube-prometheus-stack selects `release: <release name>` by default).
+   * @default - only the standard labels
+   */
+  readonly operatorSelectorLabels?: { readonly [key: string]: string };
+  /**
+   * The cluster's DNS domain.
+   * @default 'cluster.local'
+   */
+  readonly clusterDomain?: string;
+  /**
+   * CPU and memory of Prometheus; fields left out keep their default.
+   * @default - requests 200m CPU and 512Mi memory, limits 1 CPU and 1Gi memory
+   */
+  readonly prometheusResources?: ContainerResources;
+  /**
+   * CPU and memory of each Alertmanager replica.
+   * @default - requests 10m CPU and 32Mi memory, limits 100m CPU and 128Mi memory
+   */
+  readonly alertmanagerResources?: ContainerResources;
+  /**
+   * CPU and memory of Grafana.
+   * @default - requests 50m CPU and 128Mi memory, limits 500m CPU and 384Mi memory
+   */
+  readonly grafanaResources?: ContainerResources;
+  /**
+   * CPU and memory of kube-state-metrics.
+   * @default - requests 20m CPU and 64Mi memory, limits 200m CPU and 192Mi memory
+   */
+  readonly kubeStateMetricsResources?: ContainerResources;
+  /**
+   * CPU and memory of node-exporter, on each node.
+   * @default - requests 10m CPU and 32Mi memory, limits 200m CPU and 64Mi memory
+   */
+  readonly nodeExporterResources?: ContainerResources;
+}
+
+/** An amount of CPU and memory. */
+export interface ResourceAmount {
+  readonly cpu: Cpu;
+  readonly memory: Size;
+}
+
+/** What the bundle asks of the cluster, to size nodes and state in the README. */
+export interface MonitoringFootprint {
+  /** Requests of every pod on a one-node cluster. */
+  readonly requests: ResourceAmount;
+  /** Limits of every pod on a one-node cluster. */
+  readonly limits: ResourceAmount;
+  /** What each further node adds: one node-exporter. */
+  readonly perAdditionalNode: { readonly requests: ResourceAmount; readonly limits: ResourceAmount };
+  /** The size of Prometheus's volume. */
+  readonly storage: Size;
+}
+
+const DEFAULT_RESOURCES: ComponentResources = {
+  prometheus: { cpu: { request: Cpu.millis(200), limit: Cpu.units(1) }, memory: { request: Size.mebibytes(512), limit: Size.gibibytes(1) } },
+  alertmanager: { cpu: { request: Cpu.millis(10), limit: Cpu.millis(100) }, memory: { request: Size.mebibytes(32), limit: Size.mebibytes(128) } },
+  grafana: { cpu: { request: Cpu.millis(50), limit: Cpu.millis(500) }, memory: { request: Size.mebibytes(128), limit: Size.mebibytes(384) } },
+  kubeStateMetrics: { cpu: { request: Cpu.millis(20), limit: Cpu.millis(200) }, memory: { request: Size.mebibytes(64), limit: Size.mebibytes(192) } },
+  nodeExporter: { cpu: { request: Cpu.millis(10), limit: Cpu.millis(200) }, memory: { request: Size.mebibytes(32), limit: Size.mebibytes(64) } },
+};
+
+/**
+ * The platform watching itself: scraping, rules, alerts and dashboards for every component.
+ *
+ * Components register what they expose: anything in the same app that implements
+ * {@link IScrapeTarget} or {@link IRuleSource} is found when the app is synthesized (the bundle
+ * walks the construct tree then, so components added after the bundle count too), and
+ * {@link scrape} and {@link addRules} register anything else. Jobs and rule groups are sorted by
+ * name; two of either with the same name are refused, naming both.
+ *
+ * At city scale it stays within what the API server accepts: jobs of one shape (16 or more that
+ * differ only in the pods they select, named after one of their pod labels, such as the
+ * detection services of a namespace) share one scrape config that keeps each job's pods and
+ * `job` label; rule files that do not fit in `prometheus-rules` (a ConfigMap holds 1 MiB) go to
+ * `prometheus-rules-1`, `-2`, ..., mounted together.
+ *
+ * Replicas, chosen for an edge cluster of one to a few nodes:
+ * - Prometheus: 1, a StatefulSet on a `local-path` volume. Such a volume is a directory on one
+ *   node's disk: a second replica could not share it, would double scrape load and memory on a
+ *   small node, and would only send every alert twice. If that node is lost, Prometheus waits for
+ *   it; route the always-firing Watchdog alert to a dead man's switch outside the cluster
+ *   (`watchdogReceiver`) to learn of it.
+ * - Alertmanager: 2, gossiping, so that silences and the record of sent notifications survive a
+ *   restart or a drain without pinning it to a node's disk; with a PodDisruptionBudget.
+ * - Grafana and kube-state-metrics: 1 each; both are rebuilt from code or the API in seconds.
+ * - node-exporter: one per node, GPU nodes included.
+ */
+export class MonitoringBundle extends Construct {
+  /** Who runs the monitoring stack. */
+  public readonly mode: MonitoringMode;
+  /** Namespace of the stack, or of the operator objects. */
+  public readonly namespace: string;
+
+  private readonly settings: MonitoringSettings;
+  private readonly builtInJobs: ScrapeJob[] = [];
+  private readonly scrapeRegistrations: Array<{ target: IScrapeTarget; value: ScrapeTarget }> = [];
+  private readonly ruleRegistrations: Array<{ source: IRuleSource; groups: readonly RuleGroup[] }> = [];
+  private collected?: CollectedWithProblems;
+  /** The bundle's own Prometheus, in standalone mode. */
+  private prometheus?: PrometheusServer;
+  private operatorObjectsAdded = false;
+
+  constructor(scope: Construct, id: string, props: MonitoringBundleProps = {}) {
+    super(scope, id);
+    this.settings = resolveSettings(id, props);
+    this.mode = props.mode ?? MonitoringMode.STANDALONE;
+    this.namespace = this.settings.namespace;
+    if (this.settings.operator) {
+      addDashboardConfigMap(this, this.settings);
+    } else {
+      this.addStack();
+    }
+    this.node.addValidation({ validate: () => this.synthesize() });
+  }
+
+  /**
+   * Scrapes a target that is not a construct of this app (or registers one explicitly).
+   * @returns the scrape target as registered
+   */
+  public scrape(target: IScrapeTarget): ScrapeTarget {
+    this.refuseAfterSynthesis('scrape');
+    const value = target.toScrapeTarget();
+    const problem = scrapeTargetProblems(value)[0];
+    if (problem) throw this.error(problem);
+    this.scrapeRegistrations.push({ target, value });
+    return value;
+  }
+
+  /**
+   * Adds the rule groups of a source that is not a construct of this app (or registers one explicitly).
+   * @returns the rule groups as registered
+   */
+  public addRules(source: IRuleSource): readonly RuleGroup[] {
+    this.refuseAfterSynthesis('addRules');
+    const groups = source.toRuleGroups();
+    const problem = groups.flatMap(ruleGroupProblems)[0];
+    if (problem) throw this.error(problem);
+    this.ruleRegistrations.push({ source, groups });
+    return groups;
+  }
+
+  /** Prometheus's in-cluster URL, for Grafana datasources and KEDA triggers; undefined in operator mode. */
+  public get prometheusUrl(): string | undefined {
+    return this.settings.operator ? undefined : `http://${serviceHost(this.settings, 'prometheus')}:${PROMETHEUS_PORT}`;
+  }
+
+  /** CPU and memory requested and allowed by the bundle's pods; all zero in operator mode. */
+  public get footprint(): MonitoringFootprint {
+    const r = this.settings.resources;
+    const perNode = this.settings.operator ? [] : [r.nodeExporter];
+    const clusterWide = this.settings.operator ? [] : [r.prometheus, r.grafana, r.kubeStateMetrics,
+      ...Array.from({ length: this.settings.alertmanagerReplicas }, () => r.alertmanager), ...perNode];
+    return {
+      requests: total(clusterWide, 'request'),
+      limits: total(clusterWide, 'limit'),
+      perAdditionalNode: { requests: total(perNode, 'request'), limits: total(perNode, 'limit') },
+      storage: this.settings.operator ? Size.gibibytes(0) : this.settings.storageSize,
+    };
+  }
+
+  private addStack(): void {
+    const settings = this.settings;
+    new PlatformNamespace(this, 'namespace', { name: settings.namespace, podSecurity: PodSecurityLevel.RESTRICTED });
+    // node-exporter needs hostNetwork, hostPID and hostPath: only a privileged namespace admits them.
+    new PlatformNamespace(this, 'host-namespace', { name: settings.hostNamespace, podSecurity: PodSecurityLevel.PRIVILEGED });
+
+    const prometheusIdentity = PrometheusServer.identityOf(settings);
+    const alertmanager = new AlertmanagerCluster(this, 'alertmanager', settings, prometheusIdentity);
+    const grafana = new GrafanaServer(this, 'grafana', settings, prometheusIdentity);
+    const kubeStateMetrics = new KubeStateMetrics(this, 'kube-state-metrics', settings, prometheusIdentity);
+    const nodeExporter = new NodeExporter(this, 'node-exporter', settings);
+    const prometheus = new PrometheusServer(this, 'prometheus', settings, () => this.collect(), alertmanager.scrapeJob,
+      [prometheusIdentity, grafana.identity]);
+    this.prometheus = prometheus;
+    this.builtInJobs.push(prometheus.scrapeJob, alertmanager.scrapeJob, grafana.scrapeJob, kubeStateMetrics.scrapeJob, nodeExporter.scrapeJob);
+  }
+
+  /** Runs when the app is synthesized, before any chart is rendered. */
+  private synthesize(): string[] {
+    const collected = this.collect();
+    if (collected.problems.length === 0 && this.settings.operator && !this.operatorObjectsAdded) {
+      this.operatorObjectsAdded = true;
+      collected.jobs.forEach((job) => addPodMonitor(this, this.settings, job));
+      collected.groups.forEach((group) => addPrometheusRule(this, this.settings, group));
+    }
+    const ruleProblems = collected.problems.length === 0 && this.prometheus ? this.prometheus.addRuleConfigMaps() : [];
+    return [...collected.problems, ...ruleProblems];
+  }
+
+  /** Every job and rule group of the app, found once: at synthesis, when the construct tree is complete. */
+  private collect(): CollectedWithProblems {
+    if (this.collected) return this.collected;
+    const problems: string[] = [];
+    const targets = this.collectTargets(problems);
+    const groups = this.collectRuleGroups(problems);
+    for (const [jobName, first, second] of duplicates([...this.nodeJobNames(), ...targets], (t) => t.jobName)) {
+      problems.push(this.error({ prop: 'jobName', value: jobName, rule: `unique in the platform, but ${first} and ${second} both use it`, fix: 'Rename the job of one of them.' }).message);
+    }
+    for (const [name, first, second] of duplicates(groups, (g) => g.name)) {
+      problems.push(this.error({ prop: 'groups[].name', value: name, rule: `unique in the platform, but ${first} and ${second} both use it`, fix: 'Rename one of the rule groups.' }).message);
+    }
+    const base = this.settings.runbookBaseUrl;
+    const linked = base === undefined ? groups : groups.map(({ value, source }) => ({ value: withRunbookBase(value, base), source }));
+    this.collected = { jobs: sortedTargets(targets), groups: sortedGroups(linked), problems };
+    return this.collected;
+  }
+
+  private collectTargets(problems: string[]): Array<Sourced<ScrapeJob>> {
+    const builtIn = `MonitoringBundle '${this.node.id}' (built-in)`;
+    const registered = new Set<unknown>(this.scrapeRegistrations.map((r) => r.target));
+    const discovered = this.node.root.node.findAll().filter((c): c is IConstruct & IScrapeTarget => isScrapeTarget(c) && !registered.has(c));
+    const found = discovered.map((target) => ({ value: target.toScrapeTarget(), source: describeSource(target, 'a construct') }));
+    for (const { value } of found) problems.push(...scrapeTargetProblems(value).map((p) => this.error(p).message));
+    return [
+      ...this.builtInJobs.map((value) => ({ value, source: builtIn })),
+      ...this.scrapeRegistrations.map((r) => ({ value: r.value, source: describeSource(r.target, 'a target passed to scrape()') })),
+      ...found,
+    ];
+  }
+
+  /** The kubelet and cAdvisor jobs scrape nodes, not pods: they only take part in the duplicate check. */
+  private nodeJobNames(): Array<Sourced<{ jobName: string }>> {
+    const source = `MonitoringBundle '${this.node.id}' (built-in)`;
+    return this.settings.operator ? [] : [KUBELET_JOB, CADVISOR_JOB].map((jobName) => ({ value: { jobName }, source }));
+  }
+
+  private collectRuleGroups(problems: string[]): Array<Sourced<RuleGroup>> {
+    const registered = new Set<unknown>(this.ruleRegistrations.map((r) => r.source));
+    const discovered = this.node.root.node.findAll().filter((c): c is IConstruct & IRuleSource => isRuleSource(c) && !registered.has(c));
+    const found = discovered.flatMap((source) => source.toRuleGroups().map((value) => ({ value, source: describeSource(source, 'a construct') })));
+    for (const { value } of found) problems.push(...ruleGroupProblems(value).map((p) => this.error(p).message));
+    const platform = this.settings.platformRules ? platformRuleGroups().map((value) => ({ value, source: `MonitoringBundle '${this.node.id}' (platform rules)` })) : [];
+    return [
+      ...platform,
+      ...this.ruleRegistrations.flatMap((r) => r.groups.map((value) => ({ value, source: describeSource(r.source, 'a source passed to addRules()') }))),
+      ...found,
+    ];
+  }
+
+  private refuseAfterSynthesis(method: string): void {
+    if (this.collected) {
+      throw propError('MonitoringBundle', this.node.id, method, 'after synthesis', 'called before the app is synthesized', 'Register targets and rules while building the app.');
+    }
+  }
+
+  private error(problem: Problem): Error {
+    return propError('MonitoringBundle', this.node.id, problem.prop, problem.value, problem.rule, problem.fix);
+  }
+}
+
+function total(resources: readonly FullResources[], field: 'request' | 'limit'): ResourceAmount {
+  const millis = resources.reduce((sum, r) => sum + cpuMillis(r.cpu[field]), 0);
+  const kibibytes = resources.reduce((sum, r) => sum + r.memory[field].toKibibytes(), 0);
+  return { cpu: Cpu.millis(millis), memory: Size.mebibytes(kibibytes / 1024) };
+}
+
+/** What the bundle found at synthesis, and what is wrong with it, as error messages. */
+type CollectedWithProblems = Collected & { readonly problems: readonly string[] };
+
+/** Props only the bundle's own stack reads: in operator mode they would silently do nothing. */
+const STANDALONE_ONLY: ReadonlyArray<keyof MonitoringBundleProps> = [
+  'hostNamespace', 'receivers', 'routes', 'defaultReceiver', 'watchdogReceiver', 'retention', 'storageSize', 'retentionSize',
+  'storageClassName', 'scrapeInterval', 'evaluationInterval', 'alertmanagerReplicas', 'grafanaAdminUser', 'grafanaAdminPassword',
+  'grafanaIngressNamespaces', 'queryNamespaces', 'nodeNetworks', 'verifyKubeletTls', 'prometheusResources', 'alertmanagerResources',
+  'grafanaResources', 'kubeStateMetricsResources', 'nodeExporterResources',
+];
+
+function resolveSettings(id: string, props: MonitoringBundleProps): MonitoringSettings {
+  const fail = (prop: string, value: unknown, rule: string, fix: string): never => {
+    throw propError('MonitoringBundle', id, prop, value, rule, fix);
+  };
+  const operator = props.mode === MonitoringMode.OPERATOR;
+  if (operator) {
+    const misplaced = STANDALONE_ONLY.find((prop) => props[prop] !== undefined);
+    if (misplaced) fail(misplaced, 'set', 'left out in operator mode, where the operator\'s stack does not read it', `Configure it in the operator's stack, or use MonitoringMode.STANDALONE.`);
+  }
+  const namespace = props.namespace ?? 'monitoring';
+  const hostNamespace = props.hostNamespace ?? 'monitoring-host';
+  for (const [prop, value] of [['namespace', namespace], ['hostNamespace', hostNamespace]] as const) {
+    const problem = dns1123Label(value);
+    if (problem) fail(prop, value, `a DNS-1123 label (${problem})`, 'Use lowercase letters, digits and dashes.');
+  }
+  if (!operator && hostNamespace === namespace) fail('hostNamespace', hostNamespace, `different from 'namespace'`, 'node-exporter needs a privileged namespace of its own.');
+
+  const storageSize = props.storageSize ?? Size.gibibytes(10);
+  const storageMib = wholeMebibytes(storageSize);
+  if (!(storageMib >= 1)) fail('storageSize', storageSize.asString(), 'a size of at least 1Mi', 'Write it like Size.gibibytes(10).');
+  const retentionSize = props.retentionSize ?? Size.mebibytes(Math.max(1, Math.floor(storageMib * 0.8)));
+  const retentionMib = wholeMebibytes(retentionSize);
+  if (!(retentionMib >= 1)) fail('retentionSize', retentionSize.asString(), 'a size of at least 1Mi', 'Write it like Size.gibibytes(8).');
+  if (retentionMib > storageMib) fail('retentionSize', retentionSize.asString(), `at most 'storageSize' (${storageSize.asString()})`, 'Keep it below the volume size, leaving room for the write-ahead log.');
+  const storageClassName = props.storageClassName ?? 'local-path';
+  const classProblem = dns1123Subdomain(storageClassName);
+  if (classProblem) fail('storageClassName', storageClassName, `a StorageClass name (${classProblem})`, 'Use a StorageClass of the cluster, such as local-path.');
+  const retention = checkDuration(fail, 'retention', props.retention ?? Duration.days(15), 1);
+  const scrapeInterval = checkDuration(fail, 'scrapeInterval', props.scrapeInterval ?? Duration.seconds(30), 1000);
+  const evaluationInterval = checkDuration(fail, 'evaluationInterval', props.evaluationInterval ?? Duration.seconds(30), 1000);
+
+  const receivers = props.receivers ?? [];
+  const names = receivers.map((r) => r.name);
+  const duplicate = names.find((name, i) => names.indexOf(name) !== i);
+  if (duplicate) fail('receivers', duplicate, 'receivers with unique names', 'Rename one of them.');
+  if (!operator && receivers.length === 0) {
+    fail('receivers', '[]', 'at least one receiver in standalone mode', 'Add Receiver.email(...) or Receiver.webhook(...): without one, alerts reach nobody.');
+  }
+  const knownReceiver = (prop: string, name: string | undefined): void => {
+    if (name !== undefined && name !== NULL_RECEIVER && !names.includes(name)) fail(prop, name, `the name of one of 'receivers' (${names.join(', ')})`, 'Add the receiver or correct the name.');
+  };
+  const defaultReceiver = props.defaultReceiver ?? names[0] ?? NULL_RECEIVER;
+  knownReceiver('defaultReceiver', props.defaultReceiver);
+  knownReceiver('watchdogReceiver', props.watchdogReceiver);
+  (props.routes ?? []).forEach((route, i) => {
+    knownReceiver(`routes[${i}].receiver`, route.receiver);
+    const labels = Object.keys(route.matchers ?? {});
+    if (labels.length === 0) fail(`routes[${i}].matchers`, '{}', 'at least one label to match', "Match e.g. { severity: 'critical' }.");
+    const bad = labels.find((label) => !/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(label));
+    if (bad) fail(`routes[${i}].matchers`, bad, 'Prometheus label names', 'Use letters, digits and underscores.');
+    if (route.repeatInterval) checkDuration(fail, `routes[${i}].repeatInterval`, route.repeatInterval, 1000);
+  });
+
+  const alertmanagerReplicas = props.alertmanagerReplicas ?? 2;
+  if (!Number.isInteger(alertmanagerReplicas) || alertmanagerReplicas < 1) fail('alertmanagerReplicas', alertmanagerReplicas, 'an integer >= 1', 'Use 1, or 2 to keep silences through restarts.');
+  const grafanaAdminPassword = props.grafanaAdminPassword ?? { secretName: 'grafana-admin', key: 'admin-password' };
+  const secretProblem = dns1123Subdomain(grafanaAdminPassword.secretName ?? '');
+  if (secretProblem) fail('grafanaAdminPassword.secretName', grafanaAdminPassword.secretName, `a Secret name (${secretProblem})`, 'Use the name of a Secret in the monitoring namespace.');
+  const keyProblem = secretDataKey(grafanaAdminPassword.key ?? '');
+  if (keyProblem) fail('grafanaAdminPassword.key', grafanaAdminPassword.key, `a Secret data key (${keyProblem})`, 'Use the key under which the Secret stores the password.');
+  const grafanaAdminUser = props.grafanaAdminUser ?? 'admin';
+  if (grafanaAdminUser.trim() === '') fail('grafanaAdminUser', grafanaAdminUser, 'a user name', "Use e.g. 'admin'.");
+
+  const grafanaIngressNamespaces = checkNamespaces(fail, 'grafanaIngressNamespaces', props.grafanaIngressNamespaces ?? ['kube-system']);
+  const queryNamespaces = checkNamespaces(fail, 'queryNamespaces', props.queryNamespaces ?? ['keda']);
+  const nodeNetworks = props.nodeNetworks ?? ['0.0.0.0/0'];
+  if (nodeNetworks.length === 0) fail('nodeNetworks', '[]', 'at least one CIDR', "Use ['0.0.0.0/0'] or the nodes' subnet.");
+  const badNetwork = nodeNetworks.find((cidr) => !isCidr(cidr));
+  if (badNetwork) fail('nodeNetworks', badNetwork, 'a CIDR', "Write it like '192.168.1.0/24'.");
+
+  const operatorSelectorLabels = { ...props.operatorSelectorLabels };
+  for (const [key, value] of Object.entries(operatorSelectorLabels)) {
+    const problem = qualifiedName(key) ?? labelValue(value);
+    if (problem) fail(`operatorSelectorLabels.${key}`, value, `a valid label (${problem})`, "Use the labels your operator selects, e.g. { release: 'kube-prometheus-stack' }.");
+  }
+  const clusterDomain = props.clusterDomain ?? 'cluster.local';
+  if (dns1123Subdomain(clusterDomain)) fail('clusterDomain', clusterDomain, 'a DNS domain', "Use the cluster's domain, 'cluster.local' on K3s.");
+  const runbookBaseUrl = props.runbookBaseUrl;
+  if (runbookBaseUrl !== undefined && !/^https?:\/\/[^\s#]+$/.test(runbookBaseUrl)) {
+    fail('runbookBaseUrl', runbookBaseUrl, 'an http or https URL without a #fragment', "Give the page's URL, e.g. 'https://wiki.example.com/video-analytics/runbooks'; each alert adds its own #anchor.");
+  }
+
+  return {
+    id,
+    operator,
+    namespace,
+    hostNamespace,
+    clusterDomain,
+    scrapeInterval,
+    evaluationInterval,
+    retention,
+    retentionSize,
+    storageSize,
+    storageClassName,
+    receivers,
+    routes: props.routes ?? [],
+    defaultReceiver,
+    watchdogReceiver: props.watchdogReceiver,
+    alertmanagerReplicas,
+    grafanaAdminUser,
+    grafanaAdminPassword,
+    grafanaIngressNamespaces,
+    queryNamespaces,
+    nodeNetworks,
+    verifyKubeletTls: props.verifyKubeletTls ?? true,
+    platformRules: props.platformRules ?? !operator,
+    runbookBaseUrl,
+    operatorSelectorLabels,
+    resources: resolveResources(id, props),
+  };
+}
+
+type Fail = (prop: string, value: unknown, rule: string, fix: string) => never;
+
+
+/** A duration Prometheus can write: finite, whole milliseconds, and at least `minMillis`. */
+function checkDuration(fail: Fail, prop: string, duration: Duration, minMillis: number): Duration {
+  const millis = wholeMillis(duration);
+  if (!(millis >= minMillis)) {
+    const rule = minMillis >= 1000 ? 'a whole number of milliseconds, at least one second' : 'a positive whole number of milliseconds';
+    fail(prop, `${duration.toMilliseconds({ integral: false })} ms`, rule, 'Write it like Duration.days(15) or Duration.seconds(30).');
+  }
+  return duration;
+}
+
+function checkNamespaces(fail: Fail, prop: string, namespaces: readonly string[]): readonly string[] {
+  for (const namespace of namespaces) {
+    const problem = dns1123Label(namespace);
+    if (problem) fail(prop, namespace, `namespace names (${problem})`, 'Use names of existing namespaces.');
+  }
+  return namespaces;
+}
+
+function resolveResources(id: string, props: MonitoringBundleProps): ComponentResources {
+  const resolve = (prop: keyof MonitoringBundleProps, defaults: FullResources, overrides: ContainerResources | undefined): FullResources => {
+    const merged = mergeResources(defaults, overrides);
+    checkResources('MonitoringBundle', id, prop, merged);
+    return merged;
+  };
+  return {
+    prometheus: resolve('prometheusResources', DEFAULT_RESOURCES.prometheus, props.prometheusResources),
+    alertmanager: resolve('alertmanagerResources', DEFAULT_RESOURCES.alertmanager, props.alertmanagerResources),
+    grafana: resolve('grafanaResources', DEFAULT_RESOURCES.grafana, props.grafanaResources),
+    kubeStateMetrics: resolve('kubeStateMetricsResources', DEFAULT_RESOURCES.kubeStateMetrics, props.kubeStateMetricsResources),
+    nodeExporter: resolve('nodeExporterResources', DEFAULT_RESOURCES.nodeExporter, props.nodeExporterResources),
+  };
+}

@@ -1,0 +1,100 @@
+import { Construct } from 'constructs';
+import { Application } from '../../../imports/argoproj.io';
+import { propError } from '../../core/errors';
+import { platformLabels } from '../../core/labels';
+import { dns1123Label, dns1123Subdomain } from '../../core/names';
+
+/** A workload whose replica count an autoscaler owns: Argo CD must not reset it. */
+export interface AutoscaledWorkload {
+  /** Kind, e.g. `Deployment`. */
+  readonly kind: string;
+  /** Namespace. */
+  readonly namespace: string;
+  /** Name. */
+  readonly name: string;
+}
+
+/** Props of {@link ArgoCdApplication}. */
+export interface ArgoCdApplicationProps {
+  /** Git repository holding `dist/`. */
+  readonly repoUrl: string;
+  /**
+   * Branch, tag or commit to follow.
+   * @default 'main'
+   */
+  readonly targetRevision?: string;
+  /**
+   * Folder of the manifests in the repository.
+   * @default 'dist'
+   */
+  readonly path?: string;
+  /**
+   * Name of the Application.
+   * @default 'video-analytics'
+   */
+  readonly name?: string;
+  /**
+   * Namespace Argo CD runs in.
+   * @default 'argocd'
+   */
+  readonly namespace?: string;
+  /**
+   * Argo CD project.
+   * @default 'default'
+   */
+  readonly project?: string;
+  /**
+   * Workloads whose `/spec/replicas` Argo CD ignores, because an autoscaler owns it.
+   * @default - none
+   */
+  readonly autoscaled?: readonly AutoscaledWorkload[];
+}
+
+/**
+ * The Argo CD Application that applies `dist/` to the cluster it runs in: automated sync with
+ * pruning and self-heal, server-side apply (large objects exceed the 256 KiB annotation limit of
+ * client-side apply) and `ignoreDifferences` on replicas an autoscaler owns. It is the bootstrap:
+ * applied once by hand, it is not part of `dist/` itself.
+ */
+export class ArgoCdApplication extends Construct {
+  constructor(scope: Construct, id: string, props: ArgoCdApplicationProps) {
+    super(scope, id);
+    if (!/^(https:\/\/|ssh:\/\/|git@)\S+$/.test(props.repoUrl)) {
+      throw new Error(`ArgoCdApplication '${id}': 'repoUrl' (${props.repoUrl}) must be an https://, ssh:// or git@ Git URL. Use the URL Argo CD clones from.`);
+    }
+    validateNames(id, props);
+    const autoscaled = [...(props.autoscaled ?? [])].sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`));
+    new Application(this, 'application', {
+      metadata: { name: props.name ?? 'video-analytics', namespace: props.namespace ?? 'argocd', labels: platformLabels() },
+      spec: {
+        project: props.project ?? 'default',
+        source: { repoUrl: props.repoUrl, targetRevision: props.targetRevision ?? 'main', path: props.path ?? 'dist' },
+        destination: { server: 'https://kubernetes.default.svc' },
+        syncPolicy: {
+          automated: { prune: true, selfHeal: true },
+          // KEDA's CRDs come from a HelmChart that helm-controller installs after the sync starts.
+          syncOptions: ['ServerSideApply=true', 'RespectIgnoreDifferences=true', 'PruneLast=true', 'SkipDryRunOnMissingResource=true'],
+          retry: { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '5m' } },
+        },
+        ignoreDifferences: autoscaled.length > 0
+          ? autoscaled.map((w) => ({ group: 'apps', kind: w.kind, namespace: w.namespace, name: w.name, jsonPointers: ['/spec/replicas'] }))
+          : undefined,
+      },
+    });
+  }
+}
+
+/** Names the API server (name, namespace) or Argo CD (project, ignoreDifferences) would refuse or never match. */
+function validateNames(id: string, props: ArgoCdApplicationProps): void {
+  const check = (prop: string, value: string, problemOf: (value: string) => string | undefined, what: string): void => {
+    const problem = problemOf(value);
+    if (problem) throw propError('ArgoCdApplication', id, prop, value, `${what} (${problem})`, 'Use the name as kubectl shows it.');
+  };
+  check('name', props.name ?? 'video-analytics', dns1123Subdomain, 'an object name');
+  check('namespace', props.namespace ?? 'argocd', dns1123Label, 'a namespace name');
+  check('project', props.project ?? 'default', dns1123Subdomain, 'an AppProject name');
+  (props.autoscaled ?? []).forEach((workload, i) => {
+    check(`autoscaled[${i}].namespace`, workload.namespace, dns1123Label, 'a namespace name');
+    check(`autoscaled[${i}].name`, workload.name, dns1123Subdomain, 'an object name');
+  });
+}

@@ -1,0 +1,267 @@
+import { toConfigYaml } from '../../synth/config-yaml';
+import { networkContains, networkSize, networksOverlap, parseCidr, parseIpAddress } from '../../core/network';
+import { GPU_PRESENT_LABEL } from '../../inference/gpu-inventory';
+import { dns1123Label, dns1123Subdomain, labelValue } from '../../core/names';
+
+/** A K3s server (control-plane) node. */
+export interface K3sServer {
+  /** Node name, a DNS-1123 label. */
+  readonly name: string;
+  /** IP address or DNS name other nodes reach it on. */
+  readonly address: string;
+}
+
+/** A K3s agent with NVIDIA GPUs. */
+export interface K3sGpuAgent {
+  /** Node name, a DNS-1123 label. */
+  readonly name: string;
+  /** IP address or DNS name. */
+  readonly address: string;
+  /** Physical GPUs in the node. */
+  readonly gpus: number;
+  /**
+   * The GPU product, as GPU Feature Discovery labels it (`nvidia.com/gpu.product`).
+   * @default - no product label
+   */
+  readonly product?: string;
+}
+
+/** Props of {@link K3sCluster}. */
+export interface K3sClusterProps {
+  /** The servers: an odd number, at least 3 (embedded etcd needs a quorum). The first one initializes the cluster. */
+  readonly servers: readonly K3sServer[];
+  /**
+   * GPU agents: labelled `nvidia.com/gpu.present=true` and tainted `nvidia.com/gpu=true:NoSchedule`, which GPU pools select and tolerate.
+   * @default - none
+   */
+  readonly gpuAgents?: readonly K3sGpuAgent[];
+  /** DNS name or address of the load balancer in front of the servers' API (port 6443); goes into `tls-san`. */
+  readonly apiEndpoint: string;
+  /**
+   * File on every node that holds the cluster token; the token itself never goes into Git.
+   * @default '/etc/rancher/k3s/cluster-token'
+   */
+  readonly tokenFile?: string;
+  /**
+   * Pod network: one IPv4 or IPv6 CIDR, apart from `serviceCidr`.
+   * @default '10.42.0.0/16'
+   */
+  readonly clusterCidr?: string;
+  /**
+   * Service network: one IPv4 or IPv6 CIDR, apart from `clusterCidr`.
+   * @default '10.43.0.0/16'
+   */
+  readonly serviceCidr?: string;
+  /**
+   * Address of the cluster DNS Service: inside `serviceCidr`, and not its network, first
+   * (the `kubernetes` Service's) or broadcast address.
+   * @default '10.43.0.10'
+   */
+  readonly clusterDns?: string;
+  /**
+   * Cluster DNS domain.
+   * @default 'cluster.local'
+   */
+  readonly clusterDomain?: string;
+  /**
+   * Packaged components to turn off, e.g. `traefik`, `servicelb`.
+   * @default ['traefik'] - the platform serves no HTTP ingress
+   */
+  readonly disable?: readonly string[];
+  /**
+   * A registry that mirrors the public registries, for `/etc/rancher/k3s/registries.yaml` on every node.
+   * @default - no registries.yaml
+   */
+  readonly registryMirror?: K3sRegistryMirror;
+}
+
+/** A registry every node pulls through. Pull credentials come from the pods' imagePullSecrets, never from this file. */
+export interface K3sRegistryMirror {
+  /** Host and port of the mirror, e.g. `registry.video-analytics.internal:5000`. */
+  readonly host: string;
+  /**
+   * CA certificate that signed the mirror's TLS certificate, on every node.
+   * @default '/etc/rancher/k3s/registry-ca.crt'
+   */
+  readonly caFile?: string;
+  /**
+   * Registries whose pulls go through the mirror, under the same repository paths.
+   * @default ['docker.io', 'ghcr.io', 'nvcr.io', 'quay.io', 'registry.k8s.io']
+   */
+  readonly mirrored?: readonly string[];
+}
+
+/** The taint GPU agents carry and GPU pools tolerate. */
+export const GPU_NODE_TAINT = 'nvidia.com/gpu=true:NoSchedule';
+
+const PACKAGED_COMPONENTS = new Set(['coredns', 'servicelb', 'traefik', 'local-storage', 'metrics-server', 'runtimes']);
+
+/**
+ * The node-level K3s configuration of an HA cluster: one `config.yaml` per node for
+ * `/etc/rancher/k3s/config.yaml`. These are not Kubernetes objects, so they are written beside
+ * `dist/`, never in it (Argo CD would try to apply them).
+ */
+export class K3sCluster {
+  private readonly props: Required<Omit<K3sClusterProps, 'gpuAgents' | 'registryMirror'>> & { gpuAgents: readonly K3sGpuAgent[]; registryMirror?: K3sRegistryMirror };
+
+  constructor(props: K3sClusterProps) {
+    validate(props);
+    this.props = {
+      servers: props.servers,
+      gpuAgents: props.gpuAgents ?? [],
+      apiEndpoint: props.apiEndpoint,
+      tokenFile: props.tokenFile ?? '/etc/rancher/k3s/cluster-token',
+      clusterCidr: props.clusterCidr ?? '10.42.0.0/16',
+      serviceCidr: props.serviceCidr ?? '10.43.0.0/16',
+      clusterDns: props.clusterDns ?? '10.43.0.10',
+      clusterDomain: props.clusterDomain ?? 'cluster.local',
+      disable: props.disable ?? ['traefik'],
+      registryMirror: props.registryMirror,
+    };
+  }
+
+  /** Total GPUs of the GPU agents. */
+  public get totalGpus(): number {
+    return this.props.gpuAgents.reduce((sum, a) => sum + a.gpus, 0);
+  }
+
+  /** The GPU agents. */
+  public get gpuAgents(): readonly K3sGpuAgent[] {
+    return this.props.gpuAgents;
+  }
+
+  /** File name (relative to the output folder) → content, e.g. `server-1/config.yaml`. */
+  public files(): Record<string, string> {
+    const files: Record<string, string> = {};
+    this.props.servers.forEach((server, i) => {
+      files[`${server.name}/config.yaml`] = render(this.serverConfig(server, i === 0));
+    });
+    for (const agent of this.props.gpuAgents) {
+      files[`${agent.name}/config.yaml`] = render(this.gpuAgentConfig(agent));
+    }
+    if (this.props.registryMirror) {
+      files['registries.yaml'] = `# Generated by cdk8s-video-analytics: copy to /etc/rancher/k3s/registries.yaml on every node, then restart k3s.\n${toConfigYaml(registries(this.props.registryMirror))}`;
+    }
+    return files;
+  }
+
+  /** Settings that must be the same on every server, or the cluster misbehaves. */
+  private sharedServerSettings(): Record<string, unknown> {
+    const p = this.props;
+    return {
+      'token-file': p.tokenFile,
+      'tls-san': [p.apiEndpoint],
+      'cluster-cidr': p.clusterCidr,
+      'service-cidr': p.serviceCidr,
+      'cluster-dns': p.clusterDns,
+      'cluster-domain': p.clusterDomain,
+      disable: [...p.disable],
+      'secrets-encryption': true,
+      'write-kubeconfig-mode': '0600',
+    };
+  }
+
+  private serverConfig(server: K3sServer, first: boolean): Record<string, unknown> {
+    const join = first ? { 'cluster-init': true } : { server: `https://${this.props.servers[0].address}:6443` };
+    return { ...join, 'node-name': server.name, ...nodeIp(server.address), ...this.sharedServerSettings() };
+  }
+
+  private gpuAgentConfig(agent: K3sGpuAgent): Record<string, unknown> {
+    const labels = [`${GPU_PRESENT_LABEL}=true`, `nvidia.com/gpu.count=${agent.gpus}`, ...(agent.product ? [`nvidia.com/gpu.product=${agent.product}`] : [])];
+    return {
+      server: `https://${this.props.apiEndpoint}:6443`,
+      'token-file': this.props.tokenFile,
+      'node-name': agent.name,
+      ...nodeIp(agent.address),
+      'node-label': labels,
+      'node-taint': [GPU_NODE_TAINT],
+    };
+  }
+}
+
+/** K3s's `node-ip` takes an IP address only; a node given by DNS name keeps K3s's own choice. */
+function nodeIp(address: string): Record<string, string> {
+  return /^\d{1,3}(\.\d{1,3}){3}$/.test(address) ? { 'node-ip': address } : {};
+}
+
+function registries(mirror: K3sRegistryMirror): Record<string, unknown> {
+  const endpoint = [`https://${mirror.host}`];
+  const mirrored = [...(mirror.mirrored ?? ['docker.io', 'ghcr.io', 'nvcr.io', 'quay.io', 'registry.k8s.io'])].sort();
+  return {
+    mirrors: Object.fromEntries(mirrored.map((registry) => [registry, { endpoint }])),
+    configs: { [mirror.host]: { tls: { ca_file: mirror.caFile ?? '/etc/rancher/k3s/registry-ca.crt' } } },
+  };
+}
+
+function render(config: Record<string, unknown>): string {
+  return `# Generated by cdk8s-video-analytics: copy to /etc/rancher/k3s/config.yaml on this node.\n${toConfigYaml(config)}`;
+}
+
+function fail(prop: string, value: unknown, rule: string, fix: string): never {
+  throw new Error(`K3sCluster: '${prop}' (${typeof value === 'string' ? value : JSON.stringify(value)}) must be ${rule}. ${fix}`);
+}
+
+function validate(props: K3sClusterProps): void {
+  const count = props.servers.length;
+  if (count < 3 || count % 2 === 0) fail('servers', `${count} servers`, 'an odd number of at least 3', 'Embedded etcd needs a quorum: use 3 or 5 servers.');
+  const names = new Set<string>();
+  const nodes = [
+    ...props.servers.map((node, i) => ({ node, at: `servers[${i}]` })),
+    ...(props.gpuAgents ?? []).map((node, i) => ({ node, at: `gpuAgents[${i}]` })),
+  ];
+  for (const { node, at } of nodes) {
+    if (dns1123Label(node.name)) fail(`${at}.name`, node.name, 'a DNS-1123 label', 'Use lowercase letters, digits and dashes.');
+    if (names.has(node.name)) fail(`${at}.name`, node.name, 'unique among the nodes', 'Rename one of the nodes.');
+    names.add(node.name);
+    if (!isHost(node.address)) fail(`${at}.address`, node.address, 'a DNS name or an IPv4 address', 'Use the address other nodes reach it on.');
+  }
+  for (const agent of props.gpuAgents ?? []) {
+    if (!Number.isInteger(agent.gpus) || agent.gpus < 1) fail(`gpuAgents.${agent.name}.gpus`, agent.gpus, 'an integer >= 1', 'Give the number of physical GPUs in the node.');
+    // The product becomes a node label: K3s refuses to start an agent with an invalid one.
+    const productProblem = agent.product === undefined ? undefined : labelValue(agent.product);
+    if (productProblem) fail(`gpuAgents.${agent.name}.product`, agent.product, `a node label value (${productProblem})`, "Use GPU Feature Discovery's spelling, e.g. 'NVIDIA-L4'.");
+  }
+  if (!isHost(props.apiEndpoint)) {
+    fail('apiEndpoint', props.apiEndpoint, 'a DNS name or an IPv4 address', 'Use the load balancer in front of the servers.');
+  }
+  for (const component of props.disable ?? []) {
+    if (!PACKAGED_COMPONENTS.has(component)) fail('disable', component, `one of ${[...PACKAGED_COMPONENTS].join(', ')}`, 'Name a component K3s packages.');
+  }
+  validateNetworks(props);
+}
+
+/**
+ * The pod and Service networks and the cluster DNS address: K3s refuses to start, or starts with
+ * broken DNS, when they are malformed, overlap, or the DNS address lies outside the Service network.
+ */
+function validateNetworks(props: K3sClusterProps): void {
+  const clusterCidr = props.clusterCidr ?? '10.42.0.0/16';
+  const serviceCidr = props.serviceCidr ?? '10.43.0.0/16';
+  const clusterDns = props.clusterDns ?? '10.43.0.10';
+  const pods = parseCidr(clusterCidr);
+  if (!pods) fail('clusterCidr', clusterCidr, 'a CIDR, e.g. 10.42.0.0/16', 'Give the pod network as address/prefix.');
+  const services = parseCidr(serviceCidr);
+  if (!services) fail('serviceCidr', serviceCidr, 'a CIDR, e.g. 10.43.0.0/16', 'Give the Service network as address/prefix.');
+  if (networksOverlap(pods, services)) {
+    fail('serviceCidr', serviceCidr, `apart from clusterCidr (${clusterCidr})`, 'Pods and Services need networks of their own; pick ranges that do not overlap.');
+  }
+  const dns = parseIpAddress(clusterDns);
+  if (!dns || !networkContains(services, dns)) {
+    fail('clusterDns', clusterDns, `an address inside serviceCidr (${serviceCidr})`, 'CoreDNS gets its Service address from that network, e.g. its tenth address.');
+  }
+  // The network (and IPv4 broadcast) address is never allocated, and the API server gives the
+  // first address to the `kubernetes` Service.
+  const last = services.base + networkSize(services) - 1n;
+  if (dns.value <= services.base + 1n || (services.family === 4 && dns.value === last)) {
+    fail('clusterDns', clusterDns, `an assignable address of serviceCidr (${serviceCidr}) other than its first`, 'The `kubernetes` Service takes the first address; use another, e.g. the tenth.');
+  }
+  const domain = props.clusterDomain ?? 'cluster.local';
+  if (dns1123Subdomain(domain)) fail('clusterDomain', domain, 'a DNS-1123 subdomain', "Use lowercase labels separated by dots, e.g. 'cluster.local'.");
+}
+
+/** An IPv4 address, or a DNS name that cannot be mistaken for a broken one (`10.0.0`). */
+function isHost(value: string): boolean {
+  const ipv4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(value);
+  if (ipv4) return ipv4.slice(1).every((octet) => Number(octet) <= 255);
+  return dns1123Subdomain(value) === undefined && !/^[\d.]+$/.test(value);
+}

@@ -1,0 +1,255 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { App, Chart, Yaml } from 'cdk8s';
+import { Construct } from 'constructs';
+import { AnalysisService, AnalysisServiceProps, StreamSelection } from '../analysis/analysis-service';
+import { CameraSpec } from '../cameras/camera-inventory';
+import { ArgoCdApplication, ArgoCdApplicationProps, AutoscaledWorkload } from './gitops/argo-cd-application';
+import { LayerChart } from './gitops/layer-chart';
+import { GpuInventory, GpuInventoryProps } from '../inference/gpu-inventory';
+import { GpuNodeSupport, GpuNodeSupportProps } from '../inference/gpu-node-support';
+import { GpuWorkerPool, GpuWorkerPoolProps } from '../inference/gpu-worker-pool';
+import { K3sCluster, K3sClusterProps } from './k3s/k3s-cluster';
+import { K3sUpgradePlans, K3sUpgradePlansProps } from './k3s/k3s-upgrade-plans';
+import { KedaInstallation } from './k3s/keda-installation';
+import { MonitoringBundle, MonitoringBundleProps } from '../monitoring/monitoring-bundle';
+import { PlatformNamespace } from './platform-namespace';
+import { PlatformPriorities } from './platform-priorities';
+import { PlatformPolicies } from '../synth/policy/platform-policies';
+import { PrivateRegistry, PrivateRegistryProps } from './private-registry';
+import { RegistrySettings, RegistrySettingsProps } from './registry-settings';
+import { ScalingKind } from '../synth/scaling';
+import { StreamIngest, StreamIngestProps } from '../ingest/stream-ingest';
+
+/** The layers of the platform, in the order they are applied (their Argo CD sync waves). */
+export enum PlatformLayer {
+  /** Namespaces and PriorityClasses. */
+  BASE = 0,
+  /** KEDA (its CRDs must exist before any ScaledObject) and the K3s upgrade plans. */
+  OPERATIONS = 1,
+  /** NVIDIA device plugin and dcgm-exporter. */
+  GPU = 2,
+  /** The in-cluster image registry. */
+  REGISTRY = 3,
+  /** Prometheus, Alertmanager, Grafana and exporters. */
+  MONITORING = 4,
+  /** Camera stream ingest. */
+  INGEST = 5,
+  /** GPU inference pools. */
+  INFERENCE = 6,
+  /** Analysis services. */
+  ANALYSIS = 7,
+}
+
+/** GPU nodes of the platform: the inventory and how the device plugin runs. */
+export interface PlatformGpuOptions extends GpuInventoryProps, Omit<GpuNodeSupportProps, 'inventory'> {}
+
+/** The platform's image registry settings, with an optional in-cluster registry. */
+export interface PlatformRegistryOptions extends RegistrySettingsProps {
+  /**
+   * Run an in-cluster registry in namespace `registry`.
+   * @default - no in-cluster registry
+   */
+  readonly inCluster?: Omit<PrivateRegistryProps, 'namespace'>;
+}
+
+/** Props of {@link VideoAnalyticsPlatform}. */
+export interface VideoAnalyticsPlatformProps {
+  /** The cameras to ingest. */
+  readonly cameras: readonly CameraSpec[];
+  /**
+   * Namespace of the application components (ingest, inference, analysis).
+   * @default 'video-analytics'
+   */
+  readonly namespace?: string;
+  /**
+   * Ingest settings other than namespace and cameras.
+   * @default - StreamIngest's defaults, with the ingest PriorityClass
+   */
+  readonly ingest?: Omit<StreamIngestProps, 'namespace' | 'cameras'>;
+  /**
+   * GPU nodes. Without them the platform has no GPU layer and no inference pools.
+   * @default - no GPU nodes
+   */
+  readonly gpu?: PlatformGpuOptions;
+  /** Monitoring: at least the alert receivers. */
+  readonly monitoring: MonitoringBundleProps;
+  /**
+   * Where images are pulled from.
+   * @default - from where their references point, with no pull secrets
+   */
+  readonly registry?: PlatformRegistryOptions;
+  /**
+   * Automated K3s upgrades (needs the system-upgrade-controller).
+   * @default - no upgrade plans
+   */
+  readonly upgrades?: K3sUpgradePlansProps;
+  /**
+   * The K3s nodes, for their `config.yaml` files written beside `dist/`.
+   * @default - no node files
+   */
+  readonly cluster?: K3sClusterProps;
+  /**
+   * The Argo CD Application that applies `dist/`, written to `bootstrap/` beside it.
+   * @default - no bootstrap manifest
+   */
+  readonly gitops?: Omit<ArgoCdApplicationProps, 'autoscaled'>;
+  /**
+   * Fail synthesis on any PlatformPolicies finding (under a {@link LayeredApp}, checked once, on
+   * the JSON written).
+   * @default true
+   */
+  readonly enforcePolicies?: boolean;
+}
+
+/** Props of {@link VideoAnalyticsPlatform.addDetection}. */
+export interface DetectionOptions extends Omit<AnalysisServiceProps, 'namespace' | 'streams'> {
+  /**
+   * Which cameras the detection analyses.
+   * @default - every camera of the platform
+   */
+  readonly streams?: StreamSelection;
+}
+
+/**
+ * The whole video-analysis platform for a K3s HA cluster, one chart per layer: files in `dist/`
+ * come out in apply order, each object carries the matching Argo CD sync wave, and the node-level
+ * files (K3s `config.yaml` per node, `registries.yaml`) and the Argo CD bootstrap are written
+ * beside `dist/` by {@link writeSupportFiles}.
+ *
+ * @example
+ * const platform = new VideoAnalyticsPlatform(app, 'video-analytics', { cameras, monitoring: { receivers } });
+ * const pool = platform.addInferencePool('yolo', { modelRepository, gpusPerWorker: GpuRequest.whole(1) });
+ * platform.addDetection('smoke', { image: 'detections/smoke:2.0.1', inference: pool });
+ */
+export class VideoAnalyticsPlatform extends Construct {
+  /** Namespace of the application components. */
+  public readonly namespace: string;
+  /** The stream ingest. */
+  public readonly ingest: StreamIngest;
+  /** The monitoring bundle. */
+  public readonly monitoring: MonitoringBundle;
+  /** The GPU inventory, if the platform has GPU nodes. */
+  public readonly gpus?: GpuInventory;
+  /** The K3s node configuration, if nodes were declared. */
+  public readonly cluster?: K3sCluster;
+
+  private readonly charts = new Map<PlatformLayer, LayerChart>();
+  private readonly pools: GpuWorkerPool[] = [];
+  private readonly detections: AnalysisService[] = [];
+  private keda?: KedaInstallation;
+
+  constructor(private readonly app: App, id: string, private readonly props: VideoAnalyticsPlatformProps) {
+    super(app, id);
+    this.namespace = props.namespace ?? 'video-analytics';
+    this.cluster = props.cluster ? new K3sCluster(props.cluster) : undefined;
+
+    const base = this.layer(PlatformLayer.BASE);
+    new PlatformNamespace(base, 'namespace', { name: this.namespace });
+    new PlatformPriorities(base, 'priorities');
+    if (props.upgrades) new K3sUpgradePlans(this.layer(PlatformLayer.OPERATIONS), 'upgrades', props.upgrades);
+    if (props.gpu) {
+      const gpu = this.layer(PlatformLayer.GPU);
+      const { nodes, gpusPerNode, sharing, nodeSelector, ...nodeSupport } = props.gpu;
+      this.gpus = new GpuInventory(gpu, 'gpus', { nodes, gpusPerNode, sharing, nodeSelector });
+      new GpuNodeSupport(gpu, 'gpu-node-support', { monitoringNamespace: this.monitoringNamespace, ...nodeSupport, inventory: this.gpus });
+    }
+    if (props.registry?.inCluster) {
+      const registry = this.layer(PlatformLayer.REGISTRY);
+      new PlatformNamespace(registry, 'namespace', { name: 'registry' });
+      new PrivateRegistry(registry, 'registry', { ...props.registry.inCluster, namespace: 'registry' });
+    }
+    this.ingest = new StreamIngest(this.layer(PlatformLayer.INGEST), 'ingest', {
+      priorityClassName: PlatformPriorities.INGEST,
+      monitoringNamespace: this.monitoringNamespace,
+      ...props.ingest,
+      namespace: this.namespace,
+      cameras: props.cameras,
+    });
+    this.monitoring = new MonitoringBundle(this.layer(PlatformLayer.MONITORING), 'monitoring', props.monitoring);
+    if (props.enforcePolicies ?? true) PlatformPolicies.enforce(app, { gpuCapacity: this.gpus?.capacity });
+  }
+
+  /** Adds a GPU inference pool on the platform's GPU nodes. */
+  public addInferencePool(id: string, options: Omit<GpuWorkerPoolProps, 'namespace' | 'inventory'>): GpuWorkerPool {
+    if (!this.gpus) {
+      throw new Error(`VideoAnalyticsPlatform '${this.node.id}': 'gpu' (undefined) must be declared before adding inference pool '${id}'. Declare the GPU nodes in the platform props.`);
+    }
+    const pool = new GpuWorkerPool(this.layer(PlatformLayer.INFERENCE), id, {
+      priorityClassName: PlatformPriorities.ANALYSIS,
+      monitoringNamespace: this.monitoringNamespace,
+      ...options,
+      namespace: this.namespace,
+      inventory: this.gpus,
+    });
+    if (pool.isAutoscaled) this.requireKeda();
+    this.pools.push(pool);
+    return pool;
+  }
+
+  /** Adds a detection type: one AnalysisService reading the platform's streams. */
+  public addDetection(id: string, options: DetectionOptions): AnalysisService {
+    const service = new AnalysisService(this.layer(PlatformLayer.ANALYSIS), id, {
+      priorityClassName: PlatformPriorities.ANALYSIS,
+      monitoringNamespace: this.monitoringNamespace,
+      ...options,
+      streams: options.streams ?? StreamSelection.all(this.ingest),
+      namespace: this.namespace,
+    });
+    if (service.scaling.kind === ScalingKind.PROMETHEUS) this.requireKeda();
+    this.detections.push(service);
+    return service;
+  }
+
+  /** Workloads whose replica count an autoscaler owns. */
+  public get autoscaledWorkloads(): AutoscaledWorkload[] {
+    return [
+      ...this.pools.filter((p) => p.isAutoscaled).map((p) => ({ kind: 'Deployment', namespace: p.namespace, name: p.name })),
+      ...this.detections.filter((d) => d.scaling.isAutoscaled).map((d) => ({ kind: 'Deployment', namespace: d.namespace, name: d.name })),
+    ];
+  }
+
+  /**
+   * Writes what belongs beside `dist/`, never in it (Argo CD would apply it): `cluster/<node>/config.yaml`
+   * and `cluster/registries.yaml` for the K3s nodes, and `bootstrap/argocd-application.yaml`.
+   * Call it after `app.synth()`; returns the files written, relative to `dir`.
+   * @param dir the folder that holds `dist/`
+   */
+  public writeSupportFiles(dir: string): string[] {
+    const files: Record<string, string> = {};
+    for (const [name, content] of Object.entries(this.cluster?.files() ?? {})) files[path.join('cluster', name)] = content;
+    if (this.props.gitops) files[path.join('bootstrap', 'argocd-application.yaml')] = this.bootstrapManifest();
+    for (const folder of ['cluster', 'bootstrap']) fs.rmSync(path.join(dir, folder), { recursive: true, force: true });
+    for (const [file, content] of Object.entries(files)) {
+      fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+      fs.writeFileSync(path.join(dir, file), content);
+    }
+    return Object.keys(files).sort();
+  }
+
+  /** The Argo CD Application that applies `dist/`, as YAML. */
+  public bootstrapManifest(): string {
+    const bootstrap = new Chart(new App({ outdir: path.join(this.app.outdir, '..', 'bootstrap') }), 'bootstrap', { disableResourceNameHashes: true });
+    new ArgoCdApplication(bootstrap, 'application', { ...this.props.gitops!, autoscaled: this.autoscaledWorkloads });
+    return Yaml.stringify(...bootstrap.toJson());
+  }
+
+  private get monitoringNamespace(): string {
+    return this.props.monitoring.namespace ?? 'monitoring';
+  }
+
+  private requireKeda(): void {
+    this.keda ??= new KedaInstallation(this.layer(PlatformLayer.OPERATIONS), 'keda');
+  }
+
+  private layer(layer: PlatformLayer): LayerChart {
+    const existing = this.charts.get(layer);
+    if (existing) return existing;
+    const dependsOn = [...this.charts.entries()].filter(([l]) => l < layer).map(([, c]) => c);
+    const chart = new LayerChart(this.app, `${this.node.id}-${PlatformLayer[layer].toLowerCase()}`, { wave: layer, dependsOn });
+    // The in-cluster registry cannot pull its own image from itself.
+    if (this.props.registry && layer !== PlatformLayer.REGISTRY) RegistrySettings.apply(chart, this.props.registry);
+    this.charts.set(layer, chart);
+    return chart;
+  }
+}

@@ -1,0 +1,198 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { ApiObject, App, AppProps, Chart, Names, Yaml, YamlOutputType } from 'cdk8s';
+import { IConstruct } from 'constructs';
+import { DeferredJsonCheck, deferJsonChecks } from './json-validation';
+
+/** One file of the output: its name without extension and its objects, in order. */
+interface ChartOutput {
+  readonly fileName: string;
+  readonly objects: unknown[];
+}
+
+/**
+ * A cdk8s `App` for platforms of many charts (one per layer): it writes exactly the files `App`
+ * writes, in time linear in the number of objects.
+ *
+ * Why it exists: cdk8s 2.70's `App.synth()` validates the whole app once, then again for every
+ * chart it writes, so the platform policies, which read every object, run 1 + charts times
+ * (nearly doubling synthesis at 1,000 cameras in six layers). And where charts depend on charts
+ * (`chart.addDependency(other)`), it makes every object of one depend on every object of the
+ * other and searches all paths of that graph for cycles: minutes at 1,000 cameras, out of memory
+ * at 10,000. Those object edges change nothing in the files: objects of different charts are
+ * ordered by their charts' files, and a chart ignores edges that leave it.
+ *
+ * It also serializes each object once: validations added with `addJsonValidation` (the platform
+ * policies) run after all other validations, on the very JSON it writes, instead of serializing
+ * every object again in each validation pass.
+ *
+ * The shortcut covers apps whose only dependencies are between charts (plus the object edges a
+ * previous cdk8s synthesis derived from them). Anything else (nested charts, dependencies between
+ * other constructs, a dependency cycle, another `yamlOutputType`, construct metadata) is
+ * synthesized by `App` itself, with its exact behaviour and errors.
+ */
+export class LayeredApp extends App {
+  /** Whether App writes `construct-metadata.json`, which App keeps private. */
+  private readonly recordsConstructMetadata: boolean;
+
+  constructor(props: AppProps = {}) {
+    super(props);
+    this.recordsConstructMetadata = props.recordConstructMetadata ?? process.env.CDK8S_RECORD_CONSTRUCT_METADATA === 'true';
+  }
+
+  /** Validates the app and writes one file per chart, in dependency order. */
+  public override synth(): void {
+    const outputs = this.synthesizeCharts();
+    if (outputs === undefined) return super.synth();
+    fs.mkdirSync(this.outdir, { recursive: true });
+    for (const { fileName, objects } of outputs) {
+      Yaml.save(path.join(this.outdir, fileName + this.outputFileExtension), objects);
+    }
+  }
+
+  /** Every object of every chart as one multi-document YAML text, as `App.synthYaml()` returns it. */
+  public override synthYaml(): string {
+    const outputs = this.synthesizeCharts();
+    if (outputs === undefined) return super.synthYaml();
+    return Yaml.stringify(...outputs.flatMap((output) => output.objects));
+  }
+
+  /** The charts in dependency order, as `App.charts` returns them. */
+  public override get charts(): Chart[] {
+    return this.layers()?.order ?? super.charts;
+  }
+
+  /** The files to write, or undefined when the app needs cdk8s's general synthesis. */
+  private synthesizeCharts(): ChartOutput[] | undefined {
+    if (this.yamlOutputType !== YamlOutputType.FILE_PER_CHART || this.recordsConstructMetadata) return undefined;
+    const jsonChecks = deferJsonChecks(this, () => this.validateLikeApp());
+    const layers = this.layers();
+    // App runs the deferred checks itself, as plain validations.
+    if (layers === undefined) return undefined;
+    // cdk8s numbers the files only when some chart depends on another.
+    const fileName = layers.hasDependencies ? indexedFileName : (chart: Chart) => Names.toDnsLabel(chart);
+    const written = new Map<ApiObject, unknown>();
+    const outputs = layers.order.map((chart, index) => ({
+      fileName: fileName(chart, index),
+      objects: objectsOf(chart).map((object) => {
+        const json = object.toJson();
+        written.set(object, json);
+        return json;
+      }),
+    }));
+    // Objects outside the charts written (none in a plain stack of layers) are serialized on demand.
+    throwOnErrors(runJsonChecks(jsonChecks, (object) => written.get(object) ?? object.toJson()));
+    return outputs;
+  }
+
+  /**
+   * Runs every construct's validations with App's error message. App validates the whole app once,
+   * then again before each chart. A second pass sees what the first one changed (LayerChart
+   * annotates its objects, MonitoringBundle may add some); further passes see the same tree
+   * unless a validation keeps adding constructs, so they run (up to App's count) only while it grows.
+   * Validations that read every object's JSON are deferred: they run once, on the JSON written.
+   */
+  private validateLikeApp(): void {
+    const maxPasses = 1 + this.node.findAll().filter((c) => c instanceof Chart).length;
+    let previousSize = -1;
+    for (let pass = 1; pass <= maxPasses; pass++) {
+      const constructs = this.node.findAll();
+      if (pass > 2 && constructs.length === previousSize) return;
+      previousSize = constructs.length;
+      throwOnErrors(constructs.flatMap((c) => c.node.validate().map((error) => `[${c.node.path}] ${error}`)));
+    }
+  }
+
+  /** The charts in the order App writes them, or undefined if the app is not a plain stack of layers. */
+  private layers(): { order: Chart[]; hasDependencies: boolean } | undefined {
+    const graph = chartGraph(this);
+    if (graph === undefined) return undefined;
+    const order = topologicalOrder(graph);
+    return order && { order, hasDependencies: [...graph.values()].some((targets) => targets.length > 0) };
+  }
+}
+
+/** App's validation error. */
+function throwOnErrors(errors: readonly string[]): void {
+  if (errors.length > 0) throw new Error(`Validation failed with the following errors:\n  ${errors.join('\n  ')}`);
+}
+
+function runJsonChecks(checks: readonly DeferredJsonCheck[], jsonOf: (object: ApiObject) => unknown): string[] {
+  return checks.flatMap(({ scope, check }) => check(jsonOf).map((error) => `[${scope.node.path}] ${error}`));
+}
+
+function indexedFileName(chart: Chart, index: number): string {
+  return `${String(index).padStart(4, '0')}-${Names.toDnsLabel(chart)}`;
+}
+
+/** A chart's objects in construct order: App's order when no object of the chart depends on another. */
+function objectsOf(chart: Chart): ApiObject[] {
+  return chart.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject);
+}
+
+/**
+ * Each chart and the charts it depends on, in the order App's dependency graph visits them;
+ * undefined when some dependency would make App order objects or charts differently.
+ */
+function chartGraph(app: App): Map<Chart, Chart[]> | undefined {
+  const graph = new Map<Chart, Chart[]>();
+  const objectEdges: Array<[Chart, Chart]> = [];
+  for (const construct of app.node.findAll()) {
+    const chart = chartOf(app, construct);
+    if (chart === NESTED) return undefined;
+    if (construct instanceof Chart) graph.set(construct, []);
+    for (const dependency of construct.node.dependencies) {
+      const target = chartOf(app, dependency);
+      if (chart === undefined || target === undefined || target === NESTED || target === chart) return undefined;
+      if (construct === chart && dependency === target) {
+        const targets = graph.get(chart)!;
+        if (!targets.includes(target)) targets.push(target);
+      } else if (construct instanceof ApiObject && dependency instanceof ApiObject) {
+        objectEdges.push([chart, target]);
+      } else {
+        return undefined;
+      }
+    }
+  }
+  // Object edges between charts are harmless only where the charts themselves depend on each other.
+  const covered = objectEdges.every(([source, target]) => graph.get(source)?.includes(target));
+  return covered ? graph : undefined;
+}
+
+/** Marks a construct inside a chart inside another chart, which App orders in ways this class does not. */
+const NESTED = Symbol('nested chart');
+
+/** The chart a construct of `app` belongs to: undefined outside any chart (or outside the app). */
+function chartOf(app: App, construct: IConstruct): Chart | undefined | typeof NESTED {
+  if (construct.node.root !== app) return undefined;
+  const charts = construct.node.scopes.filter((scope): scope is Chart => scope instanceof Chart);
+  return charts.length > 1 ? NESTED : charts[0];
+}
+
+/**
+ * App's chart order: a depth-first walk that writes a chart after the charts it depends on,
+ * starting from the charts nothing depends on in the order of their paths as object keys (App
+ * keys its graph by path). Undefined on a cycle, which App reports with its own error.
+ */
+function topologicalOrder(graph: ReadonlyMap<Chart, readonly Chart[]>): Chart[] | undefined {
+  const byPath: Record<string, Chart> = {};
+  for (const chart of graph.keys()) byPath[chart.node.path] = chart;
+  const hasDependants = new Set([...graph.values()].flat());
+  const order: Chart[] = [];
+  const done = new Set<Chart>();
+  const inProgress = new Set<Chart>();
+  const visit = (chart: Chart): boolean => {
+    if (done.has(chart)) return true;
+    if (inProgress.has(chart)) return false;
+    inProgress.add(chart);
+    if (!(graph.get(chart) ?? []).every(visit)) return false;
+    inProgress.delete(chart);
+    done.add(chart);
+    order.push(chart);
+    return true;
+  };
+  const roots = Object.values(byPath).filter((chart) => !hasDependants.has(chart));
+  if (!roots.every(visit)) return undefined;
+  // Charts reachable only through a cycle are never visited from a root.
+  return order.length === graph.size ? order : undefined;
+}

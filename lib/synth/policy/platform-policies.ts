@@ -1,0 +1,55 @@
+import { IConstruct } from 'constructs';
+import { JsonOf, addJsonValidation } from '../json-validation';
+import { PolicyContext } from './_context';
+import { indexObjects } from './_objects';
+import {
+  checkAutoscalers, checkDisruptionBudgets, checkGpuScheduling, checkImages, checkNetworkPolicyCoverage,
+  checkPodSecurity, checkResources, checkServices,
+} from './_rules';
+import { PolicyFinding, formatFinding } from './policy-finding';
+
+/** Options of {@link PlatformPolicies}. */
+export interface PlatformPoliciesOptions {
+  /**
+   * GPU slots the cluster offers (nodes × GPUs per node × time-slicing replicas); GPU demand at
+   * maximum scale must fit.
+   * @default - GPU demand is not checked against a capacity
+   */
+  readonly gpuCapacity?: number;
+}
+
+/**
+ * Synth-time policy checks over every object under a construct (usually the App): services that
+ * select nothing, budgets that block drains, autoscalers that fight, pods below the "restricted"
+ * profile, containers without requests and limits, workloads no NetworkPolicy is written for,
+ * unpinned images and GPU pods that cannot land on GPU nodes. Each finding names the construct
+ * path and a fix.
+ */
+export class PlatformPolicies {
+  /** Runs every policy now and returns the findings. */
+  public static check(scope: IConstruct, options: PlatformPoliciesOptions = {}): PolicyFinding[] {
+    return checkObjects(scope, options, (object) => object.toJson());
+  }
+
+  /**
+   * Makes synthesis of `scope` fail on any finding. It runs with the construct validations; under
+   * a {@link LayeredApp} it runs once, last, on the JSON that is written.
+   */
+  public static enforce(scope: IConstruct, options: PlatformPoliciesOptions = {}): void {
+    addJsonValidation(scope, (jsonOf) => checkObjects(scope, options, jsonOf).map(formatFinding));
+  }
+}
+
+function checkObjects(scope: IConstruct, options: PlatformPoliciesOptions, jsonOf: JsonOf): PolicyFinding[] {
+  const context = new PolicyContext(indexObjects(scope, jsonOf), options.gpuCapacity);
+  return [
+    ...checkServices(context),
+    ...checkDisruptionBudgets(context),
+    ...checkAutoscalers(context),
+    ...checkPodSecurity(context),
+    ...checkResources(context),
+    ...checkNetworkPolicyCoverage(context),
+    ...checkImages(context),
+    ...checkGpuScheduling(context),
+  ];
+}
