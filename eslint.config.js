@@ -17,6 +17,25 @@ module.exports = tseslint.config(
     },
   },
   {
+    // One pod path: workloads are made only through lib/synth/pod/builder.ts, which applies the
+    // scope's mirror, pull secrets and priority tier and the restricted security context to every pod.
+    files: ['lib/**/*.ts'],
+    ignores: ['lib/synth/**'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{
+          group: ['**/synth/kube-objects'],
+          importNames: ['KubeDeployment', 'KubeStatefulSet', 'KubeDaemonSet', 'KubeJob', 'KubeCronJob', 'KubePod', 'KubeReplicaSet', 'KubeServiceAccount'],
+          message: 'Make workloads and service accounts through lib/synth/pod/builder.ts (newDeployment, newStatefulSet, newDaemonSet, newServiceAccount).',
+        }],
+      }],
+      'no-restricted-syntax': ['error', {
+        selector: "MemberExpression[object.name='k8s'][property.name=/^Kube(Deployment|StatefulSet|DaemonSet|Job|CronJob|Pod|ReplicaSet|ServiceAccount)(V\\d.*)?$/]",
+        message: 'Make workloads and service accounts through lib/synth/pod/builder.ts, never with the generated k8s classes.',
+      }],
+    },
+  },
+  {
     files: ['**/*.test.ts', 'test/**/*.ts'],
     rules: {
       // Tests reach into synthesized JSON, whose shape is the thing under test.

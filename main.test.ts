@@ -4,7 +4,9 @@ import * as path from 'path';
 import { App, Testing } from 'cdk8s';
 import { parse as parseYaml } from 'yaml';
 import { APP_NAMESPACE, buildReferencePlatform } from './main';
-import { CapacityReport, ManifestValidator, PlatformPolicies, formatFinding, formatViolation } from './lib';
+import { CapacityReport, ManifestValidator, PlatformPolicies } from './lib';
+import { formatFinding } from './lib/synth/policy/policy-finding';
+import { formatViolation } from './lib/synth/validation/violation';
 import { findObject, testApp } from './test/_helpers';
 
 /** Synthesizes the reference platform the way `npm run synth` does: dist/ plus the files beside it. */

@@ -1,23 +1,78 @@
-export * from './synth/validation';
-export * from './platform/platform-namespace';
-export * from './monitoring/scrape-target';
-export * from './cameras/camera-inventory';
-export * from './ingest/stream-ingest';
-export * from './monitoring/alert-rules';
-export * from './inference/inference-endpoint';
-export * from './cameras/stream-source';
-export * from './synth/scaling';
-export * from './analysis/analysis-service';
-export * from './platform/platform-priorities';
-export * from './synth/policy';
-export * from './platform/registry-settings';
-export * from './platform/k3s';
-export * from './platform/gitops';
-export * from './platform/private-registry';
+// The public API: constructs, their props and the value classes users pass to them, in the order
+// of the data path. Internal helpers stay in their modules.
+
+// Cameras
+export { CameraInventory, StreamTransport } from './cameras/camera-inventory';
+export type { CameraCredentials, CameraSpec } from './cameras/camera-inventory';
+export { StreamSelection } from './cameras/stream-selection';
+export type { IStreamSource, SourceCamera, StreamSource } from './cameras/stream-source';
+
+// Ingest
+export { CREDENTIALS_RENDERER_IMAGE, MEDIAMTX_IMAGE, SHARD_LABEL, StreamIngest } from './ingest/stream-ingest';
+export type { IngestShard, StreamIngestProps } from './ingest/stream-ingest';
+
+// Analysis
+export { ANALYSIS_CONFIG_DIR, AnalysisService } from './analysis/analysis-service';
+export type { AnalysisServiceProps, HealthPaths } from './analysis/analysis-service';
+export { Scaling, ScalingKind } from './synth/scaling';
+export type { PrometheusScalingOptions } from './synth/scaling';
+
+// Inference
 export * from './inference/gpu-inventory';
 export * from './inference/gpu-worker-pool';
 export * from './inference/gpu-node-support';
+export type { IInferenceEndpoint, InferenceEndpoint } from './inference/inference-endpoint';
+
+// Monitoring
 export * from './monitoring/monitoring-bundle';
+export { AlertSeverity, RUNBOOK_BASE_URL, runbookUrl } from './monitoring/alert-rules';
+export type { AlertRule, IRuleSource, RecordingRule, RuleGroup } from './monitoring/alert-rules';
+export type { IScrapeTarget, ScrapeTarget } from './monitoring/scrape-target';
+
+// Platform
 export * from './platform/video-analytics-platform';
-export * from './reports/capacity-report';
-export * from './synth/layered-app';
+export { PlatformNamespace, PodSecurityLevel } from './platform/platform-namespace';
+export type { PlatformNamespaceProps } from './platform/platform-namespace';
+export { PlatformPriorities } from './platform/platform-priorities';
+export { PrivateRegistry, REGISTRY_IMAGE } from './platform/private-registry';
+export type { PrivateRegistryProps } from './platform/private-registry';
+export { RegistrySettings } from './platform/registry-settings';
+export type { RegistrySettingsProps } from './platform/registry-settings';
+export { GPU_NODE_TAINT, K3sCluster } from './platform/k3s/k3s-cluster';
+export type { K3sClusterProps, K3sGpuAgent, K3sRegistryMirror, K3sServer } from './platform/k3s/k3s-cluster';
+export { K3sUpgradePlans, Weekday } from './platform/k3s/k3s-upgrade-plans';
+export type { K3sUpgradePlansProps, MaintenanceWindow } from './platform/k3s/k3s-upgrade-plans';
+export { KEDA_CHART_VERSION, KedaInstallation } from './platform/k3s/keda-installation';
+export type { KedaInstallationProps } from './platform/k3s/keda-installation';
+export { ArgoCdApplication } from './platform/gitops/argo-cd-application';
+export type { ArgoCdApplicationProps, AutoscaledWorkload } from './platform/gitops/argo-cd-application';
+export { LayerChart, SYNC_WAVE_ANNOTATION } from './platform/gitops/layer-chart';
+export type { LayerChartProps } from './platform/gitops/layer-chart';
+
+// Relationships and scope-wide settings
+export { Connections } from './synth/connections';
+export type { AllowFromOptions, ConnectionsOptions, IConnectable } from './synth/connections';
+export type { IPrometheusClient, PrometheusEndpoint } from './synth/autoscaler';
+export { PriorityTier } from './synth/pod/builder';
+export { ScopeSettings } from './synth/pod/scope-settings';
+export type { PriorityClassNames, ScopeSettingsProps } from './synth/pod/scope-settings';
+
+// Reports
+export { CapacityReport } from './reports/capacity-report';
+export type {
+  CapacityReportData, CapacityReportFileOptions, CapacityReportOptions, CpuMemory, GpuInventoryCapacity, InferencePoolCapacity, MinMax,
+  NamespaceCapacity, RequestsAndLimits, ResourceTotals, SiteCapacity, SiteDetectionCapacity, WorkloadCapacity,
+} from './reports/capacity-report';
+
+// Synthesis: the App for layered platforms, validation and policies
+export { LayeredApp } from './synth/layered-app';
+export { ManifestValidationPlugin } from './synth/validation/cdk8s-plugin';
+export type { PluginValidationContext } from './synth/validation/cdk8s-plugin';
+export { ManifestValidator } from './synth/validation/manifest-validator';
+export type { ValidationResult } from './synth/validation/manifest-validator';
+export { ValidationRule } from './synth/validation/violation';
+export type { ObjectReference, Violation } from './synth/validation/violation';
+export { PlatformPolicies } from './synth/policy/platform-policies';
+export type { PlatformPoliciesOptions } from './synth/policy/platform-policies';
+export { Policy } from './synth/policy/policy-finding';
+export type { PolicyFinding } from './synth/policy/policy-finding';

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import { App, Chart, Testing } from 'cdk8s';
-import { ManifestValidator, formatViolation } from '../lib';
+import { ManifestValidator } from '../lib';
+import { formatViolation } from '../lib/synth/validation/violation';
 
 export type KubeObject = { [key: string]: any };
 

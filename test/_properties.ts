@@ -1,7 +1,9 @@
 import * as fc from 'fast-check';
 import { App, Chart, Size } from 'cdk8s';
 import { ContainerResources, Cpu } from 'cdk8s-plus-27';
-import { ManifestValidator, PlatformNamespace, PlatformPolicies, PlatformPoliciesOptions, formatFinding, formatViolation } from '../lib';
+import { ManifestValidator, PlatformNamespace, PlatformPolicies, PlatformPoliciesOptions } from '../lib';
+import { formatFinding } from '../lib/synth/policy/policy-finding';
+import { formatViolation } from '../lib/synth/validation/violation';
 import { KubeObject, testApp } from './_helpers';
 
 /**

@@ -1,8 +1,8 @@
-import { Chart, Duration } from 'cdk8s';
+import { Chart, Duration, Testing } from 'cdk8s';
 import {
-  ANALYSIS_CHECKSUM_ANNOTATION, AnalysisService, AnalysisServiceProps, CameraSpec, IInferenceEndpoint, INFERENCE_CLIENT_LABEL,
-  STREAM_READER_LABEL, Scaling, StreamIngest, StreamSelection,
+  AnalysisService, AnalysisServiceProps, CameraSpec, Connections, IInferenceEndpoint, Scaling, StreamIngest, StreamSelection,
 } from '../lib';
+import { CONFIG_CHECKSUM_ANNOTATION } from '../lib/synth/pod/builder';
 import { KubeObject, findObject, objectsOfKind, synthValid, testChart } from './_helpers';
 
 const NS = 'video-analytics';
@@ -14,22 +14,34 @@ const CAMERAS: CameraSpec[] = Array.from({ length: 20 }, (_, i) => ({
   labels: { site: i < 10 ? 'north-gate' : 'warehouse' },
 }));
 
+const POOL_SELECTOR = { 'app.kubernetes.io/name': 'triton', 'app.kubernetes.io/instance': 'yolo' };
+
 /** A stand-in pool: AnalysisService only needs the IInferenceEndpoint contract. */
-const POOL: IInferenceEndpoint = {
-  toInferenceEndpoint: () => ({
-    name: 'yolo', namespace: NS, host: `yolo.${NS}.svc.cluster.local`, httpPort: 8000, grpcPort: 8001,
-    podSelector: { 'app.kubernetes.io/name': 'triton', 'app.kubernetes.io/instance': 'yolo' },
-  }),
-};
+function stubPool(namespace = NS): IInferenceEndpoint & { connections: Connections } {
+  const connections = new Connections({ ownerKind: 'GpuWorkerPool', name: 'yolo', namespace, podSelector: POOL_SELECTOR });
+  return {
+    connections,
+    toInferenceEndpoint: () => ({ name: 'yolo', namespace, host: `yolo.${namespace}.svc.cluster.local`, httpPort: 8000, grpcPort: 8001 }),
+    allowClient: (client) => connections.allowFrom(client.connections, [8000, 8001], { byClientLabel: true }),
+  };
+}
 
 function setup(props: Partial<AnalysisServiceProps> = {}, select?: (ingest: StreamIngest) => StreamSelection): { chart: Chart; service: AnalysisService; objects: KubeObject[] } {
   const chart = testChart();
   const ingest = new StreamIngest(chart, 'ingest', { namespace: NS, cameras: CAMERAS });
   const service = new AnalysisService(chart, 'helmet', {
-    namespace: NS, name: 'safety-helmet', image: IMAGE, streams: (select ?? StreamSelection.all)(ingest), inference: POOL, ...props,
+    namespace: NS, name: 'safety-helmet', image: IMAGE, streams: (select ?? StreamSelection.all)(ingest), inference: stubPool(), ...props,
   });
   const objects = synthValid(chart).filter((o) => o.metadata.name.startsWith('safety-helmet'));
   return { chart, service, objects };
+}
+
+/** The service and its chart, not synthesized: for links declared after construction. */
+function setupUnsynthesized(props: Partial<AnalysisServiceProps> = {}): { chart: Chart; service: AnalysisService } {
+  const chart = testChart();
+  const ingest = new StreamIngest(chart, 'ingest', { namespace: NS, cameras: CAMERAS });
+  const service = new AnalysisService(chart, 'helmet', { namespace: NS, name: 'safety-helmet', image: IMAGE, streams: StreamSelection.all(ingest), inference: stubPool(), ...props });
+  return { chart, service };
 }
 
 describe('AnalysisService', () => {
@@ -46,7 +58,8 @@ describe('AnalysisService', () => {
     expect(objectsOfKind(objects, 'ScaledObject')).toEqual([]);
 
     const pod = deployment.spec.template.spec;
-    expect(deployment.spec.template.metadata.labels).toEqual(expect.objectContaining({ [STREAM_READER_LABEL]: 'true', [INFERENCE_CLIENT_LABEL]: 'true' }));
+    // The links to its ingest and its pool label its pods, and only those servers admit the labels.
+    expect(deployment.spec.template.metadata.labels).toEqual(expect.objectContaining({ 'video-analytics.io/client-of-ingest': NS, 'video-analytics.io/client-of-yolo': NS }));
     expect(pod.topologySpreadConstraints[0]).toEqual(expect.objectContaining({ topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule', maxSkew: 1 }));
     expect(pod.topologySpreadConstraints[1]).toEqual(expect.objectContaining({ topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway' }));
     expect(pod.terminationGracePeriodSeconds).toBe(30);
@@ -90,7 +103,7 @@ describe('AnalysisService', () => {
 
   test('changed settings roll the pods; unchanged settings do not', () => {
     const checksum = (settings: Record<string, unknown>) =>
-      findObject(setup({ settings }).objects, 'Deployment', 'safety-helmet').spec.template.metadata.annotations[ANALYSIS_CHECKSUM_ANNOTATION];
+      findObject(setup({ settings }).objects, 'Deployment', 'safety-helmet').spec.template.metadata.annotations[CONFIG_CHECKSUM_ANNOTATION];
     expect(checksum({ minConfidence: 0.6 })).toBe(checksum({ minConfidence: 0.6 }));
     expect(checksum({ minConfidence: 0.6 })).not.toBe(checksum({ minConfidence: 0.7 }));
   });
@@ -130,7 +143,8 @@ describe('AnalysisService', () => {
 
   test('Scaling.prometheus gives a KEDA ScaledObject, and no replicas field', () => {
     const query = 'sum(rate(video_analytics_frames_dropped_total{job="safety-helmet"}[2m]))';
-    const { service, objects } = setup({ scaling: Scaling.prometheus({ query, threshold: 5 }) });
+    const serverAddress = 'http://prometheus.observability.svc.cluster.local:9090';
+    const { service, objects } = setup({ scaling: Scaling.prometheus({ query, threshold: 5, serverAddress }) });
     expect(findObject(objects, 'Deployment', 'safety-helmet').spec).not.toHaveProperty('replicas');
     const scaled = findObject(objects, 'ScaledObject', 'safety-helmet');
     expect(scaled.spec).toEqual(expect.objectContaining({
@@ -138,7 +152,7 @@ describe('AnalysisService', () => {
       minReplicaCount: 5,
       maxReplicaCount: 10,
       fallback: { failureThreshold: 3, replicas: 5, behavior: 'currentReplicasIfHigher' },
-      triggers: [{ type: 'prometheus', metadata: { serverAddress: 'http://prometheus.monitoring.svc:9090', query, threshold: '5', ignoreNullValues: 'false' } }],
+      triggers: [{ type: 'prometheus', metadata: { serverAddress, query, threshold: '5', ignoreNullValues: 'false' } }],
     }));
     expect(objectsOfKind(objects, 'HorizontalPodAutoscaler')).toEqual([]);
     // KEDA's own HPA is the one that maxes out.
@@ -146,10 +160,44 @@ describe('AnalysisService', () => {
     expect(maxedOut.expr).toContain('horizontalpodautoscaler="keda-hpa-safety-helmet"');
   });
 
-  test('network policy: metrics from monitoring in; out only to the ingest and the pool', () => {
+  test('a Prometheus trigger queries the Prometheus that watches the service, and is refused with neither that nor an address', () => {
+    const query = 'sum(rate(video_analytics_frames_dropped_total{job="safety-helmet"}[2m]))';
+    const unwatched = setupUnsynthesized({ scaling: Scaling.prometheus({ query, threshold: 5 }) });
+    expect(() => Testing.synth(unwatched.chart)).toThrow(
+      /AnalysisService 'helmet': 'scaling.serverAddress' \(undefined\) must be the Prometheus that scrapes its scaling metric\. Pass it to a MonitoringBundle with 'monitoring\.watch\(\.\.\.\)', or set 'scaling.serverAddress'/);
+    const watched = setupUnsynthesized({ scaling: Scaling.prometheus({ query, threshold: 5 }) });
+    watched.service.usePrometheus({ url: 'http://prometheus.obs.svc.cluster.local:9090', owner: "MonitoringBundle 'obs'" });
+    const scaled = findObject(Testing.synth(watched.chart), 'ScaledObject', 'safety-helmet');
+    expect(scaled.spec.triggers[0].metadata.serverAddress).toBe('http://prometheus.obs.svc.cluster.local:9090');
+    expect(() => watched.service.usePrometheus({ url: 'http://prometheus.other.svc:9090', owner: "MonitoringBundle 'other'" }))
+      .toThrow(/'monitoring' \(MonitoringBundle 'other'\) must be one monitoring that scrapes it, but MonitoringBundle 'obs' already does/);
+    // A service that does not scale on Prometheus needs none.
+    expect(() => Testing.synth(setupUnsynthesized({ scaling: Scaling.cpu(70) }).chart)).not.toThrow();
+  });
+
+  test('links work across namespaces: the ingest and the pool admit a service of another namespace, which may reach them', () => {
+    const chart = testChart();
+    const ingest = new StreamIngest(chart, 'ingest', { namespace: 'ingest', cameras: CAMERAS });
+    const pool = stubPool('inference');
+    new AnalysisService(chart, 'helmet', { namespace: 'detections', name: 'safety-helmet', image: IMAGE, streams: StreamSelection.all(ingest), inference: pool });
+    const objects = Testing.synth(chart);
+    const inNamespace = (name: string) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': name } } });
+    expect(findObject(objects, 'NetworkPolicy', 'ingest').spec.ingress).toEqual([
+      { from: [{ podSelector: { matchLabels: { 'video-analytics.io/client-of-ingest': 'ingest' } }, ...inNamespace('detections') }], ports: [{ protocol: 'TCP', port: 8554 }] },
+    ]);
+    expect(pool.connections.ingress).toEqual([
+      { from: [{ podSelector: { matchLabels: { 'video-analytics.io/client-of-yolo': 'inference' } }, ...inNamespace('detections') }], ports: [expect.anything(), expect.anything()] },
+    ]);
+    const egress = findObject(objects, 'NetworkPolicy', 'safety-helmet').spec.egress;
+    expect(egress.map((rule: any) => rule.to[0].namespaceSelector)).toEqual([inNamespace('ingest').namespaceSelector, inNamespace('inference').namespaceSelector]);
+    const labels = findObject(objects, 'Deployment', 'safety-helmet').spec.template.metadata.labels;
+    expect(labels).toEqual(expect.objectContaining({ 'video-analytics.io/client-of-ingest': 'ingest', 'video-analytics.io/client-of-yolo': 'inference' }));
+  });
+
+  test('network policy: nothing in until monitoring watches it; out only to the ingest and the pool', () => {
     const { objects } = setup();
     const policy = findObject(objects, 'NetworkPolicy', 'safety-helmet');
-    expect(policy.spec.ingress).toEqual([{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }], ports: [{ protocol: 'TCP', port: 8080 }] }]);
+    expect(policy.spec.ingress).toEqual([]);
     expect(policy.spec.egress).toEqual([
       { to: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'mediamtx', 'app.kubernetes.io/instance': 'ingest', 'app.kubernetes.io/component': 'stream-ingest' } } }], ports: [{ protocol: 'TCP', port: 8554 }] },
       { to: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'triton', 'app.kubernetes.io/instance': 'yolo' } } }], ports: [{ protocol: 'TCP', port: 8000 }, { protocol: 'TCP', port: 8001 }] },

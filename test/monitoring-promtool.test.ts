@@ -6,7 +6,8 @@ import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { buildBenchPlatform } from '../bench/platform';
 import { LayeredApp } from '../lib/synth/layered-app';
 import { buildReferencePlatform } from '../main';
-import { IRuleSource, IScrapeTarget, ManifestValidator, RuleGroup, ScrapeTarget, formatViolation } from '../lib';
+import { IRuleSource, IScrapeTarget, ManifestValidator, RuleGroup, ScrapeTarget } from '../lib';
+import { formatViolation } from '../lib/synth/validation/violation';
 import { MonitoringBundle, Receiver } from '../lib';
 
 import { GpuInventory, GpuWorkerPool, ModelRepository } from '../lib';

@@ -1,5 +1,6 @@
 import { ApiObject, App, Chart } from 'cdk8s';
-import { Policy, PlatformPolicies, formatFinding } from '../lib';
+import { Policy, PlatformPolicies } from '../lib';
+import { formatFinding } from '../lib/synth/policy/policy-finding';
 import { testApp } from './_helpers';
 
 type Obj = { [key: string]: any };

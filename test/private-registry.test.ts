@@ -1,5 +1,6 @@
 import { Chart, Size } from 'cdk8s';
-import { PlatformNamespace, PlatformPolicies, PrivateRegistry, formatFinding } from '../lib';
+import { PlatformNamespace, PlatformPolicies, PrivateRegistry } from '../lib';
+import { formatFinding } from '../lib/synth/policy/policy-finding';
 import { findObject, synthValid, testApp, testChart } from './_helpers';
 
 describe('PrivateRegistry', () => {

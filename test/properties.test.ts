@@ -1,9 +1,8 @@
 import * as fc from 'fast-check';
 import { App, Chart } from 'cdk8s';
-import {
-  AnalysisService, CameraSpec, ManifestValidator, PlatformNamespace, PlatformPolicies, PodSecurityLevel, Scaling, StreamIngest,
-  StreamSelection, formatFinding, formatViolation,
-} from '../lib';
+import { AnalysisService, CameraSpec, ManifestValidator, PlatformNamespace, PlatformPolicies, PodSecurityLevel, Scaling, StreamIngest, StreamSelection } from '../lib';
+import { formatFinding } from '../lib/synth/policy/policy-finding';
+import { formatViolation } from '../lib/synth/validation/violation';
 import { testApp } from './_helpers';
 
 const RUNS = 40;

@@ -1,5 +1,6 @@
 import { Chart } from 'cdk8s';
-import { AnalysisService, RegistrySettings, StreamIngest, StreamSelection, repositoryPath } from '../lib';
+import { AnalysisService, RegistrySettings, StreamIngest, StreamSelection } from '../lib';
+import { repositoryPath } from '../lib/synth/pod/scope-settings';
 import { findObject, synthValid, testApp } from './_helpers';
 
 describe('RegistrySettings', () => {

@@ -2,9 +2,10 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Size } from 'cdk8s';
+import { Size, Testing } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-27';
-import { CONFIG_CHECKSUM_ANNOTATION, CameraSpec, SHARD_LABEL, STREAM_READER_LABEL, StreamIngest, StreamIngestProps } from '../lib';
+import { CameraSpec, Connections, SHARD_LABEL, StreamIngest, StreamIngestProps } from '../lib';
+import { CONFIG_CHECKSUM_ANNOTATION } from '../lib/synth/pod/builder';
 import { parse as parseYaml } from 'yaml';
 import { KubeObject, findObject, objectsOfKind, synthValid, testChart } from './_helpers';
 
@@ -151,14 +152,11 @@ describe('StreamIngest', () => {
     expect(() => ingest.streamUrl('cam-999')).toThrow(/StreamIngest 'ingest': 'cameraId' \(cam-999\) must be the id of a camera of this ingest/);
   });
 
-  test('the network policy admits RTSP from stream readers and metrics from monitoring, and egress only to the cameras', () => {
+  test('the network policy admits nobody until a reader is declared, and lets the pods out only to the cameras', () => {
     const { objects } = synthIngest({ cameras: cameras(3) });
     const policy = findObject(objects, 'NetworkPolicy', 'ingest');
     expect(policy.spec.policyTypes).toEqual(['Ingress', 'Egress']);
-    expect(policy.spec.ingress).toEqual([
-      { from: [{ podSelector: { matchLabels: { [STREAM_READER_LABEL]: 'true' } } }], ports: [{ protocol: 'TCP', port: 8554 }] },
-      { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }], ports: [{ protocol: 'TCP', port: 9998 }] },
-    ]);
+    expect(policy.spec.ingress).toEqual([]);
     expect(policy.spec.egress).toEqual([{
       to: [{ ipBlock: { cidr: '10.20.0.10/32' } }, { ipBlock: { cidr: '10.20.0.11/32' } }, { ipBlock: { cidr: '10.20.0.12/32' } }],
       ports: [{ protocol: 'TCP', port: 554 }],
@@ -167,6 +165,30 @@ describe('StreamIngest', () => {
     expect(findObject(withHostname, 'NetworkPolicy', 'ingest').spec.egress).toEqual([{
       to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [{ protocol: 'TCP', port: 322 }, { protocol: 'TCP', port: 554 }],
     }]);
+  });
+
+  test('allowReader admits each declared reader by its own label, in its own namespace or another, and lets it out to the shards', () => {
+    const chart = testChart();
+    const ingest = new StreamIngest(chart, 'ingest', { namespace: NS, cameras: cameras(3) });
+    const reader = (name: string, namespace: string): Connections =>
+      new Connections({ ownerKind: 'AnalysisService', name, namespace, podSelector: { 'app.kubernetes.io/name': name } });
+    const [here, there, alsoThere] = [reader('smoke', NS), reader('intrusion', 'detections'), reader('helmet', 'detections')];
+    for (const r of [here, there, alsoThere]) ingest.allowReader({ connections: r });
+    ingest.allowReader({ connections: here });
+    const label = 'video-analytics.io/client-of-ingest';
+    expect(findObject(Testing.synth(chart), 'NetworkPolicy', 'ingest').spec.ingress).toEqual([{
+      from: [
+        { podSelector: { matchLabels: { [label]: NS } } },
+        { podSelector: { matchLabels: { [label]: NS } }, namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'detections' } } },
+      ],
+      ports: [{ protocol: 'TCP', port: 8554 }],
+    }]);
+    const shards = { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'mediamtx', 'app.kubernetes.io/instance': 'ingest', 'app.kubernetes.io/component': 'stream-ingest' } } };
+    expect(here.egress).toEqual([{ to: [shards], ports: [expect.objectContaining({ protocol: 'TCP' })] }]);
+    expect(there.egress).toEqual([{ to: [{ ...shards, namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': NS } } }], ports: [expect.objectContaining({ protocol: 'TCP' })] }]);
+    const templateLabels: Record<string, string> = { app: 'intrusion' };
+    there.labelPods(templateLabels);
+    expect(templateLabels).toEqual({ app: 'intrusion', [label]: NS });
   });
 
   test('offers its metrics endpoint as a scrape target', () => {

@@ -1,7 +1,8 @@
 import * as fs from 'fs';
 import Ajv from 'ajv';
 import * as path from 'path';
-import { ManifestValidator, ValidationRule, Violation, formatViolation } from '../lib';
+import { ManifestValidator, ValidationRule, Violation } from '../lib';
+import { formatViolation } from '../lib/synth/validation/violation';
 import { promqlSyntaxError } from '../lib/synth/validation/_promql-rules';
 import { compileAtRunTime } from '../lib/synth/validation/_schema-rules';
 import { COMPILED_VALIDATORS_FILE, compiledValidatorsSource } from '../scripts/generate-validators';

@@ -3,10 +3,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { App, Testing } from 'cdk8s';
 import { parse as parseYaml } from 'yaml';
-import {
-  CameraSpec, GpuRequest, ModelRepository, PlatformPolicies, Receiver, SYNC_WAVE_ANNOTATION, Scaling, VideoAnalyticsPlatform,
-  VideoAnalyticsPlatformProps, formatFinding,
-} from '../lib';
+import { CameraSpec, GpuRequest, ModelRepository, PlatformPolicies, Receiver, SYNC_WAVE_ANNOTATION, Scaling, VideoAnalyticsPlatform, VideoAnalyticsPlatformProps } from '../lib';
+import { formatFinding } from '../lib/synth/policy/policy-finding';
 import { KubeObject, findObject, testApp } from './_helpers';
 
 const CAMERAS: CameraSpec[] = Array.from({ length: 8 }, (_, i) => ({ id: `cam-${i}`, url: `rtsp://10.0.0.${i + 10}/live`, labels: { site: 'yard' } }));

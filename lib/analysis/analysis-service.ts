@@ -1,101 +1,28 @@
 import { Duration, Size } from 'cdk8s';
 import { ContainerResources, Cpu, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { NotConfigDataError, toConfigYaml } from '../synth/config-yaml';
-import { ScaledObject, ScaledObjectSpecFallbackBehavior } from '../../imports/keda.sh';
-import { AlertSeverity, IRuleSource, RuleGroup, runbookUrl } from '../monitoring/alert-rules';
+import { StreamSelection } from '../cameras/stream-selection';
+import { SourceCamera, StreamSource } from '../cameras/stream-source';
 import { propError, requireInteger } from '../core/errors';
-import { configChecksum } from '../core/config-checksum';
 import { imageTag, requirePinnedImage } from '../core/images';
-import { namespacePeer, podsPeer, tcpPort } from '../core/network';
-import { INFERENCE_CLIENT_LABEL, IInferenceEndpoint, InferenceEndpoint } from '../inference/inference-endpoint';
 import { ComponentIdentity, selectorLabels, standardLabels } from '../core/labels';
-import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../synth/pod/security';
-import { FullResources, checkResources, mergeResources, toResourceRequirements } from '../synth/pod/resources';
-import { RegistrySettings } from '../platform/registry-settings';
-import { Scaling, ScalingKind } from '../synth/scaling';
-import { IScrapeTarget, ScrapeTarget } from '../monitoring/scrape-target';
-import { IStreamSource, SourceCamera, StreamSource } from '../cameras/stream-source';
-import { promqlSyntaxError } from '../synth/validation/_promql-rules';
 import { dns1035Label, dns1123Label } from '../core/names';
+import { IInferenceEndpoint, InferenceEndpoint } from '../inference/inference-endpoint';
+import { AlertSeverity, IRuleSource, RuleGroup, runbookUrl } from '../monitoring/alert-rules';
+import { IScrapeTarget, ScrapeTarget } from '../monitoring/scrape-target';
+import { IPrometheusClient, PrometheusEndpoint, PrometheusLink, newScaledObject } from '../synth/autoscaler';
 import { ConfigMapObject } from '../synth/config-map';
-import { KubeDeployment, KubeHorizontalPodAutoscalerV2, KubeNetworkPolicy, KubePodDisruptionBudget, KubeService, KubeServiceAccount } from '../synth/kube-objects';
+import { NotConfigDataError, toConfigYaml } from '../synth/config-yaml';
+import { Connections, IConnectable } from '../synth/connections';
+import { KubeHorizontalPodAutoscalerV2, KubePodDisruptionBudget, KubeService } from '../synth/kube-objects';
+import { PodOptions, PodServiceAccount, PriorityTier, newDeployment, newServiceAccount } from '../synth/pod/builder';
+import { FullResources, checkResources, mergeResources, toResourceRequirements } from '../synth/pod/resources';
+import { ScopeSettings } from '../synth/pod/scope-settings';
+import { Scaling, ScalingKind } from '../synth/scaling';
+import { promqlSyntaxError } from '../synth/validation/_promql-rules';
 
 /** Where the container finds its inputs: part of the public contract, see the README. */
 export const ANALYSIS_CONFIG_DIR = '/etc/video-analytics';
-/** Pod annotation holding the hash of cameras and settings: a change rolls the pods. */
-export const ANALYSIS_CHECKSUM_ANNOTATION = 'video-analytics.io/config-checksum';
-/** The standalone MonitoringBundle's Prometheus, which KEDA queries by default. */
-export const DEFAULT_PROMETHEUS_ADDRESS = 'http://prometheus.monitoring.svc:9090';
-
-/** Cameras by label key and value, per camera list: built once per stream source, in its order. */
-const labelIndexes = new WeakMap<readonly SourceCamera[], Map<string, Map<string, SourceCamera[]>>>();
-
-function labelled(cameras: readonly SourceCamera[], [key, value]: [string, string]): readonly SourceCamera[] {
-  let index = labelIndexes.get(cameras);
-  if (index === undefined) {
-    index = new Map();
-    for (const camera of cameras) {
-      for (const [k, v] of Object.entries(camera.spec.labels ?? {})) {
-        const byValue = index.get(k) ?? index.set(k, new Map()).get(k)!;
-        (byValue.get(v) ?? byValue.set(v, []).get(v)!).push(camera);
-      }
-    }
-    labelIndexes.set(cameras, index);
-  }
-  return index.get(key)?.get(value) ?? [];
-}
-
-/**
- * Which cameras of a stream source an analysis service analyses: `StreamSelection.all(ingest)`,
- * `StreamSelection.cameras(ingest, ['cam-1', 'cam-2'])` or `StreamSelection.withLabels(ingest, { site: 'warehouse' })`.
- */
-export class StreamSelection {
-  /** Every camera of the source. */
-  public static all(source: IStreamSource): StreamSelection {
-    return new StreamSelection(source, (cameras) => cameras, 'all cameras');
-  }
-
-  /** The cameras with these ids; an id the source does not have is refused. */
-  public static cameras(source: IStreamSource, cameraIds: readonly string[]): StreamSelection {
-    const wanted = new Set(cameraIds);
-    return new StreamSelection(source, (cameras) => cameras.filter((camera) => wanted.has(camera.spec.id)), `cameras ${cameraIds.join(', ')}`, cameraIds);
-  }
-
-  /** The cameras whose labels include all of these. */
-  public static withLabels(source: IStreamSource, labels: { readonly [key: string]: string }): StreamSelection {
-    const entries = Object.entries(labels);
-    const matches = (camera: SourceCamera): boolean => entries.every(([k, v]) => camera.spec.labels?.[k] === v);
-    // Through the label index: filtering every camera for every service is quadratic at city scale.
-    const select = (cameras: readonly SourceCamera[]): readonly SourceCamera[] => (entries.length === 0 ? cameras : labelled(cameras, entries[0]).filter(matches));
-    return new StreamSelection(source, select, `cameras labelled ${entries.map(([k, v]) => `${k}=${v}`).join(',')}`);
-  }
-
-  private constructor(
-    private readonly source: IStreamSource,
-    private readonly select: (cameras: readonly SourceCamera[]) => readonly SourceCamera[],
-    /** How the selection was made, for error messages. */
-    public readonly description: string,
-    private readonly requiredIds: readonly string[] = [],
-  ) {}
-
-  /** The source and the selected cameras; throws in the owner's error style if the selection is wrong. */
-  public resolve(owner: string, id: string): { source: StreamSource; cameras: readonly SourceCamera[] } {
-    const source = this.source.toStreamSource();
-    // Only selections by id need the set: building it for every service of a large platform is quadratic.
-    const known = new Set(this.requiredIds.length > 0 ? source.cameras.map((c) => c.spec.id) : []);
-    const unknown = this.requiredIds.filter((cameraId) => !known.has(cameraId));
-    if (unknown.length > 0) {
-      throw propError(owner, id, 'streams', unknown.join(', '), `cameras of stream source '${source.name}'`, `Use ids from its inventory, such as ${[...known].slice(0, 3).join(', ')}.`);
-    }
-    const cameras = this.select(source.cameras);
-    if (cameras.length === 0) {
-      throw propError(owner, id, 'streams', this.description, `a selection of at least one camera of stream source '${source.name}'`, 'Select cameras that exist.');
-    }
-    return { source, cameras };
-  }
-}
-
 /** Paths the kubelet probes on the service's HTTP port. */
 export interface HealthPaths {
   /**
@@ -180,7 +107,7 @@ export interface AnalysisServiceProps {
   readonly scaling?: Scaling;
   /**
    * PriorityClass of the pods.
-   * @default - the cluster's default priority
+   * @default - the scope's analysis tier (ScopeSettings), else the cluster's default priority
    */
   readonly priorityClassName?: string;
   /**
@@ -189,13 +116,8 @@ export interface AnalysisServiceProps {
    */
   readonly terminationGracePeriod?: Duration;
   /**
-   * Namespace of the Prometheus that scrapes the service.
-   * @default 'monitoring'
-   */
-  readonly monitoringNamespace?: string;
-  /**
    * The cluster's DNS domain.
-   * @default 'cluster.local'
+   * @default - the scope's (ScopeSettings), else 'cluster.local'
    */
   readonly clusterDomain?: string;
 }
@@ -228,7 +150,7 @@ interface Resolved {
  * load. The streams a replica analyses are decided by the container from the contract in the
  * README: every replica gets the selected cameras and takes its rendezvous share among its peers.
  */
-export class AnalysisService extends Construct implements IScrapeTarget, IRuleSource {
+export class AnalysisService extends Construct implements IScrapeTarget, IRuleSource, IConnectable, IPrometheusClient {
   /** Name of the detection type and prefix of every object. */
   public readonly name: string;
   /** Namespace of every object. */
@@ -241,9 +163,12 @@ export class AnalysisService extends Construct implements IScrapeTarget, IRuleSo
   public readonly minReplicas: number;
   /** Most replicas (equal to minReplicas for fixed scaling). */
   public readonly maxReplicas: number;
+  /** The network links of the service's pods: its streams, its inference pool, monitoring. */
+  public readonly connections: Connections;
 
   private readonly identity: ComponentIdentity;
   private readonly resolved: Resolved;
+  private readonly prometheus?: PrometheusLink;
 
   /** The stream source the service reads, with every camera of it (`cameraIds` are the ones analysed). */
   public get streamSource(): StreamSource {
@@ -260,6 +185,13 @@ export class AnalysisService extends Construct implements IScrapeTarget, IRuleSo
     this.minReplicas = this.resolved.minReplicas;
     this.maxReplicas = this.resolved.maxReplicas;
     this.identity = { name: this.name, instance: this.name, component: 'analysis', version: imageTag(props.image) };
+    this.connections = new Connections({ ownerKind: 'AnalysisService', name: this.name, namespace: this.namespace, podSelector: selectorLabels(this.identity) });
+    props.streams.source.allowReader(this);
+    props.inference?.allowClient(this);
+    if (this.scaling.kind === ScalingKind.PROMETHEUS) {
+      this.prometheus = new PrometheusLink('AnalysisService', id, 'scaling.serverAddress', this.scaling.prometheusOptions!.serverAddress);
+      this.node.addValidation({ validate: () => this.prometheus!.problems() });
+    }
 
     const data = {
       'cameras.json': camerasFile(this.resolved.cameras),
@@ -269,7 +201,7 @@ export class AnalysisService extends Construct implements IScrapeTarget, IRuleSo
     const selector = selectorLabels(this.identity);
     const meta = { namespace: this.namespace, labels };
 
-    new KubeServiceAccount(this, 'service-account', { metadata: { name: this.name, ...meta }, automountServiceAccountToken: false });
+    const serviceAccount = newServiceAccount(this, 'service-account', { metadata: { name: this.name, ...meta } });
     new ConfigMapObject(this, 'config', { metadata: { name: this.name, ...meta }, data });
     new KubeService(this, 'service', {
       metadata: { name: this.name, ...meta },
@@ -280,7 +212,7 @@ export class AnalysisService extends Construct implements IScrapeTarget, IRuleSo
       metadata: { name: `${this.name}-peers`, ...meta },
       spec: { clusterIp: 'None', publishNotReadyAddresses: false, selector, ports: [{ name: 'http', port: this.resolved.port, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP' }] },
     });
-    new KubeDeployment(this, 'deployment', {
+    newDeployment(this, 'deployment', {
       metadata: { name: this.name, ...meta },
       spec: {
         // An autoscaler owns the count: a replicas field here would make Argo CD and the autoscaler fight.
@@ -288,10 +220,7 @@ export class AnalysisService extends Construct implements IScrapeTarget, IRuleSo
         revisionHistoryLimit: 3,
         selector: { matchLabels: selector },
         strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(1), maxUnavailable: k8s.IntOrString.fromNumber(0) } },
-        template: {
-          metadata: { labels: { ...labels, ...this.clientLabels() }, annotations: { [ANALYSIS_CHECKSUM_ANNOTATION]: configChecksum(data) } },
-          spec: this.podSpec(props, selector),
-        },
+        template: { labels, connections: this.connections, config: data, spec: this.podSpec(props, selector, serviceAccount) },
       },
     });
     new KubePodDisruptionBudget(this, 'disruption-budget', {
@@ -299,7 +228,12 @@ export class AnalysisService extends Construct implements IScrapeTarget, IRuleSo
       spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: selector } },
     });
     this.addAutoscaler(meta);
-    this.addNetworkPolicy(meta, selector, props.monitoringNamespace ?? 'monitoring');
+    this.connections.addPolicy(this, 'network-policy', { name: this.name, ...meta });
+  }
+
+  /** Its KEDA trigger queries the Prometheus of the monitoring that scrapes it, unless `scaling.serverAddress` names one. */
+  public usePrometheus(endpoint: PrometheusEndpoint): void {
+    this.prometheus?.use(endpoint);
   }
 
   /** The service's metrics on its HTTP port. */
@@ -353,22 +287,12 @@ export class AnalysisService extends Construct implements IScrapeTarget, IRuleSo
     return [{ name: `analysis-${this.name}`, alerts }];
   }
 
-  private clientLabels(): Record<string, string> {
-    return {
-      [this.resolved.source.readerLabel]: 'true',
-      ...(this.resolved.inference ? { [INFERENCE_CLIENT_LABEL]: 'true' } : {}),
-    };
-  }
-
-  private podSpec(props: AnalysisServiceProps, selector: Record<string, string>): k8s.PodSpec {
+  private podSpec(props: AnalysisServiceProps, selector: Record<string, string>, serviceAccount: PodServiceAccount): PodOptions {
     const { port, health } = this.resolved;
     return {
-      serviceAccountName: this.name,
-      automountServiceAccountToken: false,
-      enableServiceLinks: false,
-      imagePullSecrets: RegistrySettings.pullSecrets(this),
+      serviceAccount,
+      tier: PriorityTier.ANALYSIS,
       priorityClassName: props.priorityClassName,
-      securityContext: restrictedPodSecurityContext(),
       terminationGracePeriodSeconds: (props.terminationGracePeriod ?? Duration.seconds(30)).toSeconds(),
       topologySpreadConstraints: [
         { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: selector }, nodeTaintsPolicy: 'Honor' },
@@ -376,15 +300,13 @@ export class AnalysisService extends Construct implements IScrapeTarget, IRuleSo
       ],
       containers: [{
         name: CONTAINER,
-        image: RegistrySettings.image(this, props.image),
-        imagePullPolicy: 'IfNotPresent',
-        env: this.contractEnv(props.clusterDomain ?? 'cluster.local'),
+        image: props.image,
+        env: this.contractEnv(props.clusterDomain ?? ScopeSettings.clusterDomain(this)),
         ports: [{ name: 'http', containerPort: port, protocol: 'TCP' }],
         startupProbe: { httpGet: { path: health.startup, port: k8s.IntOrString.fromString('http') }, periodSeconds: 5, failureThreshold: 60, timeoutSeconds: 3 },
         readinessProbe: { httpGet: { path: health.readiness, port: k8s.IntOrString.fromString('http') }, periodSeconds: 10, failureThreshold: 3, timeoutSeconds: 3 },
         livenessProbe: { httpGet: { path: health.liveness, port: k8s.IntOrString.fromString('http') }, periodSeconds: 20, failureThreshold: 3, timeoutSeconds: 3 },
         resources: toResourceRequirements(this.resolved.resources),
-        securityContext: restrictedContainerSecurityContext(),
         volumeMounts: [{ name: 'config', mountPath: ANALYSIS_CONFIG_DIR, readOnly: true }, { name: 'tmp', mountPath: '/tmp' }],
       }],
       volumes: [
@@ -429,46 +351,17 @@ export class AnalysisService extends Construct implements IScrapeTarget, IRuleSo
       });
     } else if (this.scaling.kind === ScalingKind.PROMETHEUS) {
       const trigger = this.scaling.prometheusOptions!;
-      new ScaledObject(this, 'autoscaler', {
+      newScaledObject(this, 'autoscaler', {
         metadata: { name: this.name, ...meta },
-        spec: {
-          scaleTargetRef: target,
-          minReplicaCount: this.minReplicas,
-          maxReplicaCount: this.maxReplicas,
-          pollingInterval: 30,
-          // Prometheus unreachable or the query empty: keep at least the replicas running now.
-          fallback: { failureThreshold: 3, replicas: this.minReplicas, behavior: ScaledObjectSpecFallbackBehavior.CURRENT_REPLICAS_IF_HIGHER },
-          advanced: { horizontalPodAutoscalerConfig: { behavior: scalingBehavior() } },
-          triggers: [{
-            type: 'prometheus',
-            metadata: {
-              serverAddress: trigger.serverAddress ?? DEFAULT_PROMETHEUS_ADDRESS,
-              query: trigger.query,
-              threshold: String(trigger.threshold),
-              ...(trigger.activationThreshold !== undefined ? { activationThreshold: String(trigger.activationThreshold) } : {}),
-              // An empty result is an error (and triggers the fallback), not a zero that scales down.
-              ignoreNullValues: 'false',
-            },
-          }],
-        },
+        deployment: this.name,
+        minReplicas: this.minReplicas,
+        maxReplicas: this.maxReplicas,
+        pollingIntervalSeconds: 30,
+        behavior: scalingBehavior(),
+        trigger: { query: trigger.query, threshold: trigger.threshold, activationThreshold: trigger.activationThreshold },
+        prometheus: this.prometheus!,
       });
     }
-  }
-
-  private addNetworkPolicy(meta: { namespace: string; labels: Record<string, string> }, selector: Record<string, string>, monitoringNamespace: string): void {
-    const { source, inference, port } = this.resolved;
-    new KubeNetworkPolicy(this, 'network-policy', {
-      metadata: { name: this.name, ...meta },
-      spec: {
-        podSelector: { matchLabels: selector },
-        policyTypes: ['Ingress', 'Egress'],
-        ingress: [{ from: [namespacePeer(monitoringNamespace)], ports: [tcpPort(port)] }],
-        egress: [
-          { to: [podsPeer(source.podSelector, source.namespace, this.namespace)], ports: [tcpPort(source.port)] },
-          ...(inference ? [{ to: [podsPeer(inference.podSelector, inference.namespace, this.namespace)], ports: [tcpPort(inference.httpPort), tcpPort(inference.grpcPort)] }] : []),
-        ],
-      },
-    });
   }
 }
 

@@ -1,4 +1,5 @@
 import { CameraSpec } from './camera-inventory';
+import { IConnectable } from '../synth/connections';
 
 /** One camera as a reader sees it: what it is and where its stream is served in the cluster. */
 export interface SourceCamera {
@@ -16,16 +17,17 @@ export interface StreamSource {
   readonly namespace: string;
   /** Every camera of the source, sorted by id. */
   readonly cameras: readonly SourceCamera[];
-  /** Labels that select the pods serving the streams, for NetworkPolicies. */
-  readonly podSelector: { readonly [key: string]: string };
   /** TCP port the streams are served on. */
   readonly port: number;
-  /** Label (with value `'true'`) a reader's pods must carry to be admitted. */
-  readonly readerLabel: string;
 }
 
 /** Anything that serves camera streams inside the cluster. */
 export interface IStreamSource {
   /** Describes the streams this component serves. */
   toStreamSource(): StreamSource;
+  /**
+   * Lets `reader`'s pods read the streams: the source admits them, and they may connect to it,
+   * whether or not they share its namespace.
+   */
+  allowReader(reader: IConnectable): void;
 }

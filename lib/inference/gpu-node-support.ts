@@ -1,22 +1,21 @@
 import { Duration, Size } from 'cdk8s';
 import { ContainerResources, Cpu, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { toConfigYaml } from '../synth/config-yaml';
-import { configChecksum } from '../core/config-checksum';
 import { requireDnsLabel } from '../core/errors';
-import { GPU_RESOURCE, NVIDIA_RUNTIME_CLASS, gpuNodeAffinity, gpuTolerations } from './gpu-scheduling';
 import { imageTag, requirePinnedImage } from '../core/images';
 import { ComponentIdentity, selectorLabels, standardLabels } from '../core/labels';
-import { namespacePeer, tcpPort } from '../core/network';
-import { FullResources, checkResources, mergeResources, toResourceRequirements } from '../synth/pod/resources';
 import { AlertRule, AlertSeverity, IRuleSource, RuleGroup, runbookUrl } from '../monitoring/alert-rules';
-import { GpuInventory } from './gpu-inventory';
-import { PlatformNamespace, PodSecurityLevel } from '../platform/platform-namespace';
-import { RegistrySettings } from '../platform/registry-settings';
 import { IScrapeTarget, ScrapeTarget } from '../monitoring/scrape-target';
-import { CONFIG_CHECKSUM_ANNOTATION } from '../ingest/stream-ingest';
+import { PlatformNamespace, PodSecurityLevel } from '../platform/platform-namespace';
 import { ConfigMapObject } from '../synth/config-map';
-import { KubeDaemonSet, KubeNetworkPolicy, KubeRuntimeClass, KubeService, KubeServiceAccount } from '../synth/kube-objects';
+import { toConfigYaml } from '../synth/config-yaml';
+import { Connections, IConnectable } from '../synth/connections';
+import { KubeRuntimeClass, KubeService } from '../synth/kube-objects';
+import { ContainerOptions, PodOptions, PodServiceAccount, PriorityTier, newDaemonSet, newServiceAccount } from '../synth/pod/builder';
+import { FullResources, checkResources, mergeResources, toResourceRequirements } from '../synth/pod/resources';
+import { ScopeSettings } from '../synth/pod/scope-settings';
+import { GpuInventory } from './gpu-inventory';
+import { GPU_RESOURCE, NVIDIA_RUNTIME_CLASS, gpuNodeAffinity, gpuTolerations } from './gpu-scheduling';
 
 /** The NVIDIA device plugin, pinned. */
 export const DEVICE_PLUGIN_IMAGE = 'nvcr.io/nvidia/k8s-device-plugin:v0.20.0';
@@ -82,11 +81,6 @@ export interface GpuNodeSupportProps {
    * @default - requests 100m CPU and 256Mi memory, limits 500m CPU and 1Gi memory
    */
   readonly dcgmExporterResources?: ContainerResources;
-  /**
-   * Namespace of the Prometheus that scrapes dcgm-exporter; the NetworkPolicy admits it.
-   * @default 'monitoring'
-   */
-  readonly monitoringNamespace?: string;
 }
 
 const DEVICE_PLUGIN_RESOURCES: FullResources = {
@@ -99,16 +93,29 @@ const DCGM_EXPORTER_RESOURCES: FullResources = {
 };
 
 /**
+ * Without the scope's PriorityClasses, the daemons still go first: without the device plugin no
+ * GPU pod can start on the node.
+ */
+const NODE_CRITICAL = 'system-node-critical';
+
+/** Why each daemon runs outside the restricted profile. */
+const DEVICE_PLUGIN_PRIVILEGE = 'registers the node\'s GPUs with the kubelet through the socket directory of the host it serves';
+const DCGM_EXPORTER_PRIVILEGE = 'reads GPU telemetry through the NVIDIA driver as root, and the GPU of each pod through the kubelet\'s pod-resources socket';
+
+/**
  * What GPU nodes need before pools can use them: the NVIDIA device plugin, which advertises
  * `nvidia.com/gpu` (K3s itself does not), configured with the inventory's time-slicing, and
  * dcgm-exporter for GPU health and utilization metrics. Both run on the inventory's GPU nodes
- * only, in their own privileged namespace.
+ * only, in their own privileged namespace, in the scope's platform tier (or `system-node-critical`
+ * when the scope names no PriorityClasses). dcgm-exporter admits only the monitoring that watches it.
  */
-export class GpuNodeSupport extends Construct implements IScrapeTarget, IRuleSource {
+export class GpuNodeSupport extends Construct implements IScrapeTarget, IRuleSource, IConnectable {
   /** Namespace of the device plugin and dcgm-exporter. */
   public readonly namespace: string;
   /** The inventory whose nodes are served. */
   public readonly inventory: GpuInventory;
+  /** The network links of dcgm-exporter, the scrape target: the monitoring that watches it. */
+  public readonly connections: Connections;
 
   private readonly devicePlugin: ComponentIdentity;
   private readonly dcgmExporter: ComponentIdentity;
@@ -121,6 +128,7 @@ export class GpuNodeSupport extends Construct implements IScrapeTarget, IRuleSou
     this.inventory = props.inventory;
     this.devicePlugin = { name: DEVICE_PLUGIN, instance: DEVICE_PLUGIN, component: 'gpu-device-plugin', version: imageTag(this.settings.devicePluginImage) };
     this.dcgmExporter = { name: DCGM_EXPORTER, instance: DCGM_EXPORTER, component: 'gpu-metrics', version: imageTag(this.settings.dcgmExporterImage) };
+    this.connections = new Connections({ ownerKind: 'GpuNodeSupport', name: DCGM_EXPORTER, namespace: this.namespace, podSelector: selectorLabels(this.dcgmExporter) });
 
     // Privileged, not restricted: the device plugin serves its socket from a hostPath under
     // /var/lib/kubelet and both daemons load NVML through the nvidia runtime; dcgm-exporter also
@@ -183,18 +191,25 @@ export class GpuNodeSupport extends Construct implements IScrapeTarget, IRuleSou
         data: configData,
       });
     }
-    this.addServiceAccount('device-plugin-service-account', DEVICE_PLUGIN, labels);
-    new KubeDaemonSet(this, 'device-plugin', {
+    const serviceAccount = newServiceAccount(this, 'device-plugin-service-account', { metadata: { name: DEVICE_PLUGIN, namespace: this.namespace, labels } });
+    newDaemonSet(this, 'device-plugin', {
       metadata: { name: DEVICE_PLUGIN, namespace: this.namespace, labels },
       spec: {
         selector: { matchLabels: selectorLabels(this.devicePlugin) },
         updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(1) } },
         revisionHistoryLimit: 3,
         template: {
+          labels,
           // A changed time-slicing rolls the plugin, which only reads its configuration at start.
-          metadata: { labels, annotations: configData ? { [CONFIG_CHECKSUM_ANNOTATION]: configChecksum(configData) } : undefined },
+          config: configData,
           spec: {
-            ...this.gpuNodePodSpec(DEVICE_PLUGIN),
+            ...this.gpuNodePodSpec(serviceAccount),
+            privileged: {
+              reason: DEVICE_PLUGIN_PRIVILEGE,
+              podSecurityContext: {},
+              // Upstream's settings: root to write the kubelet's socket directory, nothing else.
+              containerSecurityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+            },
             containers: [this.devicePluginContainer(config !== undefined)],
             volumes: [
               { name: 'device-plugins', hostPath: { path: DEVICE_PLUGIN_DIR, type: 'Directory' } },
@@ -206,11 +221,10 @@ export class GpuNodeSupport extends Construct implements IScrapeTarget, IRuleSou
     });
   }
 
-  private devicePluginContainer(withConfig: boolean): k8s.Container {
+  private devicePluginContainer(withConfig: boolean): ContainerOptions {
     return {
       name: DEVICE_PLUGIN,
-      image: RegistrySettings.image(this, this.settings.devicePluginImage),
-      imagePullPolicy: 'IfNotPresent',
+      image: this.settings.devicePluginImage,
       env: [
         // A GPU-labelled node whose driver is missing or mid-upgrade idles instead of crash-looping.
         { name: 'FAIL_ON_INIT_ERROR', value: 'false' },
@@ -218,8 +232,6 @@ export class GpuNodeSupport extends Construct implements IScrapeTarget, IRuleSou
         ...(withConfig ? [{ name: 'CONFIG_FILE', value: `${CONFIG_DIR}/config.yaml` }] : []),
       ],
       resources: toResourceRequirements(this.settings.devicePluginResources),
-      // Upstream's settings: root to write the kubelet's socket directory, nothing else.
-      securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
       volumeMounts: [
         { name: 'device-plugins', mountPath: DEVICE_PLUGIN_DIR },
         ...(withConfig ? [{ name: 'config', mountPath: CONFIG_DIR, readOnly: true }] : []),
@@ -239,17 +251,24 @@ export class GpuNodeSupport extends Construct implements IScrapeTarget, IRuleSou
 
   private addDcgmExporter(): void {
     const labels = standardLabels(this.dcgmExporter);
-    this.addServiceAccount('dcgm-exporter-service-account', DCGM_EXPORTER, labels);
-    new KubeDaemonSet(this, 'dcgm-exporter', {
+    const serviceAccount = newServiceAccount(this, 'dcgm-exporter-service-account', { metadata: { name: DCGM_EXPORTER, namespace: this.namespace, labels } });
+    newDaemonSet(this, 'dcgm-exporter', {
       metadata: { name: DCGM_EXPORTER, namespace: this.namespace, labels },
       spec: {
         selector: { matchLabels: selectorLabels(this.dcgmExporter) },
         updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(1) } },
         revisionHistoryLimit: 3,
         template: {
-          metadata: { labels },
+          labels,
+          connections: this.connections,
           spec: {
-            ...this.gpuNodePodSpec(DCGM_EXPORTER),
+            ...this.gpuNodePodSpec(serviceAccount),
+            privileged: {
+              reason: DCGM_EXPORTER_PRIVILEGE,
+              podSecurityContext: {},
+              // Upstream's settings: root for the kubelet's socket, SYS_ADMIN for DCGM (some versions refuse to watch fields without it).
+              containerSecurityContext: { runAsNonRoot: false, runAsUser: 0, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'], add: ['SYS_ADMIN'] } },
+            },
             containers: [this.dcgmExporterContainer()],
             volumes: [{ name: 'pod-resources', hostPath: { path: POD_RESOURCES_DIR, type: 'Directory' } }],
           },
@@ -264,22 +283,15 @@ export class GpuNodeSupport extends Construct implements IScrapeTarget, IRuleSou
         ports: [{ name: 'metrics', port: DCGM_PORT, targetPort: k8s.IntOrString.fromString('metrics'), protocol: 'TCP' }],
       },
     });
-    new KubeNetworkPolicy(this, 'dcgm-exporter-network-policy', {
-      metadata: { name: DCGM_EXPORTER, namespace: this.namespace, labels },
-      spec: {
-        podSelector: { matchLabels: selectorLabels(this.dcgmExporter) },
-        policyTypes: ['Ingress', 'Egress'],
-        ingress: [{ from: [namespacePeer(this.settings.monitoringNamespace)], ports: [tcpPort(DCGM_PORT)] }],
-      },
-    });
+    // Scrapes only, from the monitoring that watches it; no egress: it reads the node through sockets.
+    this.connections.addPolicy(this, 'dcgm-exporter-network-policy', { name: DCGM_EXPORTER, namespace: this.namespace, labels });
   }
 
-  private dcgmExporterContainer(): k8s.Container {
+  private dcgmExporterContainer(): ContainerOptions {
     const health = { path: '/health', port: k8s.IntOrString.fromString('metrics') };
     return {
       name: DCGM_EXPORTER,
-      image: RegistrySettings.image(this, this.settings.dcgmExporterImage),
-      imagePullPolicy: 'IfNotPresent',
+      image: this.settings.dcgmExporterImage,
       env: [
         { name: 'DCGM_EXPORTER_LISTEN', value: `:${DCGM_PORT}` },
         // Labels each GPU's series with the pod that holds it, from the kubelet's pod-resources API.
@@ -292,34 +304,23 @@ export class GpuNodeSupport extends Construct implements IScrapeTarget, IRuleSou
       readinessProbe: { httpGet: health, periodSeconds: 15, timeoutSeconds: 5, failureThreshold: 3 },
       livenessProbe: { httpGet: health, periodSeconds: 30, timeoutSeconds: 5, failureThreshold: 3 },
       resources: toResourceRequirements(this.settings.dcgmExporterResources),
-      // Upstream's settings: root for the kubelet's socket, SYS_ADMIN for DCGM (some versions refuse to watch fields without it).
-      securityContext: { runAsNonRoot: false, runAsUser: 0, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'], add: ['SYS_ADMIN'] } },
       volumeMounts: [{ name: 'pod-resources', mountPath: POD_RESOURCES_DIR, readOnly: true }],
     };
   }
 
   /** Scheduling shared by both daemons: every GPU node of the inventory, and nothing else. */
-  private gpuNodePodSpec(serviceAccountName: string): Omit<k8s.PodSpec, 'containers'> {
+  private gpuNodePodSpec(serviceAccount: PodServiceAccount): Omit<PodOptions, 'containers'> {
     return {
-      serviceAccountName,
-      automountServiceAccountToken: false,
-      enableServiceLinks: false,
-      imagePullSecrets: RegistrySettings.pullSecrets(this),
+      serviceAccount,
+      // Evicted last and scheduled first: without the device plugin no GPU pod can start on the node.
+      tier: PriorityTier.PLATFORM,
+      priorityClassName: ScopeSettings.of(this).priorityClasses ? undefined : NODE_CRITICAL,
       // Without the nvidia runtime NVML is not in the container and both daemons find no GPU.
       runtimeClassName: NVIDIA_RUNTIME_CLASS,
-      // Evicted last and scheduled first: without the device plugin no GPU pod can start on the node.
-      priorityClassName: 'system-node-critical',
       affinity: gpuNodeAffinity(this.inventory.nodeSelector),
       tolerations: gpuTolerations(),
       terminationGracePeriodSeconds: 30,
     };
-  }
-
-  private addServiceAccount(id: string, name: string, labels: Record<string, string>): void {
-    new KubeServiceAccount(this, id, {
-      metadata: { name, namespace: this.namespace, labels },
-      automountServiceAccountToken: false,
-    });
   }
 }
 
@@ -372,14 +373,11 @@ interface Settings {
   readonly dcgmExporterImage: string;
   readonly devicePluginResources: FullResources;
   readonly dcgmExporterResources: FullResources;
-  readonly monitoringNamespace: string;
 }
 
 function resolveSettings(id: string, props: GpuNodeSupportProps): Settings {
   const namespace = props.namespace ?? 'gpu-system';
   requireDnsLabel('GpuNodeSupport', id, 'namespace', namespace);
-  const monitoringNamespace = props.monitoringNamespace ?? 'monitoring';
-  requireDnsLabel('GpuNodeSupport', id, 'monitoringNamespace', monitoringNamespace);
   const devicePluginResources = mergeResources(DEVICE_PLUGIN_RESOURCES, props.devicePluginResources);
   checkResources('GpuNodeSupport', id, 'devicePluginResources', devicePluginResources);
   const dcgmExporterResources = mergeResources(DCGM_EXPORTER_RESOURCES, props.dcgmExporterResources);
@@ -391,7 +389,6 @@ function resolveSettings(id: string, props: GpuNodeSupportProps): Settings {
     dcgmExporterImage: requireImage(id, 'dcgmExporterImage', props.dcgmExporterImage ?? DCGM_EXPORTER_IMAGE),
     devicePluginResources,
     dcgmExporterResources,
-    monitoringNamespace,
   };
 }
 

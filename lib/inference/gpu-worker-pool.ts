@@ -1,236 +1,37 @@
-import { Duration, Size, SizeRoundingBehavior } from 'cdk8s';
+import { Duration, Size } from 'cdk8s';
 import { ContainerResources, Cpu, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { ScaledObject, ScaledObjectSpecFallbackBehavior } from '../../imports/keda.sh';
 import { propError, requireDnsLabel, requireInteger } from '../core/errors';
-import { slicesPerWorker } from './gpu-capacity';
-import { NVIDIA_RUNTIME_CLASS, gpuNodeAffinity, gpuTolerations, resourcesWithGpus } from './gpu-scheduling';
 import { imageTag, requirePinnedImage } from '../core/images';
 import { ComponentIdentity, selectorLabels, standardLabels } from '../core/labels';
-import { namespacePeer, tcpPort } from '../core/network';
-import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../synth/pod/security';
-import { FullResources, checkResources, mergeResources, toResourceRequirements } from '../synth/pod/resources';
-import { AlertRule, AlertSeverity, IRuleSource, RuleGroup, runbookUrl } from '../monitoring/alert-rules';
-import { DEFAULT_PROMETHEUS_ADDRESS } from '../analysis/analysis-service';
-import { GpuDemand, GpuInventory, GpuRequest, IGpuConsumer } from './gpu-inventory';
-import { IInferenceEndpoint, INFERENCE_CLIENT_LABEL, InferenceEndpoint } from './inference-endpoint';
-import { RegistrySettings } from '../platform/registry-settings';
-import { IScrapeTarget, ScrapeTarget } from '../monitoring/scrape-target';
 import { dns1035Label, dns1123Subdomain, labelValue } from '../core/names';
-import { KubeDeployment, KubeNetworkPolicy, KubePersistentVolumeClaim, KubePodDisruptionBudget, KubeService, KubeServiceAccount } from '../synth/kube-objects';
+import { AlertRule, AlertSeverity, IRuleSource, RuleGroup, runbookUrl } from '../monitoring/alert-rules';
+import { IScrapeTarget, ScrapeTarget } from '../monitoring/scrape-target';
+import { IPrometheusClient, PrometheusEndpoint, PrometheusLink, PrometheusTrigger, newScaledObject } from '../synth/autoscaler';
+import { Connections, IConnectable } from '../synth/connections';
+import { KubePodDisruptionBudget, KubeService } from '../synth/kube-objects';
+import { ContainerOptions, PodOptions, PodServiceAccount, PriorityTier, newDeployment, newServiceAccount } from '../synth/pod/builder';
+import { FullResources, checkResources, mergeResources } from '../synth/pod/resources';
+import { ScopeSettings } from '../synth/pod/scope-settings';
+import { Scaling, ScalingKind } from '../synth/scaling';
+import { promqlSyntaxError } from '../synth/validation/_promql-rules';
+import { slicesPerWorker } from './gpu-capacity';
+import { GpuDemand, GpuInventory, GpuRequest, IGpuConsumer } from './gpu-inventory';
+import { NVIDIA_RUNTIME_CLASS, gpuNodeAffinity, gpuTolerations, resourcesWithGpus } from './gpu-scheduling';
+import { IInferenceEndpoint, InferenceEndpoint } from './inference-endpoint';
+import { ScalingSignal } from './inference-scaling';
+import { ModelRepository, ModelRepositoryBinding } from './model-repository';
+
+// The pool's vocabulary, importable from where the pool is.
+export { InferenceScaling, ScalingSignal } from './inference-scaling';
+export { ModelRepository, ModelVolumeAccessMode } from './model-repository';
+export type { ModelImageOptions, ModelRepositoryBindOptions, ModelRepositoryBinding, NewModelVolumeOptions } from './model-repository';
 
 /** Triton Inference Server, pinned: a new release is a reviewed change of this line, never a surprise. */
 export const TRITON_IMAGE = 'nvcr.io/nvidia/tritonserver:24.08-py3';
 
 const CONTAINER = 'inference-server';
-const MODELS_VOLUME = 'models';
 const MODELS_PATH = '/models';
-/**
- * Where the loader sees the volume: not `/models`, which model images commonly use and a mount
- * would hide. A path of the image at or below it cannot be copied.
- */
-const LOADER_TARGET = '/load-models-target';
-/** Loader images are copied with `cp`, so anything with coreutils or busybox works. */
-const LOADER_RESOURCES: FullResources = {
-  cpu: { request: Cpu.millis(100), limit: Cpu.units(1) },
-  memory: { request: Size.mebibytes(64), limit: Size.mebibytes(256) },
-};
-
-/** Access modes a new model volume can have. */
-export enum ModelVolumeAccessMode {
-  /** Mounted by pods on one node: workers on other nodes cannot start. local-path supports only this. */
-  READ_WRITE_ONCE = 'ReadWriteOnce',
-  /** Mounted by pods on any number of nodes; needs a storage class that supports it (NFS, Longhorn, ...). */
-  READ_WRITE_MANY = 'ReadWriteMany',
-}
-
-/** Options of {@link ModelRepository.newVolume}. */
-export interface NewModelVolumeOptions {
-  /**
-   * StorageClass of the claim.
-   * @default 'local-path' - the K3s default
-   */
-  readonly storageClassName?: string;
-  /**
-   * Access mode of the claim.
-   * @default ModelVolumeAccessMode.READ_WRITE_ONCE
-   */
-  readonly accessMode?: ModelVolumeAccessMode;
-}
-
-/** Options of {@link ModelRepository.fromImage}. */
-export interface ModelImageOptions {
-  /**
-   * Most disk the copied models may take on the node; a pod that exceeds it is evicted.
-   * @default - no limit
-   */
-  readonly sizeLimit?: Size;
-}
-
-/** Where a worker pool is, for {@link ModelRepository.bind}. */
-export interface ModelRepositoryBindOptions {
-  /** Construct id of the pool, for error messages. */
-  readonly poolId: string;
-  /** Name of the pool. */
-  readonly poolName: string;
-  /** Namespace of the pool. */
-  readonly namespace: string;
-  /** Labels for objects the repository creates. */
-  readonly labels: { readonly [key: string]: string };
-  /** The most workers that mount the repository at once. */
-  readonly maxWorkers: number;
-  /** How many nodes those workers may spread over. */
-  readonly nodes: number;
-}
-
-/** What a model repository adds to each worker pod. */
-export interface ModelRepositoryBinding {
-  /** The volume named `models`, mounted read-only at `/models` in the server container. */
-  readonly volume: k8s.Volume;
-  /** Containers that fill the volume before the server starts. */
-  readonly initContainers: k8s.Container[];
-}
-
-/**
- * Where Triton finds its models: mounted read-only at `/models` in every worker. Triton never
- * writes to its repository, so no worker can damage the models of another.
- */
-export class ModelRepository {
-  /**
-   * A new PersistentVolumeClaim `<pool>-models`. Fill it from a helper pod that mounts the claim.
-   * A ReadWriteOnce volume (all that local-path offers) holds one node's workers only: a pool that
-   * may run several workers on several GPU nodes needs a ReadWriteMany storage class.
-   */
-  public static newVolume(size: Size, options: NewModelVolumeOptions = {}): ModelRepository {
-    return new ModelRepository((scope, bind) => bindNewVolume(scope, bind, size, options));
-  }
-
-  /**
-   * A claim that already holds the models, e.g. on NFS. With workers on several nodes it must be
-   * ReadWriteMany or ReadOnlyMany.
-   */
-  public static existingClaim(claimName: string): ModelRepository {
-    return new ModelRepository((_scope, bind) => {
-      const problem = dns1123Subdomain(claimName);
-      if (problem) throw propError('GpuWorkerPool', bind.poolId, 'modelRepository.claimName', claimName, `a DNS-1123 subdomain (${problem})`, 'Use the name of an existing PersistentVolumeClaim.');
-      return { volume: { name: MODELS_VOLUME, persistentVolumeClaim: { claimName, readOnly: true } }, initContainers: [] };
-    });
-  }
-
-  /**
-   * Models baked into an image: an init container copies `path` of that image into an emptyDir
-   * at each worker start. Versioned like code, needs no shared storage; the image needs `cp`.
-   * @param image the image holding the models, pinned by tag or digest
-   * @param path absolute path of the model repository inside that image
-   */
-  public static fromImage(image: string, path: string, options: ModelImageOptions = {}): ModelRepository {
-    return new ModelRepository((scope, bind) => bindImage(scope, bind, image, path, options));
-  }
-
-  private constructor(private readonly binder: (scope: Construct, options: ModelRepositoryBindOptions) => ModelRepositoryBinding) {}
-
-  /** Called by the pool: creates what the repository needs in `scope` and says what each pod adds. */
-  public bind(scope: Construct, options: ModelRepositoryBindOptions): ModelRepositoryBinding {
-    return this.binder(scope, options);
-  }
-}
-
-function bindNewVolume(scope: Construct, bind: ModelRepositoryBindOptions, size: Size, options: NewModelVolumeOptions): ModelRepositoryBinding {
-  const accessMode = options.accessMode ?? ModelVolumeAccessMode.READ_WRITE_ONCE;
-  const storageClassName = options.storageClassName ?? 'local-path';
-  if (accessMode === ModelVolumeAccessMode.READ_WRITE_ONCE && bind.maxWorkers > 1 && bind.nodes > 1) {
-    throw propError('GpuWorkerPool', bind.poolId, 'modelRepository', `a new ReadWriteOnce volume on ${storageClassName}`,
-      `mountable on every node its ${bind.maxWorkers} workers spread over (${bind.nodes} GPU nodes)`,
-      'Use ModelRepository.fromImage(), an existing ReadWriteMany claim, newVolume() with ModelVolumeAccessMode.READ_WRITE_MANY on a storage class that offers it, or maxWorkers 1.');
-  }
-  // Not toMebibytes(): its default rounding throws on sizes such as 1500Ki instead of naming the prop.
-  if (!(size.toKibibytes({ rounding: SizeRoundingBehavior.NONE }) >= 1024)) {
-    throw propError('GpuWorkerPool', bind.poolId, 'modelRepository.size', size.asString(), 'at least 1Mi', 'Size the volume for the models it holds.');
-  }
-  const classProblem = dns1123Subdomain(storageClassName);
-  if (classProblem) {
-    throw propError('GpuWorkerPool', bind.poolId, 'modelRepository.storageClassName', storageClassName, `a StorageClass name (${classProblem})`, 'Use a StorageClass of the cluster, such as local-path.');
-  }
-  const claimName = `${bind.poolName}-models`;
-  new KubePersistentVolumeClaim(scope, 'models', {
-    metadata: { name: claimName, namespace: bind.namespace, labels: { ...bind.labels } },
-    spec: {
-      storageClassName,
-      accessModes: [accessMode],
-      volumeMode: 'Filesystem',
-      resources: { requests: { storage: k8s.Quantity.fromString(size.asString()) } },
-    },
-  });
-  return { volume: { name: MODELS_VOLUME, persistentVolumeClaim: { claimName, readOnly: true } }, initContainers: [] };
-}
-
-function bindImage(scope: Construct, bind: ModelRepositoryBindOptions, image: string, path: string, options: ModelImageOptions): ModelRepositoryBinding {
-  const source = path.replace(/\/+$/, '');
-  if (!path.startsWith('/') || source === '' || source === LOADER_TARGET || source.startsWith(`${LOADER_TARGET}/`)) {
-    throw propError('GpuWorkerPool', bind.poolId, 'modelRepository.path', path, `an absolute path below / and outside ${LOADER_TARGET}`, "Give the folder that holds the models inside the image, e.g. '/models'.");
-  }
-  requirePinnedImage('GpuWorkerPool', bind.poolId, 'modelRepository.image', image);
-  const sizeLimit = options.sizeLimit ? k8s.Quantity.fromString(options.sizeLimit.asString()) : undefined;
-  return {
-    volume: { name: MODELS_VOLUME, emptyDir: { sizeLimit } },
-    initContainers: [{
-      name: 'load-models',
-      image: RegistrySettings.image(scope, image),
-      imagePullPolicy: 'IfNotPresent',
-      // `-R` rather than `-a`: the copy belongs to the non-root pod user, who cannot keep the image's owners.
-      command: ['cp', '-R', `${source}/.`, `${LOADER_TARGET}/`],
-      resources: toResourceRequirements(LOADER_RESOURCES),
-      securityContext: restrictedContainerSecurityContext(),
-      volumeMounts: [{ name: MODELS_VOLUME, mountPath: LOADER_TARGET }],
-    }],
-  };
-}
-
-/** The metric a pool scales on. */
-export enum ScalingSignal {
-  /** Triton's queue of requests waiting for a model instance. */
-  QUEUE_SIZE = 'nv_inference_pending_request_count',
-  /** GPU utilization in percent, from dcgm-exporter. */
-  GPU_UTILIZATION = 'DCGM_FI_DEV_GPU_UTIL',
-}
-
-/** Options of {@link InferenceScaling.queueSize}. */
-export interface QueueSizeScalingOptions {
-  /** Pending requests per worker the autoscaler aims for. */
-  readonly target: number;
-}
-
-/** Options of {@link InferenceScaling.gpuUtilization}. */
-export interface GpuUtilizationScalingOptions {
-  /** Average GPU utilization of the workers, in percent, that the autoscaler aims for. */
-  readonly targetPercent: number;
-}
-
-/** What a pool's KEDA autoscaler watches, through a Prometheus query. */
-export class InferenceScaling {
-  /**
-   * Scale on Triton's queue: workers = ceil(pending requests / target). The direct measure of
-   * frames waiting for inference, and available as soon as Triton is scraped.
-   */
-  public static queueSize(options: QueueSizeScalingOptions): InferenceScaling {
-    return new InferenceScaling(ScalingSignal.QUEUE_SIZE, options.target);
-  }
-
-  /**
-   * Scale on GPU utilization from dcgm-exporter: workers = ceil(sum of the workers' utilization /
-   * target). Needs dcgm-exporter (see {@link GpuNodeSupport}) to attribute GPUs to pods.
-   */
-  public static gpuUtilization(options: GpuUtilizationScalingOptions): InferenceScaling {
-    return new InferenceScaling(ScalingSignal.GPU_UTILIZATION, options.targetPercent);
-  }
-
-  private constructor(
-    /** The metric watched. */
-    public readonly signal: ScalingSignal,
-    /** The value per worker the autoscaler aims for. */
-    public readonly target: number,
-  ) {}
-}
 
 /** Props of {@link GpuWorkerPool}. */
 export interface GpuWorkerPoolProps {
@@ -271,13 +72,14 @@ export interface GpuWorkerPoolProps {
    */
   readonly resources?: ContainerResources;
   /**
-   * What the autoscaler watches. Only used when `maxWorkers` is above `minWorkers`.
-   * @default InferenceScaling.queueSize({ target: 4 })
+   * What the autoscaler watches, when `maxWorkers` is above `minWorkers`: `Scaling.queueSize`,
+   * `Scaling.gpuUtilization` (or their `InferenceScaling` names) or `Scaling.prometheus` for a query of your own.
+   * @default Scaling.queueSize({ target: 4 })
    */
-  readonly scaling?: InferenceScaling;
+  readonly scaling?: Scaling;
   /**
    * The Prometheus KEDA queries for the scaling signal.
-   * @default DEFAULT_PROMETHEUS_ADDRESS
+   * @default - the Prometheus of the MonitoringBundle that watches the pool
    */
   readonly prometheusAddress?: string;
   /**
@@ -311,18 +113,13 @@ export interface GpuWorkerPoolProps {
    */
   readonly modelLoadTimeout?: Duration;
   /**
-   * Namespace of the Prometheus that scrapes the pool; the NetworkPolicy admits it to the metrics port.
-   * @default 'monitoring'
-   */
-  readonly monitoringNamespace?: string;
-  /**
    * The cluster's DNS domain, used in the endpoint's host name.
-   * @default 'cluster.local'
+   * @default - the scope's (ScopeSettings), else 'cluster.local'
    */
   readonly clusterDomain?: string;
   /**
    * PriorityClass of the workers.
-   * @default - the cluster's default priority
+   * @default - the scope's analysis tier (ScopeSettings), else the cluster's default priority
    */
   readonly priorityClassName?: string;
 }
@@ -343,9 +140,10 @@ const MAX_NAME_LENGTH = 47;
  * GPU inference workers: Triton Inference Server by default, on GPU nodes only, one GPU or GPU
  * share each, behind a ClusterIP Service for HTTP, gRPC and metrics. Autoscaled by KEDA on
  * Triton's queue (or GPU utilization) between `minWorkers` and `maxWorkers`, whose peak demand
- * it reserves in the {@link GpuInventory}.
+ * it reserves in the {@link GpuInventory}. Its NetworkPolicy admits the clients that called
+ * `allowClient` and the monitoring that watches it, and lets nothing out: models are local.
  */
-export class GpuWorkerPool extends Construct implements IScrapeTarget, IInferenceEndpoint, IRuleSource, IGpuConsumer {
+export class GpuWorkerPool extends Construct implements IScrapeTarget, IInferenceEndpoint, IRuleSource, IGpuConsumer, IConnectable, IPrometheusClient {
   /** Name of the pool's objects and Service. */
   public readonly name: string;
   /** Namespace of every object. */
@@ -358,31 +156,41 @@ export class GpuWorkerPool extends Construct implements IScrapeTarget, IInferenc
   public readonly maxWorkers: number;
   /** Units of `nvidia.com/gpu` in each worker's requests and limits. */
   public readonly slicesPerWorker: number;
+  /** What the autoscaler watches (used only when `maxWorkers` is above `minWorkers`). */
+  public readonly scaling: Scaling;
+  /** The network links of the workers: their clients and the monitoring that scrapes them. */
+  public readonly connections: Connections;
 
   private readonly identity: ComponentIdentity;
   private readonly settings: Settings;
+  private readonly prometheus: PrometheusLink;
 
   constructor(scope: Construct, id: string, props: GpuWorkerPoolProps) {
     super(scope, id);
-    this.settings = resolveSettings(id, props);
+    this.settings = resolveSettings(this, id, props);
     this.name = this.settings.name;
     this.namespace = props.namespace;
     this.minWorkers = this.settings.minWorkers;
     this.maxWorkers = this.settings.maxWorkers;
     this.slicesPerWorker = this.settings.slicesPerWorker;
+    this.scaling = this.settings.scaling;
     this.host = `${this.name}.${this.namespace}.svc.${this.settings.clusterDomain}`;
     this.identity = { name: 'inference-server', instance: this.name, component: 'gpu-worker-pool', version: imageTag(this.settings.image) };
+    this.connections = new Connections({ ownerKind: 'GpuWorkerPool', name: this.name, namespace: this.namespace, podSelector: selectorLabels(this.identity) });
+    this.prometheus = prometheusLink(id, props.prometheusAddress, this.scaling);
+    // A fixed pool queries nothing: only an autoscaled one needs to know where Prometheus is.
+    if (this.isAutoscaled) this.node.addValidation({ validate: () => this.prometheus.problems() });
 
     const models = props.modelRepository.bind(this, {
       poolId: id, poolName: this.name, namespace: this.namespace, labels: standardLabels(this.identity),
       maxWorkers: this.maxWorkers, nodes: props.inventory.nodes,
     });
-    this.addServiceAccount();
+    const serviceAccount = newServiceAccount(this, 'service-account', { metadata: { name: this.name, namespace: this.namespace, labels: standardLabels(this.identity) } });
     this.addService();
-    this.addDeployment(models, props.inventory);
+    this.addDeployment(models, props.inventory, serviceAccount);
     if (this.isAutoscaled) this.addScaledObject();
     this.addDisruptionBudget();
-    this.addNetworkPolicy();
+    this.connections.addPolicy(this, 'network-policy', { name: this.name, namespace: this.namespace, labels: standardLabels(this.identity) });
     props.inventory.reserve(this);
   }
 
@@ -409,7 +217,7 @@ export class GpuWorkerPool extends Construct implements IScrapeTarget, IInferenc
     };
   }
 
-  /** The pool's Service; clients need the label INFERENCE_CLIENT_LABEL='true' to pass its NetworkPolicy. */
+  /** The pool's Service; a client passes its NetworkPolicy once it is linked with {@link allowClient}. */
   public toInferenceEndpoint(): InferenceEndpoint {
     return {
       name: this.name,
@@ -417,8 +225,18 @@ export class GpuWorkerPool extends Construct implements IScrapeTarget, IInferenc
       host: this.host,
       httpPort: this.settings.httpPort,
       grpcPort: this.settings.grpcPort,
-      podSelector: selectorLabels(this.identity),
     };
+  }
+
+  /** Lets `client`'s pods call the HTTP and gRPC ports, from any namespace. */
+  public allowClient(client: IConnectable): void {
+    // By a label on the clients: one peer per client namespace, however many detections call the pool.
+    this.connections.allowFrom(client.connections, [this.settings.httpPort, this.settings.grpcPort], { byClientLabel: true });
+  }
+
+  /** The KEDA trigger queries the Prometheus of the monitoring that scrapes the pool, unless `prometheusAddress` names one. */
+  public usePrometheus(endpoint: PrometheusEndpoint): void {
+    if (this.isAutoscaled) this.prometheus.use(endpoint);
   }
 
   /** Inference alerts on Triton's own metrics; GPU health alerts belong to {@link GpuNodeSupport}. */
@@ -433,7 +251,7 @@ export class GpuWorkerPool extends Construct implements IScrapeTarget, IInferenc
 
   private queueGrowingAlert(): AlertRule {
     const queue = `sum by (namespace) (${ScalingSignal.QUEUE_SIZE}{${this.seriesSelector}})`;
-    const target = this.settings.scaling.signal === ScalingSignal.QUEUE_SIZE ? this.settings.scaling.target : DEFAULT_QUEUE_TARGET;
+    const target = this.scaling.queueSizeOptions?.target ?? DEFAULT_QUEUE_TARGET;
     const limit = this.maxWorkers * target;
     return {
       alert: 'InferenceQueueGrowing',
@@ -462,13 +280,6 @@ export class GpuWorkerPool extends Construct implements IScrapeTarget, IInferenc
     };
   }
 
-  private addServiceAccount(): void {
-    new KubeServiceAccount(this, 'service-account', {
-      metadata: { name: this.name, namespace: this.namespace, labels: standardLabels(this.identity) },
-      automountServiceAccountToken: false,
-    });
-  }
-
   private addService(): void {
     const { httpPort, grpcPort, metricsPort } = this.settings;
     new KubeService(this, 'service', {
@@ -485,9 +296,9 @@ export class GpuWorkerPool extends Construct implements IScrapeTarget, IInferenc
     });
   }
 
-  private addDeployment(models: ModelRepositoryBinding, inventory: GpuInventory): void {
+  private addDeployment(models: ModelRepositoryBinding, inventory: GpuInventory, serviceAccount: PodServiceAccount): void {
     const labels = standardLabels(this.identity);
-    new KubeDeployment(this, 'deployment', {
+    newDeployment(this, 'deployment', {
       metadata: { name: this.name, namespace: this.namespace, labels },
       spec: {
         // KEDA owns the replica count of an autoscaled pool: a `replicas` here would fight it on every sync.
@@ -497,24 +308,18 @@ export class GpuWorkerPool extends Construct implements IScrapeTarget, IInferenc
         // No surge: a surge worker needs a free GPU, which a fully reserved inventory does not have,
         // so every rollout would stall. One worker at a time is replaced instead.
         strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(0), maxUnavailable: k8s.IntOrString.fromNumber(1) } },
-        template: {
-          metadata: { labels },
-          spec: this.podSpec(models, inventory),
-        },
+        template: { labels, connections: this.connections, spec: this.podSpec(models, inventory, serviceAccount) },
       },
     });
   }
 
-  private podSpec(models: ModelRepositoryBinding, inventory: GpuInventory): k8s.PodSpec {
+  private podSpec(models: ModelRepositoryBinding, inventory: GpuInventory, serviceAccount: PodServiceAccount): PodOptions {
     const selector = { matchLabels: selectorLabels(this.identity) };
     return {
-      serviceAccountName: this.name,
-      automountServiceAccountToken: false,
-      enableServiceLinks: false,
-      imagePullSecrets: RegistrySettings.pullSecrets(this),
-      runtimeClassName: NVIDIA_RUNTIME_CLASS,
+      serviceAccount,
+      tier: PriorityTier.ANALYSIS,
       priorityClassName: this.settings.priorityClassName,
-      securityContext: restrictedPodSecurityContext(),
+      runtimeClassName: NVIDIA_RUNTIME_CLASS,
       terminationGracePeriodSeconds: 30,
       affinity: gpuNodeAffinity(inventory.nodeSelector, this.settings.gpuProduct),
       tolerations: gpuTolerations(),
@@ -524,8 +329,8 @@ export class GpuWorkerPool extends Construct implements IScrapeTarget, IInferenc
         { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule', labelSelector: selector, nodeAffinityPolicy: 'Honor', nodeTaintsPolicy: 'Honor' },
         { maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: selector, nodeAffinityPolicy: 'Honor', nodeTaintsPolicy: 'Honor' },
       ],
-      initContainers: models.initContainers.length > 0 ? models.initContainers : undefined,
-      containers: [this.serverContainer()],
+      initContainers: models.initContainers,
+      containers: [this.serverContainer(models.volume.name)],
       volumes: [
         models.volume,
         // Triton and its backends write scratch files; the root filesystem stays read-only.
@@ -534,13 +339,12 @@ export class GpuWorkerPool extends Construct implements IScrapeTarget, IInferenc
     };
   }
 
-  private serverContainer(): k8s.Container {
+  private serverContainer(modelsVolume: string): ContainerOptions {
     const { httpPort, grpcPort, metricsPort } = this.settings;
     const ready = { path: '/v2/health/ready', port: k8s.IntOrString.fromString('http') };
     return {
       name: CONTAINER,
-      image: RegistrySettings.image(this, this.settings.image),
-      imagePullPolicy: 'IfNotPresent',
+      image: this.settings.image,
       args: [...this.settings.args],
       // uid 65534 has no writable home; the Python and PyTorch backends cache under $HOME.
       env: [{ name: 'HOME', value: '/tmp' }],
@@ -554,62 +358,46 @@ export class GpuWorkerPool extends Construct implements IScrapeTarget, IInferenc
       readinessProbe: { httpGet: ready, periodSeconds: PROBE_PERIOD_SECONDS, timeoutSeconds: 5, failureThreshold: 3 },
       livenessProbe: { httpGet: { path: '/v2/health/live', port: k8s.IntOrString.fromString('http') }, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 3 },
       resources: resourcesWithGpus(this.settings.resources, this.slicesPerWorker),
-      securityContext: restrictedContainerSecurityContext(),
       volumeMounts: [
-        { name: MODELS_VOLUME, mountPath: MODELS_PATH, readOnly: true },
+        { name: modelsVolume, mountPath: MODELS_PATH, readOnly: true },
         { name: 'tmp', mountPath: '/tmp' },
       ],
     };
   }
 
   private addScaledObject(): void {
-    const { scaling, prometheusAddress } = this.settings;
-    new ScaledObject(this, 'scaled-object', {
+    newScaledObject(this, 'scaled-object', {
       metadata: { name: this.name, namespace: this.namespace, labels: standardLabels(this.identity) },
-      spec: {
-        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: this.name },
-        minReplicaCount: this.minWorkers,
-        maxReplicaCount: this.maxWorkers,
-        pollingInterval: 15,
-        // Prometheus unreachable or the query empty: keep at least the workers running now.
-        fallback: { failureThreshold: 3, replicas: this.minWorkers, behavior: ScaledObjectSpecFallbackBehavior.CURRENT_REPLICAS_IF_HIGHER },
-        advanced: {
-          horizontalPodAutoscalerConfig: {
-            behavior: {
-              // A new worker loads models for minutes: a spike shorter than that is not worth a GPU.
-              scaleUp: { stabilizationWindowSeconds: 60, selectPolicy: 'Max', policies: [{ type: 'Pods', value: 2, periodSeconds: 60 }] },
-              // Bringing a worker back costs the same minutes: give GPUs back slowly.
-              scaleDown: { stabilizationWindowSeconds: 600, selectPolicy: 'Max', policies: [{ type: 'Pods', value: 1, periodSeconds: 300 }] },
-            },
-          },
-        },
-        triggers: [{
-          type: 'prometheus',
-          name: scaling.signal === ScalingSignal.QUEUE_SIZE ? 'queue-size' : 'gpu-utilization',
-          metricType: 'AverageValue',
-          metadata: {
-            serverAddress: prometheusAddress,
-            query: this.scalingQuery(),
-            threshold: String(scaling.target),
-            // An empty result means Prometheus lost the workers' metrics, not an idle pool: as an
-            // error it triggers the fallback instead of counting as zero and scaling down blind.
-            ignoreNullValues: 'false',
-          },
-        }],
+      deployment: this.name,
+      minReplicas: this.minWorkers,
+      maxReplicas: this.maxWorkers,
+      pollingIntervalSeconds: 15,
+      behavior: {
+        // A new worker loads models for minutes: a spike shorter than that is not worth a GPU.
+        scaleUp: { stabilizationWindowSeconds: 60, selectPolicy: 'Max', policies: [{ type: 'Pods', value: 2, periodSeconds: 60 }] },
+        // Bringing a worker back costs the same minutes: give GPUs back slowly.
+        scaleDown: { stabilizationWindowSeconds: 600, selectPolicy: 'Max', policies: [{ type: 'Pods', value: 1, periodSeconds: 300 }] },
       },
+      trigger: this.scalingTrigger(),
+      prometheus: this.prometheus,
     });
   }
 
   /** One element, as KEDA needs: the pool's total, which KEDA divides by the per-worker target. */
-  private scalingQuery(): string {
-    if (this.settings.scaling.signal === ScalingSignal.QUEUE_SIZE) {
-      return `sum(${ScalingSignal.QUEUE_SIZE}{${this.seriesSelector}})`;
+  private scalingTrigger(): PrometheusTrigger {
+    const { queueSizeOptions: queue, gpuUtilizationOptions: gpu, prometheusOptions: custom } = this.scaling;
+    if (queue) {
+      return { name: 'queue-size', metricType: 'AverageValue', query: `sum(${ScalingSignal.QUEUE_SIZE}{${this.seriesSelector}})`, threshold: queue.target };
     }
-    // dcgm-exporter labels a GPU with the pod that uses it; a scrape without honor_labels renames
-    // those labels to exported_*, so both forms are matched.
-    const pods = podNamePattern(this.name);
-    const metric = ScalingSignal.GPU_UTILIZATION;
-    return `sum(${metric}{namespace="${this.namespace}",pod=~"${pods}"} or ${metric}{exported_namespace="${this.namespace}",exported_pod=~"${pods}"})`;
+    if (gpu) {
+      // dcgm-exporter labels a GPU with the pod that uses it; a scrape without honor_labels renames
+      // those labels to exported_*, so both forms are matched.
+      const pods = podNamePattern(this.name);
+      const metric = ScalingSignal.GPU_UTILIZATION;
+      const query = `sum(${metric}{namespace="${this.namespace}",pod=~"${pods}"} or ${metric}{exported_namespace="${this.namespace}",exported_pod=~"${pods}"})`;
+      return { name: 'gpu-utilization', metricType: 'AverageValue', query, threshold: gpu.targetPercent };
+    }
+    return { name: 'prometheus-query', metricType: 'AverageValue', query: custom!.query, threshold: custom!.threshold, activationThreshold: custom!.activationThreshold };
   }
 
   /** Drains proceed one worker at a time, whatever the count: a budget that blocks drains blocks node upgrades. */
@@ -617,24 +405,6 @@ export class GpuWorkerPool extends Construct implements IScrapeTarget, IInferenc
     new KubePodDisruptionBudget(this, 'disruption-budget', {
       metadata: { name: this.name, namespace: this.namespace, labels: standardLabels(this.identity) },
       spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: selectorLabels(this.identity) } },
-    });
-  }
-
-  /** Inference only from labelled clients, metrics only from monitoring, and no egress: models are local. */
-  private addNetworkPolicy(): void {
-    const { httpPort, grpcPort, metricsPort, monitoringNamespace } = this.settings;
-    // Clients in any namespace: analysis services need not share the pool's.
-    const clients = { namespaceSelector: {}, podSelector: { matchLabels: { [INFERENCE_CLIENT_LABEL]: 'true' } } };
-    new KubeNetworkPolicy(this, 'network-policy', {
-      metadata: { name: this.name, namespace: this.namespace, labels: standardLabels(this.identity) },
-      spec: {
-        podSelector: { matchLabels: selectorLabels(this.identity) },
-        policyTypes: ['Ingress', 'Egress'],
-        ingress: [
-          { from: [clients], ports: [tcpPort(httpPort), tcpPort(grpcPort)] },
-          { from: [namespacePeer(monitoringNamespace)], ports: [tcpPort(metricsPort)] },
-        ],
-      },
     });
   }
 }
@@ -646,20 +416,18 @@ interface Settings {
   readonly slicesPerWorker: number;
   readonly gpuProduct?: string;
   readonly resources: FullResources;
-  readonly scaling: InferenceScaling;
-  readonly prometheusAddress: string;
+  readonly scaling: Scaling;
   readonly image: string;
   readonly args: readonly string[];
   readonly httpPort: number;
   readonly grpcPort: number;
   readonly metricsPort: number;
   readonly startupFailureThreshold: number;
-  readonly monitoringNamespace: string;
   readonly clusterDomain: string;
   readonly priorityClassName?: string;
 }
 
-function resolveSettings(id: string, props: GpuWorkerPoolProps): Settings {
+function resolveSettings(scope: Construct, id: string, props: GpuWorkerPoolProps): Settings {
   const name = resolveName(id, props);
   requireDnsLabel('GpuWorkerPool', id, 'namespace', props.namespace);
   const minWorkers = props.minWorkers ?? 2;
@@ -671,8 +439,6 @@ function resolveSettings(id: string, props: GpuWorkerPoolProps): Settings {
   const ports = resolvePorts(id, props);
   const resources = mergeResources(DEFAULT_RESOURCES, props.resources);
   checkResources('GpuWorkerPool', id, 'resources', resources);
-  const monitoringNamespace = props.monitoringNamespace ?? 'monitoring';
-  requireDnsLabel('GpuWorkerPool', id, 'monitoringNamespace', monitoringNamespace);
   return {
     name,
     minWorkers,
@@ -681,22 +447,19 @@ function resolveSettings(id: string, props: GpuWorkerPoolProps): Settings {
     gpuProduct: resolveGpuProduct(id, props.gpuProduct),
     resources,
     scaling: resolveScaling(id, props.scaling),
-    prometheusAddress: resolvePrometheusAddress(id, props.prometheusAddress),
     image: resolveImage(id, props.image),
     args: resolveArgs(id, props.args, ports),
     ...ports,
     startupFailureThreshold: resolveStartupFailureThreshold(id, props.modelLoadTimeout),
-    monitoringNamespace,
-    clusterDomain: resolveClusterDomain(id, props.clusterDomain),
+    clusterDomain: resolveClusterDomain(id, props.clusterDomain ?? ScopeSettings.clusterDomain(scope)),
     priorityClassName: resolvePriorityClassName(id, props.priorityClassName),
   };
 }
 
-function resolveClusterDomain(id: string, clusterDomain: string | undefined): string {
-  const resolved = clusterDomain ?? 'cluster.local';
-  const problem = dns1123Subdomain(resolved);
-  if (problem) throw propError('GpuWorkerPool', id, 'clusterDomain', resolved, `a DNS domain (${problem})`, "Use the cluster's domain, 'cluster.local' on K3s.");
-  return resolved;
+function resolveClusterDomain(id: string, clusterDomain: string): string {
+  const problem = dns1123Subdomain(clusterDomain);
+  if (problem) throw propError('GpuWorkerPool', id, 'clusterDomain', clusterDomain, `a DNS domain (${problem})`, "Use the cluster's domain, 'cluster.local' on K3s.");
+  return clusterDomain;
 }
 
 function resolvePriorityClassName(id: string, priorityClassName: string | undefined): string | undefined {
@@ -729,23 +492,59 @@ function resolveGpuProduct(id: string, gpuProduct: string | undefined): string |
   return gpuProduct;
 }
 
-function resolveScaling(id: string, scaling: InferenceScaling | undefined): InferenceScaling {
-  const resolved = scaling ?? InferenceScaling.queueSize({ target: DEFAULT_QUEUE_TARGET });
-  if (resolved.signal === ScalingSignal.GPU_UTILIZATION && !(resolved.target > 0 && resolved.target <= 100)) {
-    throw propError('GpuWorkerPool', id, 'scaling.targetPercent', resolved.target, 'above 0 and at most 100', 'Aim for a utilization such as 70.');
-  }
-  if (resolved.signal === ScalingSignal.QUEUE_SIZE && !(resolved.target > 0 && Number.isFinite(resolved.target))) {
-    throw propError('GpuWorkerPool', id, 'scaling.target', resolved.target, 'a number above 0', 'Aim for a few pending requests per worker, such as 4.');
+/** A signal of the pool's workers, or a query of the user's; never a fixed count or CPU. */
+function resolveScaling(id: string, scaling: Scaling | undefined): Scaling {
+  const resolved = scaling ?? Scaling.queueSize({ target: DEFAULT_QUEUE_TARGET });
+  switch (resolved.kind) {
+    case ScalingKind.FIXED:
+    case ScalingKind.CPU:
+      throw propError('GpuWorkerPool', id, 'scaling', describeScaling(resolved),
+        'a signal of the pool: Scaling.queueSize, Scaling.gpuUtilization or Scaling.prometheus',
+        'Set minWorkers = maxWorkers for a fixed pool; CPU is not what limits a GPU worker.');
+    case ScalingKind.QUEUE_SIZE: {
+      const target = resolved.queueSizeOptions!.target;
+      if (!(target > 0 && Number.isFinite(target))) {
+        throw propError('GpuWorkerPool', id, 'scaling.target', target, 'a number above 0', 'Aim for a few pending requests per worker, such as 4.');
+      }
+      break;
+    }
+    case ScalingKind.GPU_UTILIZATION: {
+      const targetPercent = resolved.gpuUtilizationOptions!.targetPercent;
+      if (!(targetPercent > 0 && targetPercent <= 100)) {
+        throw propError('GpuWorkerPool', id, 'scaling.targetPercent', targetPercent, 'above 0 and at most 100', 'Aim for a utilization such as 70.');
+      }
+      break;
+    }
+    case ScalingKind.PROMETHEUS: {
+      const { query, threshold } = resolved.prometheusOptions!;
+      const problem = promqlSyntaxError(query);
+      if (problem) throw propError('GpuWorkerPool', id, 'scaling.query', query, `valid PromQL (it ${problem})`, 'Check the query with promtool or the Prometheus UI.');
+      if (!(threshold > 0 && Number.isFinite(threshold))) {
+        throw propError('GpuWorkerPool', id, 'scaling.threshold', threshold, 'a number above 0', 'Set the value of the query one worker carries.');
+      }
+      break;
+    }
   }
   return resolved;
 }
 
-function resolvePrometheusAddress(id: string, address: string | undefined): string {
-  const resolved = address ?? DEFAULT_PROMETHEUS_ADDRESS;
-  if (!/^https?:\/\/[^\s/]+(\/\S*)?$/.test(resolved)) {
-    throw propError('GpuWorkerPool', id, 'prometheusAddress', resolved, 'an http or https URL', `Write it like '${DEFAULT_PROMETHEUS_ADDRESS}'.`);
+function describeScaling(scaling: Scaling): string {
+  return scaling.kind === ScalingKind.FIXED ? `Scaling.fixed(${scaling.replicas})` : `Scaling.cpu(${scaling.targetUtilizationPercent})`;
+}
+
+/**
+ * Where the trigger's query goes: `prometheusAddress`, or the address of a `Scaling.prometheus`
+ * (one of them, not two that differ), or else the monitoring that watches the pool.
+ */
+function prometheusLink(id: string, prometheusAddress: string | undefined, scaling: Scaling): PrometheusLink {
+  const serverAddress = scaling.prometheusOptions?.serverAddress;
+  if (prometheusAddress !== undefined && serverAddress !== undefined && prometheusAddress !== serverAddress) {
+    throw propError('GpuWorkerPool', id, 'scaling.serverAddress', serverAddress, `the pool's 'prometheusAddress' (${prometheusAddress}) or left out`,
+      "Name the Prometheus once, in 'prometheusAddress'.");
   }
-  return resolved;
+  return prometheusAddress === undefined && serverAddress !== undefined
+    ? new PrometheusLink('GpuWorkerPool', id, 'scaling.serverAddress', serverAddress)
+    : new PrometheusLink('GpuWorkerPool', id, 'prometheusAddress', prometheusAddress);
 }
 
 function resolveImage(id: string, image: string | undefined): string {

@@ -1,8 +1,4 @@
-/**
- * Pods that call an inference pool carry this label with value `'true'`; the pool's
- * NetworkPolicy admits its HTTP and gRPC ports only from them.
- */
-export const INFERENCE_CLIENT_LABEL = 'video-analytics.io/inference-client';
+import { IConnectable } from '../synth/connections';
 
 /** How a client reaches an inference service inside the cluster. */
 export interface InferenceEndpoint {
@@ -16,12 +12,15 @@ export interface InferenceEndpoint {
   readonly httpPort: number;
   /** gRPC port (KServe v2 / Triton gRPC API). */
   readonly grpcPort: number;
-  /** Labels that select the pool's pods, for NetworkPolicies. */
-  readonly podSelector: { readonly [key: string]: string };
 }
 
 /** Anything an analysis service can send inference requests to. */
 export interface IInferenceEndpoint {
   /** Describes how to reach this inference service. */
   toInferenceEndpoint(): InferenceEndpoint;
+  /**
+   * Lets `client`'s pods call the service on its HTTP and gRPC ports, whether or not they share
+   * its namespace.
+   */
+  allowClient(client: IConnectable): void;
 }

@@ -1,36 +1,31 @@
-import { Duration } from 'cdk8s';
+import { Duration, Size } from 'cdk8s';
 import { ContainerResources, Cpu, k8s } from 'cdk8s-plus-27';
-import { Size } from 'cdk8s';
 import { Construct } from 'constructs';
-import { toConfigYaml } from '../synth/config-yaml';
 import { CameraSpec, StreamTransport, validateCameras } from '../cameras/camera-inventory';
-import { propError, requireInteger } from '../core/errors';
-import { configChecksum } from '../core/config-checksum';
-import { imageTag, requirePinnedImage } from '../core/images';
-import { isAddressOrCidr, namespacePeer, tcpPort } from '../core/network';
-import { ComponentIdentity, selectorLabels, standardLabels } from '../core/labels';
-import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../synth/pod/security';
-import { assignShards } from './shard-assignment';
-import { FullResources, checkResources, goRuntimeEnv, mergeResources, toResourceRequirements } from '../synth/pod/resources';
-import { RegistrySettings } from '../platform/registry-settings';
-import { IScrapeTarget, ScrapeTarget } from '../monitoring/scrape-target';
-import { IRuleSource, RuleGroup } from '../monitoring/alert-rules';
-import { ingestRuleGroups } from './rules';
 import { IStreamSource, StreamSource } from '../cameras/stream-source';
+import { propError, requireInteger } from '../core/errors';
+import { imageTag, requirePinnedImage } from '../core/images';
+import { ComponentIdentity, selectorLabels, standardLabels } from '../core/labels';
 import { dns1035Label, dns1123Label } from '../core/names';
+import { isAddressOrCidr } from '../core/network';
+import { IRuleSource, RuleGroup } from '../monitoring/alert-rules';
+import { IScrapeTarget, ScrapeTarget } from '../monitoring/scrape-target';
 import { ConfigMapObject } from '../synth/config-map';
-import { KubeDeployment, KubeNetworkPolicy, KubePodDisruptionBudget, KubeService, KubeServiceAccount } from '../synth/kube-objects';
+import { toConfigYaml } from '../synth/config-yaml';
+import { Connections, IConnectable } from '../synth/connections';
+import { KubePodDisruptionBudget, KubeService } from '../synth/kube-objects';
+import { ContainerOptions, PodOptions, PodServiceAccount, PriorityTier, newDeployment, newServiceAccount } from '../synth/pod/builder';
+import { FullResources, checkResources, goRuntimeEnv, mergeResources, toResourceRequirements } from '../synth/pod/resources';
+import { ScopeSettings } from '../synth/pod/scope-settings';
+import { ingestRuleGroups } from './rules';
+import { assignShards } from './shard-assignment';
 
 /** MediaMTX, pinned: a new release is a reviewed change of this line, never a surprise. */
 export const MEDIAMTX_IMAGE = 'bluenviron/mediamtx:1.19.3';
 /** Renders camera credentials into the MediaMTX configuration at pod start (busybox awk). */
 export const CREDENTIALS_RENDERER_IMAGE = 'busybox:1.36.1';
-/** Pods that read streams carry this label; the ingest NetworkPolicy admits RTSP only from them. */
-export const STREAM_READER_LABEL = 'video-analytics.io/stream-reader';
 /** The shard a pod serves, as a label: part of the shard's selector. */
 export const SHARD_LABEL = 'video-analytics.io/shard';
-/** Pod annotation holding the hash of the shard's configuration: a changed camera list rolls that shard only. */
-export const CONFIG_CHECKSUM_ANNOTATION = 'video-analytics.io/config-checksum';
 
 const RTSP_PORT = 8554;
 const API_PORT = 9997;
@@ -92,18 +87,13 @@ export interface StreamIngestProps {
    */
   readonly apiAllowedNetworks?: readonly string[];
   /**
-   * Namespace of the Prometheus that scrapes the ingest; the NetworkPolicy admits it to the metrics port.
-   * @default 'monitoring'
-   */
-  readonly monitoringNamespace?: string;
-  /**
    * The cluster's DNS domain, used in stream URLs.
-   * @default 'cluster.local'
+   * @default - the scope's (ScopeSettings), else 'cluster.local'
    */
   readonly clusterDomain?: string;
   /**
    * PriorityClass of the MediaMTX pods.
-   * @default - the cluster's default priority
+   * @default - the scope's ingest tier (ScopeSettings), else the cluster's default priority
    */
   readonly priorityClassName?: string;
 }
@@ -163,13 +153,15 @@ BEGIN { for (i = 1; i < 256; i++) code[sprintf("%c", i)] = i }
  * Service that gives the shard a stable DNS name. Cameras are assigned to shards by
  * consistent hashing with bounded loads, so adding or removing a camera does not move the others.
  */
-export class StreamIngest extends Construct implements IScrapeTarget, IStreamSource, IRuleSource {
+export class StreamIngest extends Construct implements IScrapeTarget, IStreamSource, IRuleSource, IConnectable {
   /** Prefix of every object name. */
   public readonly name: string;
   /** Namespace of every object. */
   public readonly namespace: string;
   /** The shard assignment, by shard index. */
   public readonly shards: readonly IngestShard[];
+  /** The network links of every shard's pods: readers, monitoring, the cameras. */
+  public readonly connections: Connections;
 
   private readonly identity: ComponentIdentity;
   private readonly shardByCamera = new Map<string, IngestShard>();
@@ -178,11 +170,14 @@ export class StreamIngest extends Construct implements IScrapeTarget, IStreamSou
 
   constructor(scope: Construct, id: string, props: StreamIngestProps) {
     super(scope, id);
-    const settings = resolveSettings(id, props);
+    const settings = resolveSettings(this, id, props);
     this.name = settings.name;
     this.namespace = props.namespace;
     this.cameras = new Map(props.cameras.map((camera) => [camera.id, camera]));
     this.identity = { name: 'mediamtx', instance: this.name, component: 'stream-ingest', version: imageTag(settings.image) };
+    this.connections = new Connections({ ownerKind: 'StreamIngest', name: this.name, namespace: this.namespace, podSelector: selectorLabels(this.identity) });
+    this.connections.allowToPeers(...cameraEgress(props.cameras));
+    const serviceAccount = newServiceAccount(this, 'service-account', { metadata: { name: this.name, namespace: this.namespace, labels: standardLabels(this.identity) } });
 
     const assignment = assignShards(props.cameras.map((c) => c.id), settings.shardCount, settings.camerasPerShard);
     this.shards = assignment.map((cameraIds, index) => {
@@ -191,11 +186,16 @@ export class StreamIngest extends Construct implements IScrapeTarget, IStreamSou
     });
     for (const shard of this.shards) {
       shard.cameraIds.forEach((cameraId) => this.shardByCamera.set(cameraId, shard));
-      this.addShard(shard, settings);
+      this.addShard(shard, settings, serviceAccount);
     }
-    this.addServiceAccount();
     this.addDisruptionBudget();
-    this.addNetworkPolicy(settings);
+    this.connections.addPolicy(this, 'network-policy', { name: this.name, namespace: this.namespace, labels: standardLabels(this.identity) });
+  }
+
+  /** Lets `reader`'s pods pull streams over RTSP, from any namespace. */
+  public allowReader(reader: IConnectable): void {
+    // By a label on the readers: one peer per reader namespace, however many detections read.
+    this.connections.allowFrom(reader.connections, [RTSP_PORT], { byClientLabel: true });
   }
 
   /**
@@ -223,9 +223,7 @@ export class StreamIngest extends Construct implements IScrapeTarget, IStreamSou
       name: this.name,
       namespace: this.namespace,
       cameras: [...this.cameras.values()].sort((a, b) => a.id.localeCompare(b.id)).map((spec) => ({ spec, streamUrl: this.streamUrl(spec.id) })),
-      podSelector: selectorLabels(this.identity),
       port: RTSP_PORT,
-      readerLabel: STREAM_READER_LABEL,
     };
     return this.streamSource;
   }
@@ -248,7 +246,7 @@ export class StreamIngest extends Construct implements IScrapeTarget, IStreamSou
     };
   }
 
-  private addShard(shard: IngestShard, settings: Settings): void {
+  private addShard(shard: IngestShard, settings: Settings, serviceAccount: PodServiceAccount): void {
     const cameras = shard.cameraIds.map((id) => this.cameras.get(id)!);
     const withCredentials = cameras.filter((c) => c.credentials);
     const data: Record<string, string> = { 'mediamtx.yml': mediamtxConfig(cameras, settings) };
@@ -271,7 +269,7 @@ export class StreamIngest extends Construct implements IScrapeTarget, IStreamSou
         ],
       },
     });
-    new KubeDeployment(this, `${shard.name}-deployment`, {
+    newDeployment(this, `${shard.name}-deployment`, {
       metadata: { name: shard.name, namespace: this.namespace, labels },
       spec: {
         replicas: settings.replicasPerShard,
@@ -280,22 +278,22 @@ export class StreamIngest extends Construct implements IScrapeTarget, IStreamSou
         // A new pod pulls its cameras before the old one stops: readers never lose the shard.
         strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(1), maxUnavailable: k8s.IntOrString.fromNumber(0) } },
         template: {
-          metadata: { labels, annotations: { [CONFIG_CHECKSUM_ANNOTATION]: configChecksum(data) } },
-          spec: this.podSpec(shard, selector, withCredentials, settings),
+          labels,
+          connections: this.connections,
+          // A changed camera list rolls that shard only.
+          config: data,
+          spec: this.podSpec(shard, selector, withCredentials, settings, serviceAccount),
         },
       },
     });
   }
 
-  private podSpec(shard: IngestShard, selector: Record<string, string>, withCredentials: CameraSpec[], settings: Settings): k8s.PodSpec {
+  private podSpec(shard: IngestShard, selector: Record<string, string>, withCredentials: CameraSpec[], settings: Settings, serviceAccount: PodServiceAccount): PodOptions {
     const configVolume = withCredentials.length > 0 ? 'rendered-config' : 'config';
     return {
-      serviceAccountName: this.name,
-      automountServiceAccountToken: false,
-      enableServiceLinks: false,
-      imagePullSecrets: RegistrySettings.pullSecrets(this),
+      serviceAccount,
+      tier: PriorityTier.INGEST,
       priorityClassName: settings.priorityClassName,
-      securityContext: restrictedPodSecurityContext(),
       terminationGracePeriodSeconds: 30,
       topologySpreadConstraints: [
         // Replicas of one shard never share a node: losing a node never loses a shard.
@@ -306,8 +304,7 @@ export class StreamIngest extends Construct implements IScrapeTarget, IStreamSou
       initContainers: withCredentials.length > 0 ? [this.rendererContainer(withCredentials, settings)] : undefined,
       containers: [{
         name: CONTAINER,
-        image: RegistrySettings.image(this, settings.image),
-        imagePullPolicy: 'IfNotPresent',
+        image: settings.image,
         args: ['/config/mediamtx.yml'],
         env: goRuntimeEnv(CONTAINER),
         ports: [
@@ -319,7 +316,6 @@ export class StreamIngest extends Construct implements IScrapeTarget, IStreamSou
         readinessProbe: { httpGet: { path: '/v3/paths/list', port: k8s.IntOrString.fromString('api') }, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
         livenessProbe: { tcpSocket: { port: k8s.IntOrString.fromString('rtsp') }, initialDelaySeconds: 10, periodSeconds: 20, timeoutSeconds: 3, failureThreshold: 3 },
         resources: toResourceRequirements(settings.resources),
-        securityContext: restrictedContainerSecurityContext(),
         volumeMounts: [{ name: configVolume, mountPath: '/config', readOnly: true }],
       }],
       volumes: [
@@ -329,15 +325,13 @@ export class StreamIngest extends Construct implements IScrapeTarget, IStreamSou
     };
   }
 
-  private rendererContainer(cameras: CameraSpec[], settings: Settings): k8s.Container {
+  private rendererContainer(cameras: CameraSpec[], settings: Settings): ContainerOptions {
     return {
       name: 'render-credentials',
-      image: RegistrySettings.image(this, settings.credentialsRendererImage),
-      imagePullPolicy: 'IfNotPresent',
+      image: settings.credentialsRendererImage,
       command: ['sh', '-c', 'awk -f /template/render.awk /template/mediamtx.yml > /config/mediamtx.yml'],
       env: cameras.flatMap((camera) => credentialEnv(camera)),
       resources: toResourceRequirements(RENDERER_RESOURCES),
-      securityContext: restrictedContainerSecurityContext(),
       volumeMounts: [
         { name: 'config', mountPath: '/template', readOnly: true },
         { name: 'rendered-config', mountPath: '/config' },
@@ -345,33 +339,11 @@ export class StreamIngest extends Construct implements IScrapeTarget, IStreamSou
     };
   }
 
-  private addServiceAccount(): void {
-    new KubeServiceAccount(this, 'service-account', {
-      metadata: { name: this.name, namespace: this.namespace, labels: standardLabels(this.identity) },
-      automountServiceAccountToken: false,
-    });
-  }
-
   /** One budget over all shards: a drain takes down at most one ingest pod at a time. */
   private addDisruptionBudget(): void {
     new KubePodDisruptionBudget(this, 'disruption-budget', {
       metadata: { name: this.name, namespace: this.namespace, labels: standardLabels(this.identity) },
       spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: selectorLabels(this.identity) } },
-    });
-  }
-
-  private addNetworkPolicy(settings: Settings): void {
-    new KubeNetworkPolicy(this, 'network-policy', {
-      metadata: { name: this.name, namespace: this.namespace, labels: standardLabels(this.identity) },
-      spec: {
-        podSelector: { matchLabels: selectorLabels(this.identity) },
-        policyTypes: ['Ingress', 'Egress'],
-        ingress: [
-          { from: [{ podSelector: { matchLabels: { [STREAM_READER_LABEL]: 'true' } } }], ports: [tcpPort(RTSP_PORT)] },
-          { from: [namespacePeer(settings.monitoringNamespace)], ports: [tcpPort(METRICS_PORT)] },
-        ],
-        egress: [cameraEgress([...this.cameras.values()])],
-      },
     });
   }
 }
@@ -385,7 +357,6 @@ interface Settings {
   readonly credentialsRendererImage: string;
   readonly resources: FullResources;
   readonly apiAllowedNetworks: readonly string[];
-  readonly monitoringNamespace: string;
   readonly clusterDomain: string;
   readonly priorityClassName?: string;
 }
@@ -398,7 +369,7 @@ const MAX_NAME_LENGTH = 50;
  */
 const TARGET_FILL = 0.5;
 
-function resolveSettings(id: string, props: StreamIngestProps): Settings {
+function resolveSettings(scope: Construct, id: string, props: StreamIngestProps): Settings {
   const name = props.name ?? id;
   const nameProblem = dns1035Label(name) ?? (name.length > MAX_NAME_LENGTH ? `must be no more than ${MAX_NAME_LENGTH} characters` : undefined);
   if (nameProblem) {
@@ -438,8 +409,7 @@ function resolveSettings(id: string, props: StreamIngestProps): Settings {
     credentialsRendererImage: props.credentialsRendererImage ?? CREDENTIALS_RENDERER_IMAGE,
     resources,
     apiAllowedNetworks: props.apiAllowedNetworks ?? [K3S_POD_CIDR],
-    monitoringNamespace: props.monitoringNamespace ?? 'monitoring',
-    clusterDomain: props.clusterDomain ?? 'cluster.local',
+    clusterDomain: props.clusterDomain ?? ScopeSettings.clusterDomain(scope),
     priorityClassName: props.priorityClassName,
   };
 }
@@ -501,13 +471,10 @@ function mediamtxConfig(cameras: readonly CameraSpec[], settings: Settings): str
 
 
 /** To the cameras' RTSP ports; to their addresses only when every camera is given by IPv4 address. */
-function cameraEgress(cameras: readonly CameraSpec[]): k8s.NetworkPolicyEgressRule {
+function cameraEgress(cameras: readonly CameraSpec[]): [k8s.NetworkPolicyPeer[], number[]] {
   const urls = cameras.map((camera) => new URL(camera.url));
   const ports = [...new Set(urls.map((url) => Number(url.port || (url.protocol === 'rtsps:' ? DEFAULT_RTSPS_PORT : DEFAULT_RTSP_PORT))))].sort((a, b) => a - b);
   const hosts = [...new Set(urls.map((url) => url.hostname))].sort();
   const allIpv4 = hosts.every((host) => /^\d{1,3}(\.\d{1,3}){3}$/.test(host));
-  return {
-    to: allIpv4 ? hosts.map((host) => ({ ipBlock: { cidr: `${host}/32` } })) : [{ ipBlock: { cidr: '0.0.0.0/0' } }],
-    ports: ports.map((port) => tcpPort(port)),
-  };
+  return [allIpv4 ? hosts.map((host) => ({ ipBlock: { cidr: `${host}/32` } })) : [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports];
 }

@@ -1,12 +1,4 @@
-import { createHash } from 'crypto';
 import { Duration, Lazy, Size, SizeRoundingBehavior } from 'cdk8s';
-
-/** Hash of a set of files: a pod annotation holding it rolls the pod when any file changes. */
-export function checksum(data: Readonly<Record<string, string>>): string {
-  const hash = createHash('sha256');
-  for (const key of Object.keys(data).sort()) hash.update(`${key}\0${data[key]}\0`);
-  return hash.digest('hex');
-}
 
 const UNITS: ReadonlyArray<[string, number]> = [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000], ['ms', 1]];
 

@@ -1,30 +1,13 @@
 import { IConstruct } from 'constructs';
-import { IRuleSource, RuleGroup } from './alert-rules';
-import { IScrapeTarget, ScrapeTarget } from './scrape-target';
+import { ScrapeTarget } from './scrape-target';
 import { dns1123Label, ianaServiceName, labelValue, qualifiedName } from '../core/names';
 import { wholeMillis } from './_format';
 import { Problem } from './_rules';
-
-/** Anything with a `toScrapeTarget()` method offers itself for scraping. */
-export function isScrapeTarget(value: unknown): value is IScrapeTarget {
-  return typeof value === 'object' && value !== null && typeof (value as Partial<IScrapeTarget>).toScrapeTarget === 'function';
-}
-
-/** Anything with a `toRuleGroups()` method owns rules. */
-export function isRuleSource(value: unknown): value is IRuleSource {
-  return typeof value === 'object' && value !== null && typeof (value as Partial<IRuleSource>).toRuleGroups === 'function';
-}
 
 /** Names a source in errors: its construct path, or how it reached the bundle. */
 export function describeSource(source: unknown, fallback: string): string {
   const node = (source as Partial<IConstruct> | null)?.node;
   return node && typeof node.path === 'string' ? `'${node.path}'` : fallback;
-}
-
-/** A target and where it came from, to name both sides of a conflict. */
-export interface Sourced<T> {
-  readonly value: T;
-  readonly source: string;
 }
 
 /** Everything Prometheus needs to know about a target, checked as the API server and Prometheus would. */
@@ -55,28 +38,6 @@ export function scrapeTargetProblems(target: ScrapeTarget): Problem[] {
     problems.push({ prop: `${where}.interval`, value: target.interval.toMilliseconds({ integral: false }), rule: 'at least one second', fix: 'Scrape every 15 to 60 seconds.' });
   }
   return problems;
-}
-
-/** Two registrations that want the same job name or group name. */
-export function duplicates<T>(items: ReadonlyArray<Sourced<T>>, keyOf: (item: T) => string): Array<[string, string, string]> {
-  const seen = new Map<string, string>();
-  const found: Array<[string, string, string]> = [];
-  for (const item of items) {
-    const key = keyOf(item.value);
-    const first = seen.get(key);
-    if (first === undefined) seen.set(key, item.source);
-    else found.push([key, first, item.source]);
-  }
-  return found;
-}
-
-/** Sorted by name, so that the generated configuration does not depend on construct order. */
-export function sortedTargets(targets: ReadonlyArray<Sourced<ScrapeTarget>>): ScrapeTarget[] {
-  return targets.map((t) => t.value).sort((a, b) => compare(a.jobName, b.jobName));
-}
-
-export function sortedGroups(groups: ReadonlyArray<Sourced<RuleGroup>>): RuleGroup[] {
-  return groups.map((g) => g.value).sort((a, b) => compare(a.name, b.name));
 }
 
 /** Code-unit order: locale-independent, so two machines always write the same files. */

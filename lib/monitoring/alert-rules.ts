@@ -70,10 +70,15 @@ export interface RuleGroup {
   readonly interval?: Duration;
 }
 
-/** A component that owns alerting and recording rules: monitoring collects them from it. */
+/** A component that owns alerting and recording rules: monitoring that watches it loads them. */
 export interface IRuleSource {
   /** The rule groups of this component. */
   toRuleGroups(): RuleGroup[];
+}
+
+/** Whether `value` owns rules: `MonitoringBundle.watch` adds the rules of every target that does. */
+export function isRuleSource(value: unknown): value is IRuleSource {
+  return typeof value === 'object' && value !== null && typeof (value as Partial<IRuleSource>).toRuleGroups === 'function';
 }
 
 /** Base of every runbook link; one page per alert, named after the alert in lower case. */

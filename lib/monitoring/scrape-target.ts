@@ -27,7 +27,7 @@ export interface ScrapeTarget {
   readonly interval?: Duration;
 }
 
-/** Anything that exposes metrics: a construct offers itself to monitoring through this. */
+/** Anything that exposes metrics: pass it to `MonitoringBundle.watch`, which scrapes it. */
 export interface IScrapeTarget {
   /** Describes the metrics endpoint of this component. */
   toScrapeTarget(): ScrapeTarget;

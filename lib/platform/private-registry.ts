@@ -4,11 +4,11 @@ import { Construct } from 'constructs';
 import { propError } from '../core/errors';
 import { imageTag, requirePinnedImage } from '../core/images';
 import { ComponentIdentity, selectorLabels, standardLabels } from '../core/labels';
-import { tcpPort } from '../core/network';
-import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../synth/pod/security';
-import { FullResources, checkResources, mergeResources, toResourceRequirements } from '../synth/pod/resources';
 import { dns1123Label, dns1123Subdomain } from '../core/names';
-import { KubeDeployment, KubeNetworkPolicy, KubePersistentVolumeClaim, KubePodDisruptionBudget, KubeService, KubeServiceAccount } from '../synth/kube-objects';
+import { tcpPort } from '../synth/connections';
+import { KubeNetworkPolicy, KubePersistentVolumeClaim, KubePodDisruptionBudget, KubeService } from '../synth/kube-objects';
+import { PodOptions, PodServiceAccount, PriorityTier, newDeployment, newServiceAccount } from '../synth/pod/builder';
+import { FullResources, checkResources, mergeResources, toResourceRequirements } from '../synth/pod/resources';
 
 /** The Distribution registry, pinned. */
 export const REGISTRY_IMAGE = 'registry:2.8.3';
@@ -88,12 +88,12 @@ export class PrivateRegistry extends Construct {
     const meta = { name: this.serviceName, namespace: this.namespace, labels: standardLabels(identity) };
     const selector = selectorLabels(identity);
 
-    new KubeServiceAccount(this, 'service-account', { metadata: meta, automountServiceAccountToken: false });
+    const serviceAccount = newServiceAccount(this, 'service-account', { metadata: meta });
     new KubePersistentVolumeClaim(this, 'store', {
       metadata: { ...meta, name: 'registry-store' },
       spec: { accessModes: ['ReadWriteOnce'], storageClassName, resources: { requests: { storage: k8s.Quantity.fromString(storage.asString()) } } },
     });
-    new KubeDeployment(this, 'deployment', {
+    newDeployment(this, 'deployment', {
       metadata: meta,
       spec: {
         replicas: 1,
@@ -101,7 +101,7 @@ export class PrivateRegistry extends Construct {
         // One writer of the store at a time.
         strategy: { type: 'Recreate' },
         selector: { matchLabels: selector },
-        template: { metadata: { labels: meta.labels }, spec: this.podSpec(image, resources, props) },
+        template: { labels: meta.labels, spec: podSpec(serviceAccount, image, resources, props) },
       },
     });
     new KubeService(this, 'service', {
@@ -115,46 +115,43 @@ export class PrivateRegistry extends Construct {
       spec: { podSelector: { matchLabels: selector }, policyTypes: ['Ingress', 'Egress'], ingress: [{ ports: [tcpPort(PORT)] }], egress: [] },
     });
   }
+}
 
-  private podSpec(image: string, resources: FullResources, props: PrivateRegistryProps): k8s.PodSpec {
-    const probe = { httpGet: { path: '/', port: k8s.IntOrString.fromString('https'), scheme: 'HTTPS' }, timeoutSeconds: 3 };
-    return {
-      serviceAccountName: this.serviceName,
-      automountServiceAccountToken: false,
-      enableServiceLinks: false,
-      securityContext: restrictedPodSecurityContext(),
-      containers: [{
-        name: 'registry',
-        image,
-        imagePullPolicy: 'IfNotPresent',
-        env: [
-          { name: 'REGISTRY_HTTP_ADDR', value: `:${PORT}` },
-          { name: 'REGISTRY_HTTP_TLS_CERTIFICATE', value: '/certs/tls.crt' },
-          { name: 'REGISTRY_HTTP_TLS_KEY', value: '/certs/tls.key' },
-          { name: 'REGISTRY_AUTH', value: 'htpasswd' },
-          { name: 'REGISTRY_AUTH_HTPASSWD_REALM', value: 'video-analytics' },
-          { name: 'REGISTRY_AUTH_HTPASSWD_PATH', value: '/auth/htpasswd' },
-          { name: 'REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY', value: '/var/lib/registry' },
-          { name: 'REGISTRY_STORAGE_DELETE_ENABLED', value: 'true' },
-        ],
-        ports: [{ name: 'https', containerPort: PORT, protocol: 'TCP' }],
-        readinessProbe: { ...probe, periodSeconds: 10 },
-        livenessProbe: { ...probe, periodSeconds: 20, failureThreshold: 3 },
-        resources: toResourceRequirements(resources),
-        securityContext: restrictedContainerSecurityContext(),
-        volumeMounts: [
-          { name: 'store', mountPath: '/var/lib/registry' },
-          { name: 'tls', mountPath: '/certs', readOnly: true },
-          { name: 'auth', mountPath: '/auth', readOnly: true },
-          { name: 'tmp', mountPath: '/tmp' },
-        ],
-      }],
-      volumes: [
-        { name: 'store', persistentVolumeClaim: { claimName: 'registry-store' } },
-        { name: 'tls', secret: { secretName: props.tlsSecretName } },
-        { name: 'auth', secret: { secretName: props.htpasswdSecretName, items: [{ key: 'htpasswd', path: 'htpasswd' }] } },
-        { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },
+function podSpec(serviceAccount: PodServiceAccount, image: string, resources: FullResources, props: PrivateRegistryProps): PodOptions {
+  const probe = { httpGet: { path: '/', port: k8s.IntOrString.fromString('https'), scheme: 'HTTPS' }, timeoutSeconds: 3 };
+  return {
+    serviceAccount,
+    // Without the registry no node pulls an image it does not hold: it outranks every application pod.
+    tier: PriorityTier.PLATFORM,
+    containers: [{
+      name: 'registry',
+      image,
+      env: [
+        { name: 'REGISTRY_HTTP_ADDR', value: `:${PORT}` },
+        { name: 'REGISTRY_HTTP_TLS_CERTIFICATE', value: '/certs/tls.crt' },
+        { name: 'REGISTRY_HTTP_TLS_KEY', value: '/certs/tls.key' },
+        { name: 'REGISTRY_AUTH', value: 'htpasswd' },
+        { name: 'REGISTRY_AUTH_HTPASSWD_REALM', value: 'video-analytics' },
+        { name: 'REGISTRY_AUTH_HTPASSWD_PATH', value: '/auth/htpasswd' },
+        { name: 'REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY', value: '/var/lib/registry' },
+        { name: 'REGISTRY_STORAGE_DELETE_ENABLED', value: 'true' },
       ],
-    };
-  }
+      ports: [{ name: 'https', containerPort: PORT, protocol: 'TCP' }],
+      readinessProbe: { ...probe, periodSeconds: 10 },
+      livenessProbe: { ...probe, periodSeconds: 20, failureThreshold: 3 },
+      resources: toResourceRequirements(resources),
+      volumeMounts: [
+        { name: 'store', mountPath: '/var/lib/registry' },
+        { name: 'tls', mountPath: '/certs', readOnly: true },
+        { name: 'auth', mountPath: '/auth', readOnly: true },
+        { name: 'tmp', mountPath: '/tmp' },
+      ],
+    }],
+    volumes: [
+      { name: 'store', persistentVolumeClaim: { claimName: 'registry-store' } },
+      { name: 'tls', secret: { secretName: props.tlsSecretName } },
+      { name: 'auth', secret: { secretName: props.htpasswdSecretName, items: [{ key: 'htpasswd', path: 'htpasswd' }] } },
+      { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },
+    ],
+  };
 }

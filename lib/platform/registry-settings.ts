@@ -1,6 +1,9 @@
-import { k8s } from 'cdk8s-plus-27';
 import { IConstruct } from 'constructs';
-import { dns1123Subdomain } from '../core/names';
+import { k8s } from 'cdk8s-plus-27';
+import { scopedImage, scopedPullSecrets } from '../synth/pod/builder';
+import { ScopeSettings, checkRegistrySettings } from '../synth/pod/scope-settings';
+
+export { repositoryPath } from '../synth/pod/scope-settings';
 
 /** Where the platform's workloads pull their images from. */
 export interface RegistrySettingsProps {
@@ -19,49 +22,31 @@ export interface RegistrySettingsProps {
   readonly imagePullSecrets?: readonly string[];
 }
 
-const CONTEXT_KEY = 'cdk8s-video-analytics/registry';
-
 /**
- * Platform-wide image settings, set once on a scope (usually the App or the platform) and read by
- * every construct below it when it builds a pod: one setting, not one prop per construct.
+ * Platform-wide image settings, set once on a scope (usually the App or the platform) and applied
+ * by the pod builder to every pod made below it, and to every image named outside a pod (the K3s
+ * upgrade Plans): one setting, not one prop per construct. The registry part of {@link ScopeSettings}.
  */
 export class RegistrySettings {
   /** Applies the settings to every construct created under `scope` after this call. */
   public static apply(scope: IConstruct, props: RegistrySettingsProps): void {
-    const port = Number(props.mirror?.split(':')[1] ?? 1);
-    if (props.mirror !== undefined && (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:\d{1,5})?$/.test(props.mirror) || port < 1 || port > 65535)) {
-      throw new Error(`RegistrySettings: 'mirror' (${props.mirror}) must be a registry host with an optional port. Write it like 'registry.example.internal:5000'.`);
-    }
-    (props.imagePullSecrets ?? []).forEach((secret, i) => {
-      // A name the API server would refuse is silently useless in imagePullSecrets: pulls just fail.
-      const problem = dns1123Subdomain(secret);
-      if (problem) throw new Error(`RegistrySettings: 'imagePullSecrets[${i}]' (${secret}) must be a Secret name (${problem}). Use the Secret's name as kubectl shows it.`);
-    });
-    scope.node.setContext(CONTEXT_KEY, props);
+    checkRegistrySettings('RegistrySettings', props);
+    ScopeSettings.apply(scope, { mirror: props.mirror, imagePullSecrets: props.imagePullSecrets });
   }
 
   /** The settings in force at `scope`. */
   public static of(scope: IConstruct): RegistrySettingsProps {
-    return (scope.node.tryGetContext(CONTEXT_KEY) as RegistrySettingsProps | undefined) ?? {};
+    const { mirror, imagePullSecrets } = ScopeSettings.of(scope);
+    return { ...(mirror === undefined ? {} : { mirror }), ...(imagePullSecrets === undefined ? {} : { imagePullSecrets }) };
   }
 
   /** The image as pods under `scope` should pull it. */
   public static image(scope: IConstruct, image: string): string {
-    const mirror = RegistrySettings.of(scope).mirror;
-    return mirror ? `${mirror}/${repositoryPath(image)}` : image;
+    return scopedImage(scope, image);
   }
 
   /** The imagePullSecrets of pods under `scope`. */
   public static pullSecrets(scope: IConstruct): k8s.LocalObjectReference[] | undefined {
-    const secrets = RegistrySettings.of(scope).imagePullSecrets ?? [];
-    return secrets.length > 0 ? secrets.map((name) => ({ name })) : undefined;
+    return scopedPullSecrets(scope);
   }
-}
-
-/** The repository path of an image reference without its registry host, as Docker resolves it. */
-export function repositoryPath(image: string): string {
-  const [first, ...rest] = image.split('/');
-  const firstIsHost = rest.length > 0 && (first.includes('.') || first.includes(':') || first === 'localhost');
-  if (firstIsHost) return rest.join('/');
-  return rest.length === 0 ? `library/${first}` : image;
 }

@@ -2,7 +2,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App, Chart, Yaml } from 'cdk8s';
 import { Construct } from 'constructs';
-import { AnalysisService, AnalysisServiceProps, StreamSelection } from '../analysis/analysis-service';
+import { AnalysisService, AnalysisServiceProps } from '../analysis/analysis-service';
+import { StreamSelection } from '../cameras/stream-selection';
 import { CameraSpec } from '../cameras/camera-inventory';
 import { ArgoCdApplication, ArgoCdApplicationProps, AutoscaledWorkload } from './gitops/argo-cd-application';
 import { LayerChart } from './gitops/layer-chart';
@@ -17,7 +18,8 @@ import { PlatformNamespace } from './platform-namespace';
 import { PlatformPriorities } from './platform-priorities';
 import { PlatformPolicies } from '../synth/policy/platform-policies';
 import { PrivateRegistry, PrivateRegistryProps } from './private-registry';
-import { RegistrySettings, RegistrySettingsProps } from './registry-settings';
+import { RegistrySettingsProps } from './registry-settings';
+import { ScopeSettings, checkRegistrySettings } from '../synth/pod/scope-settings';
 import { ScalingKind } from '../synth/scaling';
 import { StreamIngest, StreamIngestProps } from '../ingest/stream-ingest';
 
@@ -47,10 +49,19 @@ export interface PlatformGpuOptions extends GpuInventoryProps, Omit<GpuNodeSuppo
 /** The platform's image registry settings, with an optional in-cluster registry. */
 export interface PlatformRegistryOptions extends RegistrySettingsProps {
   /**
-   * Run an in-cluster registry in namespace `registry`.
+   * Run an in-cluster registry (in namespace `registry` unless it names another).
    * @default - no in-cluster registry
    */
-  readonly inCluster?: Omit<PrivateRegistryProps, 'namespace'>;
+  readonly inCluster?: PlatformInClusterRegistryOptions;
+}
+
+/** The in-cluster registry of the platform. */
+export interface PlatformInClusterRegistryOptions extends Omit<PrivateRegistryProps, 'namespace'> {
+  /**
+   * Namespace of the registry, created by the platform.
+   * @default 'registry'
+   */
+  readonly namespace?: string;
 }
 
 /** Props of {@link VideoAnalyticsPlatform}. */
@@ -58,15 +69,15 @@ export interface VideoAnalyticsPlatformProps {
   /** The cameras to ingest. */
   readonly cameras: readonly CameraSpec[];
   /**
-   * Namespace of the application components (ingest, inference, analysis).
+   * Namespace of the application components (ingest, inference, analysis) that do not name their own.
    * @default 'video-analytics'
    */
   readonly namespace?: string;
   /**
-   * Ingest settings other than namespace and cameras.
-   * @default - StreamIngest's defaults, with the ingest PriorityClass
+   * Ingest settings other than the cameras; with a `namespace` of its own, the ingest lives there.
+   * @default - StreamIngest's defaults in `namespace`, with the ingest PriorityClass
    */
-  readonly ingest?: Omit<StreamIngestProps, 'namespace' | 'cameras'>;
+  readonly ingest?: PlatformIngestOptions;
   /**
    * GPU nodes. Without them the platform has no GPU layer and no inference pools.
    * @default - no GPU nodes
@@ -102,6 +113,15 @@ export interface VideoAnalyticsPlatformProps {
   readonly enforcePolicies?: boolean;
 }
 
+/** The platform's ingest: StreamIngest's props but the cameras, which the platform declares. */
+export interface PlatformIngestOptions extends Omit<StreamIngestProps, 'namespace' | 'cameras'> {
+  /**
+   * Namespace of the ingest, created by the platform.
+   * @default - the platform's namespace
+   */
+  readonly namespace?: string;
+}
+
 /** Props of {@link VideoAnalyticsPlatform.addDetection}. */
 export interface DetectionOptions extends Omit<AnalysisServiceProps, 'namespace' | 'streams'> {
   /**
@@ -109,6 +129,20 @@ export interface DetectionOptions extends Omit<AnalysisServiceProps, 'namespace'
    * @default - every camera of the platform
    */
   readonly streams?: StreamSelection;
+  /**
+   * Namespace of the detection, created by the platform.
+   * @default - the platform's namespace
+   */
+  readonly namespace?: string;
+}
+
+/** Props of {@link VideoAnalyticsPlatform.addInferencePool}. */
+export interface InferencePoolOptions extends Omit<GpuWorkerPoolProps, 'namespace' | 'inventory'> {
+  /**
+   * Namespace of the pool, created by the platform.
+   * @default - the platform's namespace
+   */
+  readonly namespace?: string;
 }
 
 /**
@@ -137,65 +171,66 @@ export class VideoAnalyticsPlatform extends Construct {
   private readonly charts = new Map<PlatformLayer, LayerChart>();
   private readonly pools: GpuWorkerPool[] = [];
   private readonly detections: AnalysisService[] = [];
+  private readonly namespaces = new Set<string>();
   private keda?: KedaInstallation;
 
   constructor(private readonly app: App, id: string, private readonly props: VideoAnalyticsPlatformProps) {
     super(app, id);
     this.namespace = props.namespace ?? 'video-analytics';
     this.cluster = props.cluster ? new K3sCluster(props.cluster) : undefined;
+    if (props.registry) checkRegistrySettings('RegistrySettings', props.registry);
 
     const base = this.layer(PlatformLayer.BASE);
-    new PlatformNamespace(base, 'namespace', { name: this.namespace });
+    this.requireNamespace(this.namespace);
     new PlatformPriorities(base, 'priorities');
     if (props.upgrades) new K3sUpgradePlans(this.layer(PlatformLayer.OPERATIONS), 'upgrades', props.upgrades);
+    this.monitoring = new MonitoringBundle(this.layer(PlatformLayer.MONITORING), 'monitoring', props.monitoring);
     if (props.gpu) {
       const gpu = this.layer(PlatformLayer.GPU);
       const { nodes, gpusPerNode, sharing, nodeSelector, ...nodeSupport } = props.gpu;
       this.gpus = new GpuInventory(gpu, 'gpus', { nodes, gpusPerNode, sharing, nodeSelector });
-      new GpuNodeSupport(gpu, 'gpu-node-support', { monitoringNamespace: this.monitoringNamespace, ...nodeSupport, inventory: this.gpus });
+      this.monitoring.watch(new GpuNodeSupport(gpu, 'gpu-node-support', { ...nodeSupport, inventory: this.gpus }));
     }
     if (props.registry?.inCluster) {
       const registry = this.layer(PlatformLayer.REGISTRY);
-      new PlatformNamespace(registry, 'namespace', { name: 'registry' });
-      new PrivateRegistry(registry, 'registry', { ...props.registry.inCluster, namespace: 'registry' });
+      const { namespace = 'registry', ...registryProps } = props.registry.inCluster;
+      new PlatformNamespace(registry, 'namespace', { name: namespace });
+      new PrivateRegistry(registry, 'registry', { ...registryProps, namespace });
     }
-    this.ingest = new StreamIngest(this.layer(PlatformLayer.INGEST), 'ingest', {
-      priorityClassName: PlatformPriorities.INGEST,
-      monitoringNamespace: this.monitoringNamespace,
-      ...props.ingest,
-      namespace: this.namespace,
-      cameras: props.cameras,
-    });
-    this.monitoring = new MonitoringBundle(this.layer(PlatformLayer.MONITORING), 'monitoring', props.monitoring);
+    const { namespace: ingestNamespace = this.namespace, ...ingestProps } = props.ingest ?? {};
+    this.requireNamespace(ingestNamespace);
+    this.ingest = new StreamIngest(this.layer(PlatformLayer.INGEST), 'ingest', { ...ingestProps, namespace: ingestNamespace, cameras: props.cameras });
+    this.monitoring.watch(this.ingest);
     if (props.enforcePolicies ?? true) PlatformPolicies.enforce(app, { gpuCapacity: this.gpus?.capacity });
   }
 
-  /** Adds a GPU inference pool on the platform's GPU nodes. */
-  public addInferencePool(id: string, options: Omit<GpuWorkerPoolProps, 'namespace' | 'inventory'>): GpuWorkerPool {
+  /** Adds a GPU inference pool on the platform's GPU nodes, watched by the platform's monitoring. */
+  public addInferencePool(id: string, options: InferencePoolOptions): GpuWorkerPool {
     if (!this.gpus) {
       throw new Error(`VideoAnalyticsPlatform '${this.node.id}': 'gpu' (undefined) must be declared before adding inference pool '${id}'. Declare the GPU nodes in the platform props.`);
     }
-    const pool = new GpuWorkerPool(this.layer(PlatformLayer.INFERENCE), id, {
-      priorityClassName: PlatformPriorities.ANALYSIS,
-      monitoringNamespace: this.monitoringNamespace,
-      ...options,
-      namespace: this.namespace,
-      inventory: this.gpus,
-    });
+    const { namespace = this.namespace, ...poolProps } = options;
+    this.requireNamespace(namespace);
+    const pool = new GpuWorkerPool(this.layer(PlatformLayer.INFERENCE), id, { ...poolProps, namespace, inventory: this.gpus });
+    this.monitoring.watch(pool);
     if (pool.isAutoscaled) this.requireKeda();
     this.pools.push(pool);
     return pool;
   }
 
-  /** Adds a detection type: one AnalysisService reading the platform's streams. */
+  /**
+   * Adds a detection type: one AnalysisService reading the platform's streams (and calling its
+   * `inference` pool), watched by the platform's monitoring.
+   */
   public addDetection(id: string, options: DetectionOptions): AnalysisService {
+    const { namespace = this.namespace, ...serviceProps } = options;
+    this.requireNamespace(namespace);
     const service = new AnalysisService(this.layer(PlatformLayer.ANALYSIS), id, {
-      priorityClassName: PlatformPriorities.ANALYSIS,
-      monitoringNamespace: this.monitoringNamespace,
-      ...options,
+      ...serviceProps,
       streams: options.streams ?? StreamSelection.all(this.ingest),
-      namespace: this.namespace,
+      namespace,
     });
+    this.monitoring.watch(service);
     if (service.scaling.kind === ScalingKind.PROMETHEUS) this.requireKeda();
     this.detections.push(service);
     return service;
@@ -234,8 +269,13 @@ export class VideoAnalyticsPlatform extends Construct {
     return Yaml.stringify(...bootstrap.toJson());
   }
 
-  private get monitoringNamespace(): string {
-    return this.props.monitoring.namespace ?? 'monitoring';
+  /** Each application namespace once, in the base layer: restricted, default deny. */
+  private requireNamespace(namespace: string): void {
+    if (this.namespaces.has(namespace)) return;
+    // The first keeps the id it always had: construct ids are part of the output's stability.
+    const id = this.namespaces.size === 0 ? 'namespace' : `namespace-${namespace}`;
+    new PlatformNamespace(this.layer(PlatformLayer.BASE), id, { name: namespace });
+    this.namespaces.add(namespace);
   }
 
   private requireKeda(): void {
@@ -248,7 +288,8 @@ export class VideoAnalyticsPlatform extends Construct {
     const dependsOn = [...this.charts.entries()].filter(([l]) => l < layer).map(([, c]) => c);
     const chart = new LayerChart(this.app, `${this.node.id}-${PlatformLayer[layer].toLowerCase()}`, { wave: layer, dependsOn });
     // The in-cluster registry cannot pull its own image from itself.
-    if (this.props.registry && layer !== PlatformLayer.REGISTRY) RegistrySettings.apply(chart, this.props.registry);
+    const registry = layer === PlatformLayer.REGISTRY ? {} : { mirror: this.props.registry?.mirror, imagePullSecrets: this.props.registry?.imagePullSecrets };
+    ScopeSettings.apply(chart, { ...registry, priorityClasses: PlatformPriorities.CLASS_NAMES, clusterDomain: this.props.cluster?.clusterDomain });
     this.charts.set(layer, chart);
     return chart;
   }

@@ -11,9 +11,21 @@ export interface PrometheusScalingOptions {
   readonly activationThreshold?: number;
   /**
    * Address of the Prometheus KEDA queries.
-   * @default 'http://prometheus.monitoring.svc:9090' - the standalone MonitoringBundle
+   * @default - the Prometheus of the MonitoringBundle that watches the workload
    */
   readonly serverAddress?: string;
+}
+
+/** Options of {@link Scaling.queueSize}. */
+export interface QueueSizeScalingOptions {
+  /** Pending requests per worker the autoscaler aims for. */
+  readonly target: number;
+}
+
+/** Options of {@link Scaling.gpuUtilization}. */
+export interface GpuUtilizationScalingOptions {
+  /** Average GPU utilization of the workers, in percent, that the autoscaler aims for. */
+  readonly targetPercent: number;
 }
 
 /** How a workload's replica count is decided. */
@@ -24,11 +36,17 @@ export enum ScalingKind {
   CPU = 'cpu',
   /** A KEDA ScaledObject with a Prometheus trigger. */
   PROMETHEUS = 'prometheus',
+  /** An inference pool's signal: a KEDA ScaledObject on Triton's queue of pending requests. */
+  QUEUE_SIZE = 'queue-size',
+  /** An inference pool's signal: a KEDA ScaledObject on the GPU utilization of its workers. */
+  GPU_UTILIZATION = 'gpu-utilization',
 }
 
 /**
  * A workload's scaling, chosen with a static factory: `Scaling.fixed(3)`, `Scaling.cpu(70)` or
- * `Scaling.prometheus({ query, threshold })`. One choice per workload: it can never have two autoscalers.
+ * `Scaling.prometheus({ query, threshold })`; an inference pool also takes the signals of its
+ * workers, `Scaling.queueSize({ target })` and `Scaling.gpuUtilization({ targetPercent })`.
+ * One choice per workload: it can never have two autoscalers.
  */
 export class Scaling {
   /** Exactly `replicas` replicas. */
@@ -49,10 +67,34 @@ export class Scaling {
     return new Scaling(ScalingKind.PROMETHEUS, { prometheus: options });
   }
 
+  /**
+   * A signal of an inference pool (GpuWorkerPool): workers = ceil(requests waiting in Triton's
+   * queue / `target`). The direct measure of frames waiting for inference, available as soon as
+   * the pool is scraped.
+   */
+  public static queueSize(options: QueueSizeScalingOptions): Scaling {
+    return new Scaling(ScalingKind.QUEUE_SIZE, { queueSize: options });
+  }
+
+  /**
+   * A signal of an inference pool (GpuWorkerPool): workers = ceil(sum of the workers' GPU
+   * utilization / `targetPercent`). Needs dcgm-exporter (GpuNodeSupport) scraped, to attribute
+   * GPUs to pods.
+   */
+  public static gpuUtilization(options: GpuUtilizationScalingOptions): Scaling {
+    return new Scaling(ScalingKind.GPU_UTILIZATION, { gpuUtilization: options });
+  }
+
   private constructor(
     /** Which kind of scaling. */
     public readonly kind: ScalingKind,
-    private readonly options: { replicas?: number; targetUtilizationPercent?: number; prometheus?: PrometheusScalingOptions },
+    private readonly options: {
+      replicas?: number;
+      targetUtilizationPercent?: number;
+      prometheus?: PrometheusScalingOptions;
+      queueSize?: QueueSizeScalingOptions;
+      gpuUtilization?: GpuUtilizationScalingOptions;
+    },
   ) {}
 
   /** Replicas of a fixed scaling; undefined for autoscaling. */
@@ -68,6 +110,16 @@ export class Scaling {
   /** Trigger of a Prometheus scaling. */
   public get prometheusOptions(): PrometheusScalingOptions | undefined {
     return this.options.prometheus;
+  }
+
+  /** Target of an inference pool's queue-size signal. */
+  public get queueSizeOptions(): QueueSizeScalingOptions | undefined {
+    return this.options.queueSize;
+  }
+
+  /** Target of an inference pool's GPU utilization signal. */
+  public get gpuUtilizationOptions(): GpuUtilizationScalingOptions | undefined {
+    return this.options.gpuUtilization;
   }
 
   /** Whether an autoscaler owns the replica count (so the workload must not set `replicas`). */

@@ -4,6 +4,10 @@ import { propError } from '../../core/errors';
 import { platformLabels } from '../../core/labels';
 import { PlatformNamespace, PodSecurityLevel } from '../platform-namespace';
 import { dns1123Label } from '../../core/names';
+import { scopedImage, scopedPullSecrets } from '../../synth/pod/builder';
+
+/** The K3s upgrade image; the system-upgrade-controller appends the plan's version as its tag. */
+const UPGRADE_IMAGE = 'rancher/k3s-upgrade';
 
 /** A day of the week, as the system-upgrade-controller spells it. */
 export enum Weekday {
@@ -79,7 +83,9 @@ export class K3sUpgradePlans extends Construct {
     // Upgrade jobs replace the k3s binary on the host: they need host access, hence privileged.
     new PlatformNamespace(this, 'namespace', { name: namespace, podSecurity: PodSecurityLevel.PRIVILEGED, defaultDeny: false });
     const window = props.window ? { days: props.window.days.map((day) => day as string as PlanSpecWindowDays), startTime: props.window.startTime, endTime: props.window.endTime, timeZone: props.window.timeZone ?? 'UTC' } : undefined;
-    const common = { serviceAccountName: 'system-upgrade', version: props.version, window, upgrade: { image: 'rancher/k3s-upgrade' } };
+    // The upgrade Jobs' images follow the scope's mirror and pull secrets like every pod's.
+    const image = scopedImage(this, UPGRADE_IMAGE);
+    const common = { serviceAccountName: 'system-upgrade', version: props.version, window, imagePullSecrets: scopedPullSecrets(this), upgrade: { image } };
 
     new Plan(this, 'server-plan', {
       metadata: { name: SERVER_PLAN, namespace, labels: platformLabels() },
@@ -97,7 +103,7 @@ export class K3sUpgradePlans extends Construct {
         ...common,
         concurrency,
         // Waits until the server plan has completed on every server.
-        prepare: { image: 'rancher/k3s-upgrade', args: ['prepare', SERVER_PLAN] },
+        prepare: { image, args: ['prepare', SERVER_PLAN] },
         drain: { force: true, ignoreDaemonSets: true, deleteEmptydirData: true, skipWaitForDeleteTimeout: 60 },
         nodeSelector: { matchExpressions: [{ key: CONTROL_PLANE_LABEL, operator: 'DoesNotExist' }] },
         tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }],
