@@ -221,6 +221,7 @@ describe('AnalysisService', () => {
     test.each<[string, Partial<AnalysisServiceProps>, RegExp]>([
       ['minReplicas above maxReplicas', { scaling: Scaling.cpu(70), minReplicas: 8, maxReplicas: 6 }, /AnalysisService 'helmet': 'minReplicas' \(8\) must be at most maxReplicas \(6\)/],
       ['streamsPerReplica 0', { streamsPerReplica: 0 }, /'streamsPerReplica' \(0\) must be an integer >= 1/],
+      ['a pool signal', { scaling: Scaling.queueSize({ target: 4 }) }, /'scaling' \(Scaling\.queueSize\) must be Scaling\.fixed, Scaling\.cpu or Scaling\.prometheus: the queue and GPU signals are an inference pool's\. Scale the pool/],
       ['too few replicas for the streams', { minReplicas: 2 }, /'minReplicas' \(2\) must be at least 5 so that 20 streams fit at 4 per replica/],
       ['a fixed count too small', { scaling: Scaling.fixed(3) }, /'scaling \(Scaling.fixed\)' \(3\) must be at least 5/],
       ['maxReplicas without autoscaling', { maxReplicas: 9 }, /'maxReplicas' \(9\) must be used with an autoscaling choice/],

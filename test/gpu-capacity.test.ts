@@ -1,18 +1,21 @@
 import * as fs from 'fs';
 import { Chart, Testing } from 'cdk8s';
 import { GpuInventory, GpuInventoryProps, GpuRequest, GpuSharing } from '../lib/inference/gpu-inventory';
-import { GpuWorkerPool, ModelRepository } from '../lib/inference/gpu-worker-pool';
+import { GpuWorkerPool } from '../lib/inference/gpu-worker-pool';
+import { ModelRepository } from '../lib/inference/model-repository';
 import { synthValid, testApp, testChart } from './_helpers';
 
 const NS = 'video-analytics';
 const MODELS = ModelRepository.fromImage('registry.example.com/models/yolo:1.2.0', '/models');
+/** Autoscaled pools name the Prometheus their trigger queries. */
+const prometheusAddress = 'http://prometheus.monitoring.svc.cluster.local:9090';
 
 describe('GPU capacity', () => {
   test('pools within the inventory synthesize; the inventory lists what each reserved', () => {
     const chart = testChart();
     const inventory = new GpuInventory(chart, 'gpus', { nodes: 2, sharing: GpuSharing.timeSlicing({ replicas: 4 }) });
-    new GpuWorkerPool(chart, 'yolo', { namespace: NS, inventory, modelRepository: MODELS, maxWorkers: 3, gpusPerWorker: GpuRequest.shared({ share: 0.5 }) });
-    new GpuWorkerPool(chart, 'plates', { namespace: NS, inventory, modelRepository: MODELS, maxWorkers: 2 });
+    new GpuWorkerPool(chart, 'yolo', { namespace: NS, inventory, modelRepository: MODELS, prometheusAddress, maxWorkers: 3, gpusPerWorker: GpuRequest.shared({ share: 0.5 }) });
+    new GpuWorkerPool(chart, 'plates', { namespace: NS, inventory, modelRepository: MODELS, prometheusAddress, maxWorkers: 2 });
 
     synthValid(chart);
     expect(inventory.capacity).toBe(8);
@@ -27,7 +30,7 @@ describe('GPU capacity', () => {
   test('synthesis fails when the pools\' peak demand exceeds whole GPUs, showing demand per pool and supply', () => {
     const chart = testChart();
     const inventory = new GpuInventory(chart, 'gpus', { nodes: 2, gpusPerNode: 2 });
-    new GpuWorkerPool(chart, 'yolo', { namespace: NS, inventory, modelRepository: MODELS, maxWorkers: 3 });
+    new GpuWorkerPool(chart, 'yolo', { namespace: NS, inventory, modelRepository: MODELS, prometheusAddress, maxWorkers: 3 });
     new GpuWorkerPool(chart, 'plates', { namespace: NS, inventory, modelRepository: MODELS, minWorkers: 1, maxWorkers: 1, gpusPerWorker: GpuRequest.whole(2) });
 
     expect(() => Testing.synth(chart)).toThrow(
@@ -41,8 +44,8 @@ describe('GPU capacity', () => {
       const gpu = new Chart(app, 'gpu');
       const inference = new Chart(app, 'inference');
       const inventory = new GpuInventory(gpu, 'gpus', { nodes: 2, sharing: GpuSharing.timeSlicing({ replicas: 4 }) });
-      new GpuWorkerPool(inference, 'yolo', { namespace: NS, inventory, modelRepository: MODELS, maxWorkers: 4, gpusPerWorker: GpuRequest.shared({ share: 0.5 }) });
-      new GpuWorkerPool(inference, 'plates', { namespace: NS, inventory, modelRepository: MODELS, maxWorkers: 4, gpusPerWorker: GpuRequest.shared({ share: 0.25 }) });
+      new GpuWorkerPool(inference, 'yolo', { namespace: NS, inventory, modelRepository: MODELS, prometheusAddress, maxWorkers: 4, gpusPerWorker: GpuRequest.shared({ share: 0.5 }) });
+      new GpuWorkerPool(inference, 'plates', { namespace: NS, inventory, modelRepository: MODELS, prometheusAddress, maxWorkers: 4, gpusPerWorker: GpuRequest.shared({ share: 0.25 }) });
 
       expect(() => app.synth()).toThrow(new RegExp(
         "\\[gpu/gpus\\] GpuInventory 'gpus': 'capacity' \\(8 GPU slices: 2 nodes × 1 GPU × 4 slices\\) must be at least the peak demand of its consumers, 12 GPU slices "
@@ -71,7 +74,7 @@ describe('GPU capacity', () => {
   test('a share of 1/3 on a GPU sliced three ways is one slice, despite floating point', () => {
     const chart = testChart();
     const inventory = new GpuInventory(chart, 'gpus', { nodes: 1, sharing: GpuSharing.timeSlicing({ replicas: 3 }) });
-    const pool = new GpuWorkerPool(chart, 'yolo', { namespace: NS, inventory, modelRepository: MODELS, maxWorkers: 3, gpusPerWorker: GpuRequest.shared({ share: 1 / 3 }) });
+    const pool = new GpuWorkerPool(chart, 'yolo', { namespace: NS, inventory, modelRepository: MODELS, prometheusAddress, maxWorkers: 3, gpusPerWorker: GpuRequest.shared({ share: 1 / 3 }) });
     expect(pool.slicesPerWorker).toBe(1);
   });
 

@@ -1,11 +1,14 @@
-import { Duration, Size } from 'cdk8s';
+import { Chart, Duration, Size } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-27';
 import { parse as parseYaml } from 'yaml';
-import { AlertSeverity, CONFIG_CHECKSUM_ANNOTATION, RegistrySettings, runbookUrl } from '../lib';
+import { AlertSeverity, runbookUrl } from '../lib';
 import { GpuInventory, GpuInventoryProps, GpuSharing } from '../lib/inference/gpu-inventory';
 import { DCGM_EXPORTER_IMAGE, DEVICE_PLUGIN_IMAGE, GpuNodeSupport, GpuNodeSupportProps, MigStrategy } from '../lib/inference/gpu-node-support';
+import { Connections } from '../lib/synth/connections';
+import { CONFIG_CHECKSUM_ANNOTATION } from '../lib/synth/pod/builder';
+import { ScopeSettings } from '../lib/synth/pod/scope-settings';
 import { promqlSyntaxError } from '../lib/synth/validation/_promql-rules';
-import { KubeObject, findObject, objectsOfKind, synthValid, testChart } from './_helpers';
+import { KubeObject, findObject, objectsOfKind, synthValid, testApp, testChart } from './_helpers';
 
 interface Scenario {
   readonly inventory?: Partial<GpuInventoryProps>;
@@ -28,6 +31,8 @@ function dcgmExporterOf(objects: KubeObject[]): { pod: any; container: any } {
   const pod = findObject(objects, 'DaemonSet', 'dcgm-exporter').spec.template.spec;
   return { pod, container: pod.containers[0] };
 }
+
+const DCGM_SELECTOR = { 'app.kubernetes.io/name': 'dcgm-exporter', 'app.kubernetes.io/instance': 'dcgm-exporter', 'app.kubernetes.io/component': 'gpu-metrics' };
 
 const GPU_NODE_AFFINITY = {
   nodeAffinity: {
@@ -64,7 +69,10 @@ describe('GpuNodeSupport', () => {
     expect(container.image).toBe(DEVICE_PLUGIN_IMAGE);
     expect(DEVICE_PLUGIN_IMAGE).toBe('nvcr.io/nvidia/k8s-device-plugin:v0.20.0');
     expect(container.env).toEqual([{ name: 'FAIL_ON_INIT_ERROR', value: 'false' }, { name: 'MIG_STRATEGY', value: 'none' }]);
+    // Privileged by a named exception: upstream's settings, root with every capability dropped.
     expect(container.securityContext).toEqual({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+    expect(pod.securityContext).toBeUndefined();
+    expect(container.imagePullPolicy).toBe('IfNotPresent');
     expect(container.resources).toEqual({ requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '100m', memory: '128Mi' } });
     expect(container.volumeMounts).toEqual([{ name: 'device-plugins', mountPath: '/var/lib/kubelet/device-plugins' }]);
     expect(pod.volumes).toEqual([{ name: 'device-plugins', hostPath: { path: '/var/lib/kubelet/device-plugins', type: 'Directory' } }]);
@@ -104,7 +112,7 @@ describe('GpuNodeSupport', () => {
     expect(runtimeClass.handler).toBe('nvidia');
   });
 
-  test('dcgm-exporter: port 9400, Kubernetes pod attribution, read-only pod-resources, a Service and a NetworkPolicy', () => {
+  test('dcgm-exporter: port 9400, Kubernetes pod attribution, read-only pod-resources, root with SYS_ADMIN, a Service and a NetworkPolicy', () => {
     const { objects } = synthSupport();
     const { pod, container } = dcgmExporterOf(objects);
     expect(container.image).toBe(DCGM_EXPORTER_IMAGE);
@@ -119,19 +127,39 @@ describe('GpuNodeSupport', () => {
     expect(pod.volumes).toEqual([{ name: 'pod-resources', hostPath: { path: '/var/lib/kubelet/pod-resources', type: 'Directory' } }]);
     expect(container.resources).toEqual({ requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '500m', memory: '1Gi' } });
     expect(container.readinessProbe.httpGet).toEqual({ path: '/health', port: 'metrics' });
+    expect(container.securityContext).toEqual({ runAsNonRoot: false, runAsUser: 0, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'], add: ['SYS_ADMIN'] } });
+    expect(pod.securityContext).toBeUndefined();
 
     const service = findObject(objects, 'Service', 'dcgm-exporter');
     expect(service.spec.ports).toEqual([{ name: 'metrics', port: 9400, targetPort: 'metrics', protocol: 'TCP' }]);
-    expect(findObject(objects, 'NetworkPolicy', 'dcgm-exporter').spec.ingress).toEqual([
-      { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }], ports: [{ protocol: 'TCP', port: 9400 }] },
-    ]);
+    // Nothing is admitted until a monitoring watches it; it reads the node through sockets, so nothing goes out.
+    expect(findObject(objects, 'NetworkPolicy', 'dcgm-exporter').spec).toEqual({
+      podSelector: { matchLabels: DCGM_SELECTOR },
+      policyTypes: ['Ingress', 'Egress'],
+      ingress: [],
+      egress: [],
+    });
+    // The device plugin talks to the kubelet through a socket only: no policy of its own.
+    expect(objectsOfKind(objects, 'NetworkPolicy').filter((p) => p.metadata.name === 'nvidia-device-plugin')).toEqual([]);
+  });
+
+  test('dcgm-exporter admits the Prometheus that scrapes it, from its namespace, to port 9400 only', () => {
+    const chart = testChart();
+    const support = new GpuNodeSupport(chart, 'gpu', { inventory: new GpuInventory(chart, 'gpus', { nodes: 2 }) });
+    const prometheus = new Connections({ ownerKind: 'MonitoringBundle', name: 'prometheus', namespace: 'monitoring', podSelector: { 'app.kubernetes.io/name': 'prometheus' } });
+    // What MonitoringBundle.watch(support) declares.
+    support.connections.allowFrom(prometheus, [support.toScrapeTarget().port]);
+    expect(support.connections.podSelector).toEqual(DCGM_SELECTOR);
+    expect(findObject(synthValid(chart), 'NetworkPolicy', 'dcgm-exporter').spec.ingress).toEqual([{
+      from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } }, namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }],
+      ports: [{ protocol: 'TCP', port: 9400 }],
+    }]);
   });
 
   test('offers dcgm-exporter as a scrape target', () => {
     const { support } = synthSupport();
     expect(support.toScrapeTarget()).toEqual({
-      jobName: 'dcgm-exporter', namespace: 'gpu-system', portName: 'metrics', port: 9400, path: '/metrics', interval: Duration.seconds(15),
-      podSelector: { 'app.kubernetes.io/name': 'dcgm-exporter', 'app.kubernetes.io/instance': 'dcgm-exporter', 'app.kubernetes.io/component': 'gpu-metrics' },
+      jobName: 'dcgm-exporter', namespace: 'gpu-system', portName: 'metrics', port: 9400, path: '/metrics', interval: Duration.seconds(15), podSelector: DCGM_SELECTOR,
     });
   });
 
@@ -157,20 +185,27 @@ describe('GpuNodeSupport', () => {
     expect(byName.GpuCapacityBelowInventory.expr).toBe('sum(kube_node_status_allocatable{resource="nvidia_com_gpu"}) < 8');
   });
 
-  test('images are pulled through the platform registry mirror', () => {
-    const chart = testChart();
-    RegistrySettings.apply(chart, { mirror: 'registry.internal:5000' });
+  test('under ScopeSettings: the mirror and the pull secrets, and system-node-critical above every platform tier', () => {
+    const app = testApp();
+    ScopeSettings.apply(app, { mirror: 'mirror.example:5000', imagePullSecrets: ['pull'], priorityClasses: { platform: 'p', ingest: 'i', analysis: 'a', batch: 'b' } });
+    const chart = new Chart(app, 'gpu');
     new GpuNodeSupport(chart, 'gpu', { inventory: new GpuInventory(chart, 'gpus', { nodes: 1 }) });
     const objects = synthValid(chart);
-    expect(devicePluginOf(objects).container.image).toBe('registry.internal:5000/nvidia/k8s-device-plugin:v0.20.0');
-    expect(dcgmExporterOf(objects).container.image).toBe('registry.internal:5000/nvidia/k8s/dcgm-exporter:3.3.7-3.5.0-ubuntu22.04');
+    const [plugin, exporter] = [devicePluginOf(objects), dcgmExporterOf(objects)];
+    expect(plugin.container.image).toBe('mirror.example:5000/nvidia/k8s-device-plugin:v0.20.0');
+    expect(exporter.container.image).toBe('mirror.example:5000/nvidia/k8s/dcgm-exporter:3.3.7-3.5.0-ubuntu22.04');
+    for (const { pod } of [plugin, exporter]) {
+      expect(pod.imagePullSecrets).toEqual([{ name: 'pull' }]);
+      expect(pod.priorityClassName).toBe('system-node-critical');
+    }
   });
 
   test('resources and namespaces can be overridden', () => {
-    const { objects } = synthSupport({ support: { namespace: 'nvidia', monitoringNamespace: 'observability', dcgmExporterResources: { memory: { limit: Size.gibibytes(2) } } } });
+    const { support, objects } = synthSupport({ support: { namespace: 'nvidia', dcgmExporterResources: { memory: { limit: Size.gibibytes(2) } } } });
     expect(findObject(objects, 'DaemonSet', 'dcgm-exporter').metadata.namespace).toBe('nvidia');
+    expect(findObject(objects, 'NetworkPolicy', 'dcgm-exporter').metadata.namespace).toBe('nvidia');
+    expect(support.connections.namespace).toBe('nvidia');
     expect(dcgmExporterOf(objects).container.resources.limits).toEqual({ cpu: '500m', memory: '2Gi' });
-    expect(findObject(objects, 'NetworkPolicy', 'dcgm-exporter').spec.ingress[0].from).toEqual([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'observability' } } }]);
   });
 
   describe('refuses bad input', () => {

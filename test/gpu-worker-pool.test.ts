@@ -1,18 +1,25 @@
-import { Duration, Size } from 'cdk8s';
+import { Chart, Duration, Size, Testing } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-27';
-import { AlertSeverity, INFERENCE_CLIENT_LABEL, RegistrySettings, runbookUrl } from '../lib';
+import { AlertSeverity, runbookUrl } from '../lib';
 import { GpuInventory, GpuInventoryProps, GpuRequest, GpuSharing } from '../lib/inference/gpu-inventory';
-import {
-  GpuWorkerPool, GpuWorkerPoolProps, InferenceScaling, ModelRepository, ModelVolumeAccessMode, TRITON_IMAGE,
-} from '../lib/inference/gpu-worker-pool';
+import { GpuNodeSupport } from '../lib/inference/gpu-node-support';
+import { GpuWorkerPool, GpuWorkerPoolProps, TRITON_IMAGE } from '../lib/inference/gpu-worker-pool';
+import { InferenceScaling } from '../lib/inference/inference-scaling';
+import { ModelRepository, ModelVolumeAccessMode } from '../lib/inference/model-repository';
+import { Connections } from '../lib/synth/connections';
+import { ScopeSettings } from '../lib/synth/pod/scope-settings';
+import { Scaling } from '../lib/synth/scaling';
 import { promqlSyntaxError } from '../lib/synth/validation/_promql-rules';
-import { KubeObject, findObject, objectsOfKind, synthValid, testChart } from './_helpers';
+import { KubeObject, findObject, objectsOfKind, synthValid, testApp, testChart } from './_helpers';
 
 const NS = 'video-analytics';
 const MODELS = ModelRepository.fromImage('registry.example.com/models/yolo:1.2.0', '/models');
 const POOL_SELECTOR = {
   'app.kubernetes.io/name': 'inference-server', 'app.kubernetes.io/instance': 'yolo', 'app.kubernetes.io/component': 'gpu-worker-pool',
 };
+/** An autoscaled pool needs a Prometheus: this one, or the monitoring that watches it. */
+const PROMETHEUS = 'http://prometheus.monitoring.svc.cluster.local:9090';
+const CLIENT_LABEL = 'video-analytics.io/client-of-yolo';
 
 interface Scenario {
   readonly inventory?: Partial<GpuInventoryProps>;
@@ -36,7 +43,7 @@ function serverOf(objects: KubeObject[]): any {
 
 describe('GpuWorkerPool', () => {
   test('an autoscaled Triton pool: snapshot, and no replicas in the Deployment because KEDA owns them', () => {
-    const { pool, objects } = synthPool({ pool: { maxWorkers: 3 } });
+    const { pool, objects } = synthPool({ pool: { maxWorkers: 3, prometheusAddress: PROMETHEUS } });
     expect(objects).toMatchSnapshot();
 
     const deployment = findObject(objects, 'Deployment', 'yolo');
@@ -55,14 +62,46 @@ describe('GpuWorkerPool', () => {
       name: 'queue-size',
       metricType: 'AverageValue',
       metadata: {
-        serverAddress: 'http://prometheus.monitoring.svc:9090',
+        serverAddress: PROMETHEUS,
         query: 'sum(nv_inference_pending_request_count{namespace="video-analytics",pod=~"yolo-[a-z0-9]+-[a-z0-9]{5}"})',
         threshold: '4',
         ignoreNullValues: 'false',
       },
     }]);
+    expect(scaled.spec.pollingInterval).toBe(15);
     expect(scaled.spec.fallback).toEqual({ failureThreshold: 3, replicas: 2, behavior: 'currentReplicasIfHigher' });
     expect(scaled.spec.advanced.horizontalPodAutoscalerConfig.behavior.scaleDown.stabilizationWindowSeconds).toBe(600);
+  });
+
+  test('an autoscaled pool with neither prometheusAddress nor a watching monitoring fails synthesis, naming both fixes', () => {
+    const chart = testChart();
+    const inventory = new GpuInventory(chart, 'gpus', { nodes: 3 });
+    new GpuWorkerPool(chart, 'yolo', { namespace: NS, inventory, modelRepository: MODELS, maxWorkers: 3 });
+    expect(() => Testing.synth(chart)).toThrow(new RegExp("GpuWorkerPool 'yolo': 'prometheusAddress' \\(undefined\\) must be the Prometheus that scrapes its scaling metric\\. "
+      + "Pass it to a MonitoringBundle with 'monitoring\\.watch\\(\\.\\.\\.\\)', or set 'prometheusAddress' to the URL of an existing Prometheus\\."));
+  });
+
+  test('the monitoring that watches the pool gives its trigger the Prometheus; prometheusAddress still wins', () => {
+    const watched = testChart();
+    const inventory = new GpuInventory(watched, 'gpus', { nodes: 3 });
+    const pool = new GpuWorkerPool(watched, 'yolo', { namespace: NS, inventory, modelRepository: MODELS, maxWorkers: 3 });
+    pool.usePrometheus({ url: 'http://prometheus.monitoring.svc.cluster.local:9090', owner: "MonitoringBundle 'monitoring'" });
+    expect(findObject(synthValid(watched), 'ScaledObject', 'yolo').spec.triggers[0].metadata.serverAddress).toBe('http://prometheus.monitoring.svc.cluster.local:9090');
+
+    const explicit = testChart();
+    const explicitPool = new GpuWorkerPool(explicit, 'yolo', {
+      namespace: NS, inventory: new GpuInventory(explicit, 'gpus', { nodes: 3 }), modelRepository: MODELS, maxWorkers: 3, prometheusAddress: 'https://prometheus.example.com',
+    });
+    explicitPool.usePrometheus({ url: 'http://prometheus.monitoring.svc.cluster.local:9090', owner: "MonitoringBundle 'monitoring'" });
+    expect(findObject(synthValid(explicit), 'ScaledObject', 'yolo').spec.triggers[0].metadata.serverAddress).toBe('https://prometheus.example.com');
+  });
+
+  test('a fixed pool needs no Prometheus, and two monitorings may watch it', () => {
+    const chart = testChart();
+    const pool = new GpuWorkerPool(chart, 'yolo', { namespace: NS, inventory: new GpuInventory(chart, 'gpus', { nodes: 3 }), modelRepository: MODELS });
+    pool.usePrometheus({ url: 'http://a.example:9090', owner: "MonitoringBundle 'a'" });
+    pool.usePrometheus({ url: 'http://b.example:9090', owner: "MonitoringBundle 'b'" });
+    expect(objectsOfKind(synthValid(chart), 'ScaledObject')).toEqual([]);
   });
 
   test('each worker requests and is limited to one GPU, really present in the synthesized JSON', () => {
@@ -101,6 +140,9 @@ describe('GpuWorkerPool', () => {
     const pod = podSpecOf(objects);
     const server = serverOf(objects);
     expect(pod.automountServiceAccountToken).toBe(false);
+    expect(pod.enableServiceLinks).toBe(false);
+    expect(pod.priorityClassName).toBeUndefined();
+    expect(server.imagePullPolicy).toBe('IfNotPresent');
     expect(findObject(objects, 'ServiceAccount', 'yolo').automountServiceAccountToken).toBe(false);
     expect(pod.securityContext).toEqual({ runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, fsGroup: 65534, seccompProfile: { type: 'RuntimeDefault' } });
     expect(server.securityContext).toEqual({ runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } });
@@ -115,7 +157,7 @@ describe('GpuWorkerPool', () => {
     expect(server.livenessProbe.httpGet).toEqual({ path: '/v2/health/live', port: 'http' });
   });
 
-  test('a ClusterIP Service, a budget that lets drains through and a NetworkPolicy for clients and monitoring', () => {
+  test('a ClusterIP Service, a budget that lets drains through and a NetworkPolicy that admits nothing undeclared and lets nothing out', () => {
     const { objects } = synthPool();
     const service = findObject(objects, 'Service', 'yolo');
     expect(service.spec.type).toBe('ClusterIP');
@@ -124,14 +166,67 @@ describe('GpuWorkerPool', () => {
 
     expect(findObject(objects, 'PodDisruptionBudget', 'yolo').spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: POOL_SELECTOR } });
 
-    const policy = findObject(objects, 'NetworkPolicy', 'yolo');
-    expect(policy.spec).toEqual({
+    // Clients and monitoring are admitted by the links they declare; models are local, so no egress.
+    expect(findObject(objects, 'NetworkPolicy', 'yolo').spec).toEqual({
       podSelector: { matchLabels: POOL_SELECTOR },
       policyTypes: ['Ingress', 'Egress'],
-      ingress: [
-        { from: [{ namespaceSelector: {}, podSelector: { matchLabels: { [INFERENCE_CLIENT_LABEL]: 'true' } } }], ports: [{ protocol: 'TCP', port: 8000 }, { protocol: 'TCP', port: 8001 }] },
-        { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }], ports: [{ protocol: 'TCP', port: 8002 }] },
-      ],
+      ingress: [],
+      egress: [],
+    });
+  });
+
+  describe('allowClient', () => {
+    /** A client such as an AnalysisService: only its Connections matter to the pool. */
+    const client = (name: string, namespace: string): { connections: Connections } =>
+      ({ connections: new Connections({ ownerKind: 'AnalysisService', name, namespace, podSelector: { 'app.kubernetes.io/name': name } }) });
+    const poolPeer = { podSelector: { matchLabels: POOL_SELECTOR } };
+    const inferencePorts = [{ protocol: 'TCP', port: 8000 }, { protocol: 'TCP', port: 8001 }];
+
+    /** The pool, each client's own NetworkPolicy (named after the client) and the links between them. */
+    function poolWithClients(...clients: Array<{ connections: Connections }>): { pool: GpuWorkerPool; chart: Chart } {
+      const chart = testChart();
+      const pool = new GpuWorkerPool(chart, 'yolo', { namespace: NS, inventory: new GpuInventory(chart, 'gpus', { nodes: 3 }), modelRepository: MODELS });
+      for (const c of clients) {
+        pool.allowClient(c);
+        c.connections.addPolicy(chart, `${c.connections.name}-policy`, { name: c.connections.name, namespace: c.connections.namespace });
+      }
+      return { pool, chart };
+    }
+
+    test('a client in the pool\'s namespace: admitted by its client-of label to HTTP and gRPC, and let out to the workers', () => {
+      const helmet = client('safety-helmet', NS);
+      const objects = synthValid(poolWithClients(helmet).chart);
+      expect(findObject(objects, 'NetworkPolicy', 'yolo').spec.ingress).toEqual([
+        { from: [{ podSelector: { matchLabels: { [CLIENT_LABEL]: NS } } }], ports: inferencePorts },
+      ]);
+      expect(findObject(objects, 'NetworkPolicy', 'safety-helmet').spec.egress).toEqual([{ to: [poolPeer], ports: inferencePorts }]);
+      const labels: Record<string, string> = {};
+      helmet.connections.labelPods(labels);
+      expect(labels).toEqual({ [CLIENT_LABEL]: NS });
+    });
+
+    test('a client in another namespace: an ingress peer with its namespace, and its egress names the pool\'s namespace', () => {
+      const smoke = client('smoke', 'detections');
+      const objects = synthValid(poolWithClients(smoke, client('intrusion', 'detections')).chart);
+      expect(findObject(objects, 'NetworkPolicy', 'yolo').spec.ingress).toEqual([{
+        from: [{ podSelector: { matchLabels: { [CLIENT_LABEL]: NS } }, namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'detections' } } }],
+        ports: inferencePorts,
+      }]);
+      expect(findObject(objects, 'NetworkPolicy', 'smoke', 'detections').spec.egress).toEqual([{
+        to: [{ ...poolPeer, namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': NS } } }],
+        ports: inferencePorts,
+      }]);
+    });
+
+    test('the monitoring that scrapes the pool is admitted to the metrics port only', () => {
+      const prometheus = new Connections({ ownerKind: 'MonitoringBundle', name: 'prometheus', namespace: 'monitoring', podSelector: { 'app.kubernetes.io/name': 'prometheus' } });
+      const { pool, chart } = poolWithClients();
+      // What MonitoringBundle.watch(pool) declares.
+      pool.connections.allowFrom(prometheus, [pool.toScrapeTarget().port]);
+      expect(findObject(synthValid(chart), 'NetworkPolicy', 'yolo').spec.ingress).toEqual([{
+        from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } }, namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }],
+        ports: [{ protocol: 'TCP', port: 8002 }],
+      }]);
     });
   });
 
@@ -144,7 +239,7 @@ describe('GpuWorkerPool', () => {
   });
 
   test('with time-slicing, a share of a GPU becomes whole slices in requests and limits', () => {
-    const { pool, objects } = synthPool({ inventory: { nodes: 2, sharing: GpuSharing.timeSlicing({ replicas: 4 }) }, pool: { gpusPerWorker: GpuRequest.shared({ share: 0.5 }), maxWorkers: 4 } });
+    const { pool, objects } = synthPool({ inventory: { nodes: 2, sharing: GpuSharing.timeSlicing({ replicas: 4 }) }, pool: { gpusPerWorker: GpuRequest.shared({ share: 0.5 }), maxWorkers: 4, prometheusAddress: PROMETHEUS } });
     expect(objects).toMatchSnapshot();
     expect(pool.slicesPerWorker).toBe(2);
     expect(serverOf(objects).resources.requests['nvidia.com/gpu']).toBe('2');
@@ -164,6 +259,20 @@ describe('GpuWorkerPool', () => {
       threshold: '70',
       ignoreNullValues: 'false',
     });
+    // InferenceScaling is the pool's name for the same Scaling.
+    expect(InferenceScaling.gpuUtilization({ targetPercent: 70 })).toEqual(Scaling.gpuUtilization({ targetPercent: 70 }));
+  });
+
+  test('a query of your own with Scaling.prometheus', () => {
+    const query = 'sum(rate(video_analytics_frames_submitted_total{namespace="video-analytics"}[2m]))';
+    const { objects } = synthPool({ pool: { maxWorkers: 3, scaling: Scaling.prometheus({ query, threshold: 25, activationThreshold: 1 }), prometheusAddress: PROMETHEUS } });
+    expect(findObject(objects, 'ScaledObject', 'yolo').spec.triggers).toEqual([{
+      type: 'prometheus', name: 'prometheus-query', metricType: 'AverageValue',
+      metadata: { serverAddress: PROMETHEUS, query, threshold: '25', activationThreshold: '1', ignoreNullValues: 'false' },
+    }]);
+    // The address may come with the query instead.
+    const { objects: withAddress } = synthPool({ pool: { maxWorkers: 3, scaling: Scaling.prometheus({ query, threshold: 25, serverAddress: PROMETHEUS }) } });
+    expect(findObject(withAddress, 'ScaledObject', 'yolo').spec.triggers[0].metadata.serverAddress).toBe(PROMETHEUS);
   });
 
   test('the pod name pattern matches the pool\'s pods only, not those of a pool whose name extends it', () => {
@@ -184,6 +293,7 @@ describe('GpuWorkerPool', () => {
         volumeMounts: [{ name: 'models', mountPath: '/load-models-target' }],
       })]);
       expect(pod.initContainers[0].securityContext.readOnlyRootFilesystem).toBe(true);
+      expect(pod.initContainers[0].imagePullPolicy).toBe('IfNotPresent');
     });
 
     test('a new local-path volume for a pool on one GPU node: a PVC, mounted read-only', () => {
@@ -225,15 +335,38 @@ describe('GpuWorkerPool', () => {
     expect(findObject(objects, 'Deployment', 'yolo').metadata.labels['app.kubernetes.io/version']).toBe('24.09-py3');
   });
 
-  test('images are pulled through the platform registry mirror', () => {
-    const chart = testChart();
-    RegistrySettings.apply(chart, { mirror: 'registry.internal:5000', imagePullSecrets: ['mirror-pull'] });
-    const inventory = new GpuInventory(chart, 'gpus', { nodes: 2 });
+  test('under ScopeSettings every pod of the pool and of GpuNodeSupport pulls from the mirror with the pull secret, in its tier', () => {
+    const app = testApp();
+    ScopeSettings.apply(app, { mirror: 'mirror.example:5000', imagePullSecrets: ['pull'], priorityClasses: { platform: 'p', ingest: 'i', analysis: 'a', batch: 'b' } });
+    const chart = new Chart(app, 'gpu');
+    const inventory = new GpuInventory(chart, 'gpus', { nodes: 3 });
     new GpuWorkerPool(chart, 'yolo', { namespace: NS, inventory, modelRepository: MODELS });
-    const pod = podSpecOf(synthValid(chart));
-    expect(pod.containers[0].image).toBe('registry.internal:5000/nvidia/tritonserver:24.08-py3');
-    expect(pod.initContainers[0].image).toBe('registry.internal:5000/models/yolo:1.2.0');
-    expect(pod.imagePullSecrets).toEqual([{ name: 'mirror-pull' }]);
+    new GpuNodeSupport(chart, 'gpu', { inventory });
+    const objects = synthValid(chart);
+
+    const pods = (kind: string) => objectsOfKind(objects, kind).map((o) => o.spec.template.spec);
+    const all = [...pods('Deployment'), ...pods('DaemonSet')];
+    expect(all).toHaveLength(3);
+    const images = all.flatMap((pod) => [...(pod.initContainers ?? []), ...pod.containers].map((c: any) => c.image));
+    expect(images).toHaveLength(4);
+    for (const image of images) expect(image).toMatch(/^mirror\.example:5000\//);
+    expect(podSpecOf(objects).initContainers[0].image).toBe('mirror.example:5000/models/yolo:1.2.0');
+    for (const pod of all) expect(pod.imagePullSecrets).toEqual([{ name: 'pull' }]);
+    expect(pods('Deployment').map((pod) => pod.priorityClassName)).toEqual(['a']);
+    expect(pods('DaemonSet').map((pod) => pod.priorityClassName)).toEqual(['system-node-critical', 'system-node-critical']);
+  });
+
+  test('a priorityClassName and a clusterDomain of the pool win over the scope\'s', () => {
+    const app = testApp();
+    ScopeSettings.apply(app, { priorityClasses: { platform: 'p', ingest: 'i', analysis: 'a', batch: 'b' }, clusterDomain: 'edge.internal' });
+    const chart = new Chart(app, 'gpu');
+    const inventory = new GpuInventory(chart, 'gpus', { nodes: 3 });
+    const scoped = new GpuWorkerPool(chart, 'yolo', { namespace: NS, inventory, modelRepository: MODELS });
+    const own = new GpuWorkerPool(chart, 'plates', { namespace: NS, inventory, modelRepository: MODELS, minWorkers: 1, priorityClassName: 'inference-critical', clusterDomain: 'cluster.local' });
+    const objects = synthValid(chart);
+    expect(scoped.host).toBe('yolo.video-analytics.svc.edge.internal');
+    expect(own.host).toBe('plates.video-analytics.svc.cluster.local');
+    expect(findObject(objects, 'Deployment', 'plates').spec.template.spec.priorityClassName).toBe('inference-critical');
   });
 
   test('offers its metrics as a scrape target and its Service as an inference endpoint', () => {
@@ -242,12 +375,13 @@ describe('GpuWorkerPool', () => {
       jobName: 'yolo', namespace: NS, podSelector: POOL_SELECTOR, portName: 'metrics', port: 8002, path: '/metrics', interval: Duration.seconds(15),
     });
     expect(pool.toInferenceEndpoint()).toEqual({
-      name: 'yolo', namespace: NS, host: 'yolo.video-analytics.svc.cluster.local', httpPort: 8000, grpcPort: 8001, podSelector: POOL_SELECTOR,
+      name: 'yolo', namespace: NS, host: 'yolo.video-analytics.svc.cluster.local', httpPort: 8000, grpcPort: 8001,
     });
+    expect(pool.connections.podSelector).toEqual(POOL_SELECTOR);
   });
 
   test('owns inference alerts with valid PromQL, a severity, a summary, a description and a runbook', () => {
-    const { pool } = synthPool({ pool: { maxWorkers: 3 } });
+    const { pool } = synthPool({ pool: { maxWorkers: 3, prometheusAddress: PROMETHEUS } });
     const [group] = pool.toRuleGroups();
     expect(group.name).toBe('inference-yolo');
     expect(group.alerts!.map((a) => a.alert)).toEqual(['InferenceQueueGrowing', 'InferenceRequestsFailing']);
@@ -266,7 +400,7 @@ describe('GpuWorkerPool', () => {
   });
 
   test('reserves its peak demand in the inventory', () => {
-    const { pool } = synthPool({ pool: { maxWorkers: 3 } });
+    const { pool } = synthPool({ pool: { maxWorkers: 3, prometheusAddress: PROMETHEUS } });
     expect(pool.gpuDemand()).toEqual({ consumer: 'video-analytics/yolo', maxWorkers: 3, slicesPerWorker: 1 });
   });
 
@@ -300,6 +434,13 @@ describe('GpuWorkerPool', () => {
       ['a GPU utilization target above 100%', { pool: { maxWorkers: 3, scaling: InferenceScaling.gpuUtilization({ targetPercent: 120 }) } }, /'scaling\.targetPercent' \(120\) must be above 0 and at most 100/],
       ['a queue target of 0', { pool: { maxWorkers: 3, scaling: InferenceScaling.queueSize({ target: 0 }) } }, /'scaling\.target' \(0\) must be a number above 0/],
       ['a Prometheus address that is no URL', { pool: { prometheusAddress: 'prometheus:9090' } }, /'prometheusAddress' \(prometheus:9090\) must be an http or https URL/],
+      ['a fixed Scaling', { pool: { maxWorkers: 3, scaling: Scaling.fixed(3) } },
+        /^GpuWorkerPool 'yolo': 'scaling' \(Scaling\.fixed\(3\)\) must be a signal of the pool: Scaling\.queueSize, Scaling\.gpuUtilization or Scaling\.prometheus\. Set minWorkers = maxWorkers for a fixed pool; CPU is not what limits a GPU worker\./],
+      ['CPU scaling', { pool: { maxWorkers: 3, scaling: Scaling.cpu(70) } }, /^GpuWorkerPool 'yolo': 'scaling' \(Scaling\.cpu\(70\)\) must be a signal of the pool.*CPU is not what limits a GPU worker\./],
+      ['a query of your own that is no PromQL', { pool: { maxWorkers: 3, scaling: Scaling.prometheus({ query: 'sum(', threshold: 4 }) } }, /'scaling\.query' \(sum\(\) must be valid PromQL/],
+      ['a query threshold of 0', { pool: { maxWorkers: 3, scaling: Scaling.prometheus({ query: 'sum(up)', threshold: 0 }) } }, /'scaling\.threshold' \(0\) must be a number above 0/],
+      ['two different Prometheus addresses', { pool: { maxWorkers: 3, prometheusAddress: PROMETHEUS, scaling: Scaling.prometheus({ query: 'sum(up)', threshold: 1, serverAddress: 'http://other:9090' }) } },
+        /'scaling\.serverAddress' \(http:\/\/other:9090\) must be the pool's 'prometheusAddress' .* or left out/],
       ['two ports alike', { pool: { grpcPort: 8000 } }, /'httpPort, grpcPort, metricsPort' \(\[8000,8000,8002\]\) must be three different ports/],
       ['a model load timeout under one probe period', { pool: { modelLoadTimeout: Duration.seconds(5) } }, /'modelLoadTimeout' \(5s\) must be at least 10 seconds/],
       ['a bad GPU product', { pool: { gpuProduct: 'NVIDIA A2' } }, /'gpuProduct' \(NVIDIA A2\) must be a node label value/],

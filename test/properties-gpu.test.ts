@@ -3,8 +3,11 @@ import { Duration, Size } from 'cdk8s';
 import { parse as parseYaml } from 'yaml';
 import {
   GpuInventory, GpuInventoryProps, GpuNodeSupport, GpuNodeSupportProps, GpuRequest, GpuSharing, GpuWorkerPool, GpuWorkerPoolProps,
-  InferenceScaling, MigStrategy, ModelRepository, ModelVolumeAccessMode, PlatformPriorities,
+  MigStrategy, PlatformPriorities,
 } from '../lib';
+import { InferenceScaling } from '../lib/inference/inference-scaling';
+import { ModelRepository, ModelVolumeAccessMode } from '../lib/inference/model-repository';
+import { Scaling } from '../lib/synth/scaling';
 import { findObject, objectsOfKind } from './_helpers';
 import {
   appWithNamespaces, badDnsName, badLabelValue, caseCounter, dnsLabel, expectValidAndCompliant, labelKey, labelValue, namesProp,
@@ -15,6 +18,9 @@ const RUNS = Number(process.env.PROPERTY_RUNS ?? 0) || 40;
 const NS = 'video-analytics';
 const count = caseCounter();
 const MODELS = ModelRepository.fromImage('registry.example.com/models/yolo:1.2.0', '/models');
+/** The Prometheus of a monitoring that watches a pool, for pools that name none. */
+const WATCHING = { url: 'http://prometheus.monitoring.svc.cluster.local:9090', owner: "MonitoringBundle 'monitoring'" };
+const prometheusAddress = 'http://prometheus.monitoring.svc:9090';
 
 // ---------------------------------------------------------------------------------------------
 // Arbitraries
@@ -77,6 +83,7 @@ const spreadModelRepository = fc.oneof(fromImage, existingClaim, newVolume(fc.co
 const scaling = fc.option(fc.oneof(
   fc.double({ min: 0.1, max: 50, noNaN: true }).map((target) => InferenceScaling.queueSize({ target })),
   fc.oneof(fc.integer({ min: 1, max: 100 }), fc.double({ min: 0.5, max: 100, noNaN: true })).map((targetPercent) => InferenceScaling.gpuUtilization({ targetPercent })),
+  fc.double({ min: 0.1, max: 1000, noNaN: true }).map((threshold) => Scaling.prometheus({ query: 'sum(rate(video_analytics_frames_submitted_total[2m]))', threshold })),
 ), { nil: undefined });
 
 const ports = fc.uniqueArray(fc.integer({ min: 1024, max: 65535 }), { minLength: 3, maxLength: 3 })
@@ -93,7 +100,6 @@ const poolOptions = fc.record({
   // Fractions of a second: once crashed inside cdk8s.
   modelLoadTimeout: fc.option(fc.integer({ min: 10_000, max: 3_600_000 }).map((ms) => Duration.millis(ms)), { nil: undefined }),
   prometheusAddress: fc.option(fc.constantFrom('http://prometheus.monitoring.svc:9090', 'https://prometheus.example.com/prom'), { nil: undefined }),
-  monitoringNamespace: fc.option(dnsLabel, { nil: undefined }),
   clusterDomain: fc.option(fc.constantFrom('cluster.local', 'edge.internal'), { nil: undefined }),
   priorityClassName: fc.option(fc.constantFrom(PlatformPriorities.ANALYSIS, PlatformPriorities.BATCH), { nil: undefined }),
 });
@@ -134,6 +140,8 @@ describe('property: random valid props synthesize valid, compliant objects', () 
       const { app, chart } = appWithNamespaces(NS);
       const inventory = new GpuInventory(chart, 'gpus', inventoryProps);
       const pool = new GpuWorkerPool(chart, 'pool', { namespace: NS, inventory, ...props });
+      // Without an address, the monitoring that watches the pool names its Prometheus.
+      if (props.prometheusAddress === undefined) pool.usePrometheus(WATCHING);
       const objects = expectValidAndCompliant(app, { gpuCapacity: inventory.capacity });
 
       expect(pool.slicesPerWorker).toBe(slices);
@@ -145,6 +153,12 @@ describe('property: random valid props synthesize valid, compliant objects', () 
       // KEDA owns the replicas of an autoscaled pool; a fixed pool states them.
       expect(deployment.spec.replicas).toBe(pool.isAutoscaled ? undefined : pool.minWorkers);
       expect(objectsOfKind(objects, 'ScaledObject').length).toBe(pool.isAutoscaled ? 1 : 0);
+      for (const scaled of objectsOfKind(objects, 'ScaledObject')) {
+        expect(scaled.spec.triggers[0].metadata.serverAddress).toBe(props.prometheusAddress ?? WATCHING.url);
+      }
+      // Nothing linked, nothing admitted; models are local, nothing goes out.
+      const policy = findObject(objects, 'NetworkPolicy', pool.name, NS);
+      expect([policy.spec.ingress, policy.spec.egress]).toEqual([[], []]);
     }), { numRuns: RUNS });
   });
 
@@ -167,7 +181,7 @@ describe('property: random valid props synthesize valid, compliant objects', () 
       const { app, chart } = appWithNamespaces(NS);
       const inventory = new GpuInventory(chart, 'gpus', props);
       peaks.forEach((maxWorkers, i) => new GpuWorkerPool(chart, `pool-${i}`, {
-        namespace: NS, inventory, minWorkers: 1, maxWorkers, modelRepository: MODELS,
+        namespace: NS, inventory, minWorkers: 1, maxWorkers, modelRepository: MODELS, prometheusAddress,
       }));
       expect(inventory.capacity).toBe(supplyOf(props).capacity);
       expect(inventory.capacityPerNode).toBe(supplyOf(props).gpusPerNode * supplyOf(props).replicas);
@@ -185,7 +199,6 @@ describe('property: random valid props synthesize valid, compliant objects', () 
       dcgmExporterImage: fc.option(pinnedImage, { nil: undefined }),
       devicePluginResources: fc.option(resources, { nil: undefined }),
       dcgmExporterResources: fc.option(resources, { nil: undefined }),
-      monitoringNamespace: fc.option(dnsLabel, { nil: undefined }),
     });
     fc.assert(fc.property(inventories, supportProps, (inventoryProps, props) => {
       count('GpuNodeSupport valid');
@@ -205,11 +218,15 @@ describe('property: random valid props synthesize valid, compliant objects', () 
       } else {
         expect(configs).toEqual([]);
       }
-      // Both daemons run on exactly the inventory's GPU nodes.
+      // Both daemons run on exactly the inventory's GPU nodes, first in line without the scope's PriorityClasses.
       for (const daemon of objectsOfKind(objects, 'DaemonSet')) {
         const terms = daemon.spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms;
         expect(terms).toEqual([{ matchExpressions: Object.entries(inventory.nodeSelector).map(([key, value]) => ({ key, operator: 'In', values: [value] })) }]);
+        expect(daemon.spec.template.spec.priorityClassName).toBe('system-node-critical');
       }
+      // dcgm-exporter admits only what is linked to it: here nothing.
+      const policy = findObject(objects, 'NetworkPolicy', 'dcgm-exporter', support.namespace);
+      expect([policy.spec.ingress, policy.spec.egress]).toEqual([[], []]);
     }), { numRuns: RUNS });
   });
 });
@@ -248,7 +265,6 @@ describe('property: random invalid props throw an error that names the prop', ()
         .map((share) => ({ prop: 'gpusPerWorker', inventory: SLICED, props: { gpusPerWorker: GpuRequest.shared({ share }) } })),
       fc.oneof(fc.stringMatching(/^[A-Z0-9_][A-Za-z0-9_]{0,10}$/), fc.stringMatching(/^[a-z][a-z0-9]{47,60}$/)).map((name) => ({ prop: 'name', props: { name } })),
       badDnsName.map((namespace) => ({ prop: 'namespace', props: { namespace } })),
-      badDnsName.map((monitoringNamespace) => ({ prop: 'monitoringNamespace', props: { monitoringNamespace } })),
       fc.tuple(fc.constantFrom('httpPort', 'grpcPort', 'metricsPort'), fc.oneof(fc.integer({ max: 0 }), fc.integer({ min: 65536 }), fraction.map((f) => 8000 + f)))
         .map(([prop, port]) => ({ prop, props: { [prop]: port } })),
       fc.integer({ min: 1024, max: 65535 }).map((port) => ({ prop: 'httpPort, grpcPort, metricsPort', props: { httpPort: port, metricsPort: port } })),
@@ -256,6 +272,10 @@ describe('property: random invalid props throw an error that names the prop', ()
         .map((targetPercent) => ({ prop: 'scaling.targetPercent', props: { scaling: InferenceScaling.gpuUtilization({ targetPercent }) } })),
       fc.oneof(fc.double({ max: 0, noNaN: true }), fc.constantFrom(Infinity, NaN))
         .map((target) => ({ prop: 'scaling.target', props: { scaling: InferenceScaling.queueSize({ target }) } })),
+      fc.oneof(fc.integer({ min: 1, max: 10 }).map((n) => Scaling.fixed(n)), fc.integer({ min: 1, max: 100 }).map((n) => Scaling.cpu(n)))
+        .map((fixedOrCpu) => ({ prop: 'scaling', props: { maxWorkers: 4, scaling: fixedOrCpu } })),
+      fc.oneof(fc.double({ max: 0, noNaN: true }), fc.constantFrom(Infinity, NaN))
+        .map((threshold) => ({ prop: 'scaling.threshold', props: { scaling: Scaling.prometheus({ query: 'sum(up)', threshold }) } })),
       fc.constantFrom('prometheus:9090', 'ftp://prometheus', 'http://', 'http://has space/').map((prometheusAddress) => ({ prop: 'prometheusAddress', props: { prometheusAddress } })),
       unpinnedImage.map((image) => ({ prop: 'image', props: { image } })),
       fc.constant({ prop: 'args', props: { args: [] } }),
@@ -314,7 +334,7 @@ describe('property: random invalid props throw an error that names the prop', ()
       count('GpuInventory capacity invalid');
       const { chart } = appWithNamespaces(NS);
       const inventory = new GpuInventory(chart, 'gpus', props);
-      peaks.forEach((maxWorkers, i) => new GpuWorkerPool(chart, `pool-${i}`, { namespace: NS, inventory, minWorkers: 1, maxWorkers, modelRepository: MODELS }));
+      peaks.forEach((maxWorkers, i) => new GpuWorkerPool(chart, `pool-${i}`, { namespace: NS, inventory, minWorkers: 1, maxWorkers, modelRepository: MODELS, prometheusAddress }));
       // Construct validations run at synthesis, where cdk8s prefixes each message with the construct path.
       expect(() => chart.toJson()).toThrow(/^ {2}\[chart\/gpus\] GpuInventory 'gpus': 'capacity' \(/m);
     }), { numRuns: RUNS });
@@ -323,7 +343,6 @@ describe('property: random invalid props throw an error that names the prop', ()
   test('GpuNodeSupport', () => {
     const invalid: fc.Arbitrary<Invalid<GpuNodeSupportProps>> = fc.oneof(
       badDnsName.map((namespace) => ({ prop: 'namespace', props: { namespace } })),
-      badDnsName.map((monitoringNamespace) => ({ prop: 'monitoringNamespace', props: { monitoringNamespace } })),
       unpinnedImage.map((devicePluginImage) => ({ prop: 'devicePluginImage', props: { devicePluginImage } })),
       unpinnedImage.map((dcgmExporterImage) => ({ prop: 'dcgmExporterImage', props: { dcgmExporterImage } })),
       resourcesAboveLimit('devicePluginResources').map(({ prop, value }) => ({ prop, props: { devicePluginResources: value } })),

@@ -13,7 +13,6 @@ import { Connections, IConnectable } from '../synth/connections';
 import { KubeRuntimeClass, KubeService } from '../synth/kube-objects';
 import { ContainerOptions, PodOptions, PodServiceAccount, PriorityTier, newDaemonSet, newServiceAccount } from '../synth/pod/builder';
 import { FullResources, checkResources, mergeResources, toResourceRequirements } from '../synth/pod/resources';
-import { ScopeSettings } from '../synth/pod/scope-settings';
 import { GpuInventory } from './gpu-inventory';
 import { GPU_RESOURCE, NVIDIA_RUNTIME_CLASS, gpuNodeAffinity, gpuTolerations } from './gpu-scheduling';
 
@@ -92,22 +91,19 @@ const DCGM_EXPORTER_RESOURCES: FullResources = {
   memory: { request: Size.mebibytes(256), limit: Size.gibibytes(1) },
 };
 
-/**
- * Without the scope's PriorityClasses, the daemons still go first: without the device plugin no
- * GPU pod can start on the node.
- */
+/** The kubelet's class for node agents: without the device plugin no GPU pod starts on the node. */
 const NODE_CRITICAL = 'system-node-critical';
 
 /** Why each daemon runs outside the restricted profile. */
-const DEVICE_PLUGIN_PRIVILEGE = 'registers the node\'s GPUs with the kubelet through the socket directory of the host it serves';
-const DCGM_EXPORTER_PRIVILEGE = 'reads GPU telemetry through the NVIDIA driver as root, and the GPU of each pod through the kubelet\'s pod-resources socket';
+const DEVICE_PLUGIN_PRIVILEGE = "registers the node's GPUs with the kubelet through the kubelet's device-plugin socket on the host";
+const DCGM_EXPORTER_PRIVILEGE = "reads GPU telemetry through the NVIDIA driver (as root, with SYS_ADMIN) and each GPU's pod through the kubelet's pod-resources socket";
 
 /**
  * What GPU nodes need before pools can use them: the NVIDIA device plugin, which advertises
  * `nvidia.com/gpu` (K3s itself does not), configured with the inventory's time-slicing, and
  * dcgm-exporter for GPU health and utilization metrics. Both run on the inventory's GPU nodes
- * only, in their own privileged namespace, in the scope's platform tier (or `system-node-critical`
- * when the scope names no PriorityClasses). dcgm-exporter admits only the monitoring that watches it.
+ * only, in their own privileged namespace, as `system-node-critical` (the kubelet's own class for
+ * node agents). dcgm-exporter admits only the monitoring that watches it.
  */
 export class GpuNodeSupport extends Construct implements IScrapeTarget, IRuleSource, IConnectable {
   /** Namespace of the device plugin and dcgm-exporter. */
@@ -206,7 +202,7 @@ export class GpuNodeSupport extends Construct implements IScrapeTarget, IRuleSou
             ...this.gpuNodePodSpec(serviceAccount),
             privileged: {
               reason: DEVICE_PLUGIN_PRIVILEGE,
-              podSecurityContext: {},
+              // None of the pod's own, as upstream: the image's root user.
               // Upstream's settings: root to write the kubelet's socket directory, nothing else.
               containerSecurityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
             },
@@ -265,7 +261,6 @@ export class GpuNodeSupport extends Construct implements IScrapeTarget, IRuleSou
             ...this.gpuNodePodSpec(serviceAccount),
             privileged: {
               reason: DCGM_EXPORTER_PRIVILEGE,
-              podSecurityContext: {},
               // Upstream's settings: root for the kubelet's socket, SYS_ADMIN for DCGM (some versions refuse to watch fields without it).
               containerSecurityContext: { runAsNonRoot: false, runAsUser: 0, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'], add: ['SYS_ADMIN'] } },
             },
@@ -314,7 +309,8 @@ export class GpuNodeSupport extends Construct implements IScrapeTarget, IRuleSou
       serviceAccount,
       // Evicted last and scheduled first: without the device plugin no GPU pod can start on the node.
       tier: PriorityTier.PLATFORM,
-      priorityClassName: ScopeSettings.of(this).priorityClasses ? undefined : NODE_CRITICAL,
+      // Above every tier of the platform's own: without the device plugin no GPU pod starts on the node.
+      priorityClassName: NODE_CRITICAL,
       // Without the nvidia runtime NVML is not in the container and both daemons find no GPU.
       runtimeClassName: NVIDIA_RUNTIME_CLASS,
       affinity: gpuNodeAffinity(this.inventory.nodeSelector),

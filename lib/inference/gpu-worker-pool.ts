@@ -24,6 +24,7 @@ import { ModelRepository, ModelRepositoryBinding } from './model-repository';
 
 // The pool's vocabulary, importable from where the pool is.
 export { InferenceScaling, ScalingSignal } from './inference-scaling';
+export type { GpuUtilizationScalingOptions, QueueSizeScalingOptions } from '../synth/scaling';
 export { ModelRepository, ModelVolumeAccessMode } from './model-repository';
 export type { ModelImageOptions, ModelRepositoryBindOptions, ModelRepositoryBinding, NewModelVolumeOptions } from './model-repository';
 

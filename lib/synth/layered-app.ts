@@ -88,8 +88,9 @@ export class LayeredApp extends App {
   /**
    * Runs every construct's validations with App's error message. App validates the whole app once,
    * then again before each chart. A second pass sees what the first one changed (LayerChart
-   * annotates its objects, MonitoringBundle may add some); further passes see the same tree
-   * unless a validation keeps adding constructs, so they run (up to App's count) only while it grows.
+   * annotates its objects; no construct of this library adds any); further passes see the same
+   * tree unless a user's validation keeps adding constructs, so they run (up to App's count) only
+   * while it grows.
    * Validations that read every object's JSON are deferred: they run once, on the JSON written.
    */
   private validateLikeApp(): void {

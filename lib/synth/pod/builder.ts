@@ -62,8 +62,11 @@ export function newServiceAccount(scope: Construct, id: string, options: Service
 export interface PrivilegeException {
   /** Why the pod cannot run restricted, e.g. 'reads GPU devices of the host'. */
   readonly reason: string;
-  /** The pod's security context instead of the restricted one. */
-  readonly podSecurityContext: k8s.PodSecurityContext;
+  /**
+   * The pod's security context instead of the restricted one.
+   * @default - none
+   */
+  readonly podSecurityContext?: k8s.PodSecurityContext;
   /** The security context of every container instead of the restricted one. */
   readonly containerSecurityContext: k8s.SecurityContext;
 }
