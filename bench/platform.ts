@@ -1,7 +1,7 @@
 import { App } from 'cdk8s';
 import {
   AnalysisService, CameraSpec, GpuInventory, GpuNodeSupport, GpuRequest, GpuSharing, GpuWorkerPool, LayerChart, ModelRepository,
-  MonitoringBundle, PlatformNamespace, PlatformPolicies, PlatformPriorities, Receiver, StreamIngest, StreamSelection,
+  MonitoringBundle, PlatformNamespace, PlatformPolicies, PlatformPriorities, Receiver, ScopeSettings, StreamIngest, StreamSelection,
 } from '../lib';
 
 /** Cameras per site, as in the reference platform (48 cameras over 3 sites). */
@@ -57,19 +57,20 @@ function layer(app: App, name: string, wave: number, ...dependsOn: LayerChart[])
  */
 export function buildBenchPlatform(app: App, cameras: number): PlatformShape {
   const shape = shapeFor(cameras);
+  // Every pod of every layer gets its tier's PriorityClass, as under VideoAnalyticsPlatform.
+  ScopeSettings.apply(app, { priorityClasses: PlatformPriorities.CLASS_NAMES });
   const base = layer(app, 'base', 0);
   new PlatformNamespace(base, 'AppNamespace', { name: NAMESPACE });
   new PlatformPriorities(base, 'Priorities');
 
   const gpu = layer(app, 'gpu', 1, base);
   const gpus = new GpuInventory(gpu, 'Gpus', { nodes: shape.gpuNodes, gpusPerNode: 1, sharing: GpuSharing.timeSlicing({ replicas: 4 }) });
-  new GpuNodeSupport(gpu, 'GpuNodeSupport', { inventory: gpus });
+  const gpuNodeSupport = new GpuNodeSupport(gpu, 'GpuNodeSupport', { inventory: gpus });
 
   const ingestChart = layer(app, 'ingest', 2, base);
   const ingest = new StreamIngest(ingestChart, 'ingest', {
     namespace: NAMESPACE,
     cameras: benchCameras(cameras),
-    priorityClassName: PlatformPriorities.INGEST,
   });
 
   const inference = layer(app, 'inference', 3, gpu);
@@ -80,28 +81,28 @@ export function buildBenchPlatform(app: App, cameras: number): PlatformShape {
     gpusPerWorker: GpuRequest.shared({ share: 0.5 }),
     minWorkers: 2,
     maxWorkers: 4,
-    priorityClassName: PlatformPriorities.ANALYSIS,
   }));
 
   const analysis = layer(app, 'analysis', 4, ingestChart, inference);
+  const detections: AnalysisService[] = [];
   for (let site = 0; site < shape.sites; site++) {
     DETECTION_TYPES.forEach((type, t) => {
       const index = site * DETECTIONS_PER_SITE + t;
-      new AnalysisService(analysis, `${type}-${site}`, {
+      detections.push(new AnalysisService(analysis, `${type}-${site}`, {
         namespace: NAMESPACE,
         image: `${REGISTRY}/detections/${type}:1.0.0`,
         streams: StreamSelection.withLabels(ingest, { site: siteName(site) }),
         streamsPerReplica: 8,
         inference: pools[Math.floor(index / DETECTIONS_PER_POOL)],
-        priorityClassName: PlatformPriorities.ANALYSIS,
-      });
+      }));
     });
   }
 
   const monitoring = layer(app, 'monitoring', 5, base, gpu, ingestChart, inference, analysis);
-  new MonitoringBundle(monitoring, 'monitoring', {
+  const bundle = new MonitoringBundle(monitoring, 'monitoring', {
     receivers: [Receiver.webhook('ops', { urlSecret: { secretName: 'alert-webhook', key: 'url' } })],
   });
+  for (const target of [gpuNodeSupport, ingest, ...pools, ...detections]) bundle.watch(target);
   PlatformPolicies.enforce(app, { gpuCapacity: gpus.capacity });
   return shape;
 }

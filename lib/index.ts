@@ -15,11 +15,13 @@ export type { IngestShard, StreamIngestProps } from './ingest/stream-ingest';
 export { ANALYSIS_CONFIG_DIR, AnalysisService } from './analysis/analysis-service';
 export type { AnalysisServiceProps, HealthPaths } from './analysis/analysis-service';
 export { Scaling, ScalingKind } from './synth/scaling';
-export type { PrometheusScalingOptions } from './synth/scaling';
+export type { GpuUtilizationScalingOptions, PrometheusScalingOptions, QueueSizeScalingOptions } from './synth/scaling';
 
 // Inference
 export * from './inference/gpu-inventory';
 export * from './inference/gpu-worker-pool';
+export * from './inference/model-repository';
+export * from './inference/inference-scaling';
 export * from './inference/gpu-node-support';
 export type { IInferenceEndpoint, InferenceEndpoint } from './inference/inference-endpoint';
 

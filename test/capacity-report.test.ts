@@ -144,7 +144,7 @@ function smallPlatform(): App {
   const gpus = new GpuInventory(chart, 'gpus', { nodes: 3, gpusPerNode: 2 });
   new GpuWorkerPool(chart, 'pool', {
     namespace: 'ns', inventory: gpus, modelRepository: ModelRepository.fromImage('example/models:1.0.0', '/models'),
-    gpusPerWorker: GpuRequest.whole(2), minWorkers: 1, maxWorkers: 2,
+    gpusPerWorker: GpuRequest.whole(2), minWorkers: 1, maxWorkers: 2, prometheusAddress: 'http://prometheus.monitoring.svc.cluster.local:9090',
   });
 
   const objects: Record<string, object> = {

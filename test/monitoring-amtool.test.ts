@@ -50,7 +50,7 @@ function receiversOf(yaml: string, labels: Readonly<Record<string, string>>): st
 function referenceConfig(): string {
   const app = new LayeredApp({ outdir: 'unused', recordConstructMetadata: false });
   buildReferencePlatform(app);
-  app.synthYaml(); // runs the validations, which add the bundle's last objects
+  app.synthYaml();
   const objects = app.charts.flatMap((chart) => chart.toJson() as KubeObject[]);
   return forAmtool(alertmanagerYaml(objects, 'monitoring')).yaml;
 }

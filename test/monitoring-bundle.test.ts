@@ -1,11 +1,17 @@
-import { Duration, Size } from 'cdk8s';
+import { ApiObject, Chart, Duration, Size, Testing } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { parse as parseYaml } from 'yaml';
-import { AlertSeverity, IRuleSource, IScrapeTarget, RuleGroup, ScrapeTarget, StreamIngest, runbookUrl } from '../lib';
-import { MonitoringBundle, MonitoringBundleProps, MonitoringMode, Receiver } from '../lib/monitoring/monitoring-bundle';
+import {
+  AlertSeverity, Connections, IConnectable, IPrometheusClient, IRuleSource, IScrapeTarget, PlatformNamespace, PrometheusEndpoint, RuleGroup,
+  ScopeSettings, ScrapeTarget, StreamIngest, runbookUrl,
+} from '../lib';
+import { MonitoringBundle, MonitoringBundleProps, MonitoringMode, Receiver, isRuleSource } from '../lib/monitoring/monitoring-bundle';
 import { CAMERA_INFO_RECORD, ingestRuleGroups } from '../lib/ingest/rules';
-import { KubeObject, findObject, objectsOfKind, synthValid, testChart } from './_helpers';
+import { PrometheusLink } from '../lib/synth/autoscaler';
+import { MAX_DATA_BYTES } from '../lib/synth/validation/_size-rules';
+import { KubeObject, findObject, objectsOfKind, synthValid, testApp, testChart } from './_helpers';
+import { NetworkModel } from './_network-policy-evaluator';
 
 const OPS = Receiver.webhook('ops', { url: 'https://alerts.example.com/hook' });
 const NS = 'video-analytics';
@@ -65,7 +71,7 @@ const WORKLOADS: Array<[string, string]> = [
 
 describe('MonitoringBundle, standalone', () => {
   test('snapshot: a namespace, Prometheus, Alertmanager, Grafana, kube-state-metrics and node-exporter', () => {
-    const { objects } = synthBundle({}, (scope) => new Component(scope, 'dcgm', target('dcgm-exporter')));
+    const { objects } = synthBundle({}, (scope, bundle) => bundle.watch(new Component(scope, 'dcgm', target('dcgm-exporter'))));
     expect(objects).toMatchSnapshot();
     expect(WORKLOADS.map(([kind, name]) => findObject(objects, kind, name).metadata.namespace))
       .toEqual(['monitoring', 'monitoring', 'monitoring', 'monitoring', 'monitoring-host']);
@@ -101,7 +107,7 @@ describe('MonitoringBundle, standalone', () => {
   });
 
   test('prometheus.yml: one sorted job per target, kept by namespace, pod labels and port name', () => {
-    const { objects } = synthBundle({}, (scope) => new Component(scope, 'dcgm', target('dcgm-exporter', { interval: Duration.seconds(15) })));
+    const { objects } = synthBundle({}, (scope, bundle) => bundle.watch(new Component(scope, 'dcgm', target('dcgm-exporter', { interval: Duration.seconds(15) }))));
     const config = prometheusConfig(objects);
     expect(config.scrape_configs.map((j: any) => j.job_name)).toEqual([
       'alertmanager', 'cadvisor', 'dcgm-exporter', 'grafana', 'kube-state-metrics', 'kubelet', 'node-exporter', 'prometheus',
@@ -136,17 +142,23 @@ describe('MonitoringBundle, standalone', () => {
     expect(job(synthBundle({ verifyKubeletTls: false }).objects, 'kubelet').tls_config).toEqual({ insecure_skip_verify: true });
   });
 
-  test('constructs anywhere in the app are found at synthesis, even when added after the bundle', () => {
+  test('watch() scrapes a component and loads its rules; a component in the app that is not watched is left alone', () => {
     const chart = testChart();
-    new MonitoringBundle(chart, 'monitoring', { receivers: [OPS] });
-    new StreamIngest(chart, 'ingest', { namespace: NS, cameras: [{ id: 'cam-1', url: 'rtsp://10.0.0.1/live' }] });
-    new Component(chart, 'triton', target('triton'), [group('triton-inference')]);
+    const bundle = new MonitoringBundle(chart, 'monitoring', { receivers: [OPS] });
+    bundle.watch(new StreamIngest(chart, 'ingest', { namespace: NS, cameras: [{ id: 'cam-1', url: 'rtsp://10.0.0.1/live' }] }));
+    bundle.watch(new Component(chart, 'triton', target('triton'), [group('triton-inference')]));
+    new Component(chart, 'unwatched', target('unwatched'), [group('unwatched-rules')]);
     const objects = synthValid(chart);
     expect(job(objects, 'ingest').relabel_configs.slice(0, 4).map((r: any) => r.regex)).toEqual(['stream-ingest', 'ingest', 'mediamtx', 'metrics']);
     expect(job(objects, 'triton')).toBeDefined();
-    expect(Object.keys(findObject(objects, 'ConfigMap', 'prometheus-rules').data)).toEqual(expect.arrayContaining([
-      'platform-kubernetes.rules.yaml', 'platform-node.rules.yaml', 'platform-prometheus.rules.yaml', 'triton-inference.rules.yaml',
+    const ruleFiles = Object.keys(findObject(objects, 'ConfigMap', 'prometheus-rules').data);
+    expect(ruleFiles).toEqual(expect.arrayContaining([
+      'platform-kubernetes.rules.yaml', 'platform-node.rules.yaml', 'platform-prometheus.rules.yaml', 'triton-inference.rules.yaml', 'ingest-streams.rules.yaml',
     ]));
+    // Nothing is found in the tree: what is not passed to watch() is not scraped.
+    expect(job(objects, 'unwatched')).toBeUndefined();
+    expect(ruleFiles).not.toContain('unwatched-rules.rules.yaml');
+    expect(findObject(objects, 'ConfigMap', 'prometheus-config').data['prometheus.yml']).not.toContain('unwatched');
   });
 
   test('scrape() and addRules() register what is not a construct, and return what they registered', () => {
@@ -162,9 +174,16 @@ describe('MonitoringBundle, standalone', () => {
     });
   });
 
-  test('a target registered twice is scraped once', () => {
-    const { objects } = synthBundle({}, (scope, bundle) => bundle.scrape(new Component(scope, 'dcgm', target('dcgm-exporter'))));
+  test('a target registered twice is scraped once, its rules loaded once', () => {
+    const { objects } = synthBundle({}, (scope, bundle) => {
+      const dcgm = new Component(scope, 'dcgm', target('dcgm-exporter'), [group('dcgm')]);
+      expect(bundle.scrape(dcgm)).toEqual(target('dcgm-exporter'));
+      expect(bundle.watch(dcgm)).toEqual(target('dcgm-exporter'));
+      bundle.watch(dcgm);
+      bundle.addRules(dcgm);
+    });
     expect(prometheusConfig(objects).scrape_configs.filter((j: any) => j.job_name === 'dcgm-exporter')).toHaveLength(1);
+    expect(Object.keys(findObject(objects, 'ConfigMap', 'prometheus-rules').data)).toContain('dcgm.rules.yaml');
   });
 
   test('rule files over 1 MiB in all go to further ConfigMaps, mounted together in the rules folder', () => {
@@ -192,7 +211,7 @@ describe('MonitoringBundle, standalone', () => {
   test('a changed target rolls Prometheus through its config checksum', () => {
     const checksumOf = (objects: KubeObject[]) => findObject(objects, 'StatefulSet', 'prometheus').spec.template.metadata.annotations['video-analytics.io/config-checksum'];
     const before = checksumOf(synthBundle().objects);
-    const after = checksumOf(synthBundle({}, (scope) => new Component(scope, 'dcgm', target('dcgm-exporter'))).objects);
+    const after = checksumOf(synthBundle({}, (scope, bundle) => bundle.watch(new Component(scope, 'dcgm', target('dcgm-exporter')))).objects);
     expect(after).not.toBe(before);
     expect(checksumOf(synthBundle().objects)).toBe(before);
   });
@@ -309,7 +328,8 @@ describe('MonitoringBundle, standalone', () => {
   });
 
   test('network policies: Prometheus reaches its targets and the kubelets; Grafana and Alertmanager only what they need', () => {
-    const { objects } = synthBundle({}, (scope) => new Component(scope, 'dcgm', target('dcgm-exporter', { namespace: 'gpu' })));
+    // A target without connections: Prometheus gets out to it; the target's own policy must admit Prometheus.
+    const { objects } = synthBundle({}, (scope, bundle) => bundle.watch(new Component(scope, 'dcgm', target('dcgm-exporter', { namespace: 'gpu' }))));
     const prometheus = findObject(objects, 'NetworkPolicy', 'prometheus').spec;
     expect(prometheus.egress).toContainEqual({
       to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'gpu' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'dcgm-exporter' } } }],
@@ -319,7 +339,10 @@ describe('MonitoringBundle, standalone', () => {
       to: [{ ipBlock: { cidr: '0.0.0.0/0' } }],
       ports: [443, 6443, 9100, 10250].map((port) => ({ protocol: 'TCP', port })),
     });
-    expect(prometheus.ingress[0].from).toContainEqual({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'keda' } } });
+    expect(prometheus.ingress).toContainEqual({ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'keda' } } }], ports: [{ protocol: 'TCP', port: 9090 }] });
+    // scrape() registers the job only: no network link.
+    const scrapedOnly = findObject(synthBundle({}, (_scope, bundle) => bundle.scrape({ toScrapeTarget: () => target('external', { namespace: 'gpu', port: 9500 }) })).objects, 'NetworkPolicy', 'prometheus');
+    expect(JSON.stringify(scrapedOnly.spec.egress)).not.toContain('9500');
     const grafana = findObject(objects, 'NetworkPolicy', 'grafana').spec;
     expect(grafana.egress).toEqual([{ to: [{ podSelector: { matchLabels: findObject(objects, 'StatefulSet', 'prometheus').spec.selector.matchLabels } }], ports: [{ protocol: 'TCP', port: 9090 }] }]);
     const alertmanager = findObject(objects, 'NetworkPolicy', 'alertmanager').spec;
@@ -345,7 +368,7 @@ describe('MonitoringBundle, standalone', () => {
     const own: RuleGroup = { name: 'own', alerts: [{ ...group('own').alerts![0], alert: 'OwnDown', runbookUrl: 'https://runbooks.example.com/own-down' }] };
     const { objects } = synthBundle({ runbookBaseUrl: 'https://wiki.example.com/video/runbooks' }, (scope, bundle) => {
       bundle.addRules({ toRuleGroups: () => [group('library-linked'), own] });
-      new Component(scope, 'ingest', target('ingest'));
+      bundle.watch(new Component(scope, 'ingest', target('ingest')));
     });
     const rules = findObject(objects, 'ConfigMap', 'prometheus-rules').data;
     const links = Object.values(rules).flatMap((file) => (parseYaml(file as string).groups as any[]))
@@ -405,9 +428,12 @@ describe('MonitoringBundle, standalone', () => {
         .toThrow(/MonitoringBundle 'monitoring': 'groups\.broken\.alerts\[0\]\.expr' \(rate\(up\[5m\]\) must be valid PromQL \(does not parse as PromQL: syntax error/);
     });
 
-    test('a rule whose expression does not parse, found on a construct', () => {
-      expect(() => synthBundle({}, (scope) => new Component(scope, 'dcgm', target('dcgm-exporter'), [group('dcgm', 'sum(')])))
-        .toThrow(/Validation failed[\s\S]*'groups\.dcgm\.alerts\[0\]\.expr' \(sum\(\) must be valid PromQL/);
+    test('a rule whose expression does not parse, on a watched component, at once and registering nothing', () => {
+      const chart = testChart();
+      const bundle = new MonitoringBundle(chart, 'monitoring', { receivers: [OPS] });
+      const dcgm = new Component(chart, 'dcgm', target('dcgm-exporter'), [group('dcgm', 'sum(')]);
+      expect(() => bundle.watch(dcgm)).toThrow(/^MonitoringBundle 'monitoring': 'groups\.dcgm\.alerts\[0\]\.expr' \(sum\(\) must be valid PromQL/);
+      expect(job(synthValid(chart), 'dcgm-exporter')).toBeUndefined();
     });
 
     test('badly named rules', () => {
@@ -420,15 +446,18 @@ describe('MonitoringBundle, standalone', () => {
       expect(() => bundle.addRules({ toRuleGroups: () => [group('Ingest Rules')] })).toThrow(/'groups\[\]\.name' \(Ingest Rules\) must be a DNS-1123 subdomain/);
     });
 
-    test('two targets with the same job name, naming both', () => {
-      expect(() => synthBundle({}, (scope) => {
-        new Component(scope, 'gpu-a', target('gpu'));
-        new Component(scope, 'gpu-b', target('gpu'));
-      })).toThrow(/'jobName' \(gpu\) must be unique in the platform, but '[^']*gpu-a' and '[^']*gpu-b' both use it\. Rename the job of one of them\./);
+    test('two targets with the same job name, at once, naming both', () => {
+      const chart = testChart();
+      const bundle = new MonitoringBundle(chart, 'monitoring', { receivers: [OPS] });
+      bundle.watch(new Component(chart, 'gpu-a', target('gpu')));
+      expect(() => bundle.watch(new Component(chart, 'gpu-b', target('gpu'))))
+        .toThrow(/^MonitoringBundle 'monitoring': 'jobName' \(gpu\) must be unique in the platform, but 'test\/gpu-a' and 'test\/gpu-b' both use it\. Rename the job of one of them\./);
+      expect(() => bundle.scrape({ toScrapeTarget: () => target('gpu') }))
+        .toThrow(/'jobName' \(gpu\) must be unique in the platform, but 'test\/gpu-a' and a target passed to scrape\(\) both use it/);
     });
 
     test('a target that takes a built-in job name', () => {
-      expect(() => synthBundle({}, (scope) => new Component(scope, 'kubelet-exporter', target('kubelet'))))
+      expect(() => synthBundle({}, (scope, bundle) => bundle.watch(new Component(scope, 'kubelet-exporter', target('kubelet')))))
         .toThrow(/'jobName' \(kubelet\) must be unique in the platform, but MonitoringBundle 'monitoring' \(built-in\) and '[^']*kubelet-exporter' both use it/);
     });
 
@@ -441,11 +470,32 @@ describe('MonitoringBundle, standalone', () => {
         .toThrow(/MonitoringBundle 'monitoring': 'groups\.huge' \(\d+ bytes\) must be a rule file of at most 1048576 bytes, the data a ConfigMap holds\. Split the rule group into smaller groups\./);
     });
 
-    test('two rule groups with the same name', () => {
-      expect(() => synthBundle({}, (scope) => {
-        new Component(scope, 'a', target('a'), [group('shared')]);
-        new Component(scope, 'b', target('b'), [group('shared')]);
-      })).toThrow(/'groups\[\]\.name' \(shared\) must be unique in the platform, but '[^']*\/a' and '[^']*\/b' both use it/);
+    test('two rule groups with the same name, at once, and the second component is not scraped either', () => {
+      const chart = testChart();
+      const bundle = new MonitoringBundle(chart, 'monitoring', { receivers: [OPS] });
+      bundle.watch(new Component(chart, 'a', target('a'), [group('shared')]));
+      expect(() => bundle.watch(new Component(chart, 'b', target('b'), [group('shared')])))
+        .toThrow(/'groups\[\]\.name' \(shared\) must be unique in the platform, but 'test\/a' and 'test\/b' both use it\. Rename one of the rule groups\./);
+      expect(() => bundle.addRules({ toRuleGroups: () => [group('platform-node')] }))
+        .toThrow(/'groups\[\]\.name' \(platform-node\) must be unique in the platform, but MonitoringBundle 'monitoring' \(platform rules\) and a source passed to addRules\(\) both use it/);
+      expect(job(synthValid(chart), 'b')).toBeUndefined();
+    });
+
+    test('registrations after the app is synthesized, which would be lost', () => {
+      const chart = testChart();
+      const bundle = new MonitoringBundle(chart, 'monitoring', { receivers: [OPS] });
+      Testing.synth(chart);
+      const late = new Component(chart, 'late', target('late'), [group('late')]);
+      expect(() => bundle.watch(late)).toThrow(/^MonitoringBundle 'monitoring': 'watch' \(after synthesis\) must be called before the app is synthesized\./);
+      expect(() => bundle.scrape(late)).toThrow(/'scrape' \(after synthesis\) must be called before the app is synthesized/);
+      expect(() => bundle.addRules(late)).toThrow(/'addRules' \(after synthesis\) must be called before the app is synthesized/);
+    });
+
+    test('a Prometheus URL in standalone mode, or one that is not a URL', () => {
+      expect(() => synthBundle({ prometheusUrl: 'http://prometheus.example:9090' }))
+        .toThrow(/^MonitoringBundle 'monitoring': 'prometheusUrl' \(http:\/\/prometheus\.example:9090\) must be left out in standalone mode/);
+      expect(() => new MonitoringBundle(testChart(), 'monitoring', { mode: MonitoringMode.OPERATOR, prometheusUrl: 'prometheus:9090' }))
+        .toThrow(/^MonitoringBundle 'monitoring': 'prometheusUrl' \(prometheus:9090\) must be an http or https URL/);
     });
 
     test('a target that Prometheus or the API server would refuse', () => {
@@ -462,11 +512,15 @@ function bundleUrl(): string | undefined {
 }
 
 describe('MonitoringBundle, operator mode', () => {
+  function ingestComponent(scope: Construct): Component {
+    const ingestTarget = target('ingest', { podSelector: { 'app.kubernetes.io/instance': 'ingest' }, port: 9998, interval: Duration.seconds(30) });
+    return new Component(scope, 'ingest', ingestTarget, ingestRuleGroups(ingestTarget, { cameras: [{ id: 'cam-1', url: 'rtsp://10.0.0.1/live', labels: { site: 'dock' } }] }));
+  }
+
   function synthOperator(props: MonitoringBundleProps = {}): KubeObject[] {
     const chart = testChart();
-    new MonitoringBundle(chart, 'monitoring', { mode: MonitoringMode.OPERATOR, operatorSelectorLabels: { release: 'kube-prometheus-stack' }, ...props });
-    const ingestTarget = target('ingest', { podSelector: { 'app.kubernetes.io/instance': 'ingest' }, port: 9998, interval: Duration.seconds(30) });
-    new Component(chart, 'ingest', ingestTarget, ingestRuleGroups(ingestTarget, { cameras: [{ id: 'cam-1', url: 'rtsp://10.0.0.1/live', labels: { site: 'dock' } }] }));
+    const bundle = new MonitoringBundle(chart, 'monitoring', { mode: MonitoringMode.OPERATOR, operatorSelectorLabels: { release: 'kube-prometheus-stack' }, ...props });
+    bundle.watch(ingestComponent(chart));
     return synthValid(chart);
   }
 
@@ -515,9 +569,21 @@ describe('MonitoringBundle, operator mode', () => {
 
   test('platform rules are opt-in, as the operator stack ships the same alerts', () => {
     const objects = synthOperator({ platformRules: true });
+    // In the order they were registered: the platform's with the bundle, then the watched component's.
     expect(objectsOfKind(objects, 'PrometheusRule').map((r) => r.metadata.name)).toEqual([
-      'ingest-streams', 'platform-kubernetes', 'platform-node', 'platform-prometheus',
+      'platform-kubernetes', 'platform-node', 'platform-prometheus', 'ingest-streams',
     ]);
+  });
+
+  test('each PodMonitor and PrometheusRule exists as soon as its target is watched; synthesis adds nothing and gives the same output twice', () => {
+    const chart = testChart();
+    const bundle = new MonitoringBundle(chart, 'monitoring', { mode: MonitoringMode.OPERATOR });
+    bundle.watch(ingestComponent(chart));
+    const added = (): string[] => bundle.node.children.filter((c): c is ApiObject => c instanceof ApiObject).map((o) => `${o.kind}/${o.name}`);
+    expect(added()).toEqual(['ConfigMap/video-analytics-dashboard', 'PodMonitor/ingest', 'PrometheusRule/ingest-streams']);
+    const first = Testing.synth(chart);
+    expect(added()).toHaveLength(3);
+    expect(Testing.synth(chart)).toEqual(first);
   });
 
   test('standalone settings are refused rather than silently ignored', () => {
@@ -546,5 +612,161 @@ describe('MonitoringBundle: fixed in #8', () => {
       /^Receiver 'hook': 'bearerTokenSecret\.key' \(\.\.\) must be a Secret data key/],
   ])('Receiver refuses %s', (_title, build, message) => {
     expect(build).toThrow(message);
+  });
+});
+
+describe('MonitoringBundle.watch: the links of a watched component', () => {
+  /** A metrics exporter in its own namespace, with its NetworkPolicy. */
+  class Exporter extends Construct implements IScrapeTarget, IConnectable {
+    public readonly connections = new Connections({ ownerKind: 'Exporter', name: 'dcgm', namespace: 'gpu', podSelector: { app: 'dcgm' } });
+
+    constructor(scope: Construct, id: string) {
+      super(scope, id);
+      this.connections.addPolicy(this, 'network-policy', { name: 'dcgm', namespace: 'gpu' });
+    }
+
+    public toScrapeTarget(): ScrapeTarget {
+      return target('dcgm', { namespace: 'gpu', podSelector: { app: 'dcgm' } });
+    }
+  }
+
+  /** The exporter's pods, as the network model reads a workload. */
+  const EXPORTER_PODS: KubeObject = {
+    apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'dcgm', namespace: 'gpu' },
+    spec: { template: { metadata: { labels: { app: 'dcgm' } }, spec: { containers: [{ name: 'dcgm', ports: [{ name: 'metrics', containerPort: 9400 }] }] } } },
+  };
+
+  test('a component in another namespace admits exactly the Prometheus pods of the bundle, and Prometheus may reach it', () => {
+    const chart = testChart();
+    new PlatformNamespace(chart, 'gpu-namespace', { name: 'gpu' });
+    const bundle = new MonitoringBundle(chart, 'monitoring', { receivers: [OPS] });
+    bundle.watch(new Exporter(chart, 'dcgm'));
+    const objects = synthValid(chart);
+    const prometheusPods = findObject(objects, 'StatefulSet', 'prometheus').spec.selector.matchLabels;
+    expect(findObject(objects, 'NetworkPolicy', 'dcgm', 'gpu').spec.ingress).toEqual([{
+      from: [{ podSelector: { matchLabels: prometheusPods }, namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }],
+      ports: [{ protocol: 'TCP', port: 9400 }],
+    }]);
+    expect(findObject(objects, 'NetworkPolicy', 'prometheus', 'monitoring').spec.egress).toContainEqual({
+      to: [{ podSelector: { matchLabels: { app: 'dcgm' } }, namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'gpu' } } }],
+      ports: [{ protocol: 'TCP', port: 9400 }],
+    });
+
+    const model = new NetworkModel([...objects, EXPORTER_PODS]);
+    const dcgm = model.group('gpu', 'dcgm');
+    expect(model.allows({ from: model.group('monitoring', 'prometheus'), to: dcgm, port: 9400 })).toBe(true);
+    for (const other of ['grafana', 'alertmanager', 'kube-state-metrics']) {
+      expect({ other, allowed: model.allows({ from: model.group('monitoring', other), to: dcgm, port: 9400 }) }).toEqual({ other, allowed: false });
+    }
+  });
+
+  test('in operator mode, the component admits the pods of the operator\'s namespace, whose Prometheus is not modelled', () => {
+    const chart = testChart();
+    const bundle = new MonitoringBundle(chart, 'monitoring', { mode: MonitoringMode.OPERATOR });
+    bundle.watch(new Exporter(chart, 'dcgm'));
+    expect(findObject(synthValid(chart), 'NetworkPolicy', 'dcgm', 'gpu').spec.ingress).toEqual([{
+      from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }],
+      ports: [{ protocol: 'TCP', port: 9400 }],
+    }]);
+  });
+
+  /** An autoscaled component: its KEDA trigger queries the Prometheus of the monitoring that watches it. */
+  class Autoscaled extends Construct implements IScrapeTarget, IPrometheusClient {
+    public readonly endpoints: PrometheusEndpoint[] = [];
+    private readonly link = new PrometheusLink('Autoscaled', 'detector', 'prometheusUrl');
+
+    constructor(scope: Construct, id: string) {
+      super(scope, id);
+      this.node.addValidation({ validate: () => this.link.problems() });
+    }
+
+    public toScrapeTarget(): ScrapeTarget {
+      return target('detector');
+    }
+
+    public usePrometheus(endpoint: PrometheusEndpoint): void {
+      this.endpoints.push(endpoint);
+      this.link.use(endpoint);
+    }
+  }
+
+  test('an autoscaled component gets the URL of the standalone Prometheus', () => {
+    const chart = testChart();
+    const bundle = new MonitoringBundle(chart, 'monitoring', { receivers: [OPS] });
+    const detector = new Autoscaled(chart, 'detector');
+    bundle.watch(detector);
+    expect(detector.endpoints).toEqual([{ url: 'http://prometheus.monitoring.svc.cluster.local:9090', owner: "MonitoringBundle 'monitoring'" }]);
+    synthValid(chart);
+  });
+
+  test('in operator mode, the URL of the operator\'s Prometheus if given; without it nothing, and the component says what is missing', () => {
+    const withUrl = testChart();
+    const url = 'http://kube-prometheus-stack-prometheus.monitoring.svc.cluster.local:9090';
+    const given = new Autoscaled(withUrl, 'detector');
+    new MonitoringBundle(withUrl, 'monitoring', { mode: MonitoringMode.OPERATOR, prometheusUrl: url }).watch(given);
+    expect(given.endpoints).toEqual([{ url, owner: "MonitoringBundle 'monitoring'" }]);
+
+    const withoutUrl = testChart();
+    const missing = new Autoscaled(withoutUrl, 'detector');
+    const bundle = new MonitoringBundle(withoutUrl, 'monitoring', { mode: MonitoringMode.OPERATOR });
+    bundle.watch(missing);
+    expect(bundle.prometheusUrl).toBeUndefined();
+    expect(missing.endpoints).toEqual([]);
+    expect(() => Testing.synth(withoutUrl)).toThrow(/Autoscaled 'detector': 'prometheusUrl' \(undefined\) must be the Prometheus that scrapes its scaling metric/);
+  });
+
+  test('isRuleSource tells a rule source from a plain target', () => {
+    expect(isRuleSource(new Component(testChart(), 'c', target('c')))).toBe(true);
+    expect(isRuleSource({ toScrapeTarget: () => target('c') })).toBe(false);
+    expect(isRuleSource(undefined)).toBe(false);
+  });
+
+  test('at city scale, rule files are packed in arrival order into ConfigMaps each under 1 MiB, every file in exactly one, all mounted', () => {
+    // 2,000 groups of about 1.6 KiB, as the camera series of 10,000 cameras come in, and a few big ones among them.
+    const cameras = (n: number, count: number): RuleGroup => ({
+      name: `cameras-${n}`,
+      recordings: Array.from({ length: count }, (_, i) => ({ record: 'job:camera:info', expr: 'vector(1)', labels: { name: `camera-${n}-${i}`, site: 'x'.repeat(40) } })),
+    });
+    const groups = Array.from({ length: 2000 }, (_, n) => cameras(n, n % 500 === 7 ? 1500 : 10));
+    const { objects } = synthBundle({}, (_scope, bundle) => {
+      for (let i = 0; i < groups.length; i += 100) bundle.addRules({ toRuleGroups: () => groups.slice(i, i + 100) });
+    });
+    const maps = objectsOfKind(objects, 'ConfigMap').filter((o) => /^prometheus-rules(-\d+)?$/.test(o.metadata.name));
+    expect(maps.length).toBeGreaterThan(2);
+    expect(maps.map((o) => o.metadata.name)).toEqual(maps.map((_, i) => (i === 0 ? 'prometheus-rules' : `prometheus-rules-${i}`)));
+    for (const map of maps) {
+      expect(Object.values(map.data as Record<string, string>).reduce((sum, text) => sum + Buffer.byteLength(text), 0)).toBeLessThanOrEqual(MAX_DATA_BYTES);
+    }
+    const files = maps.flatMap((o) => Object.keys(o.data));
+    const expected = [...groups.map((g) => g.name), 'platform-kubernetes', 'platform-node', 'platform-prometheus'].map((name) => `${name}.rules.yaml`);
+    expect(files.sort()).toEqual(expected.sort());
+    // Greedy in arrival order: a ConfigMap is started only when the next file would not fit in the one before.
+    const bytes = (map: KubeObject): number => Object.values(map.data as Record<string, string>).reduce((sum, text) => sum + Buffer.byteLength(text), 0);
+    const firstOf = (map: KubeObject): number => Math.min(...Object.keys(map.data).filter((f) => f.startsWith('cameras-')).map((f) => Number(f.split('-')[1].split('.')[0])));
+    for (let i = 1; i < maps.length; i++) {
+      const opener = Buffer.byteLength(maps[i].data[`cameras-${firstOf(maps[i])}.rules.yaml`]);
+      expect(bytes(maps[i - 1]) + opener).toBeGreaterThan(MAX_DATA_BYTES);
+    }
+    expect(podSpec(objects, 'StatefulSet', 'prometheus').volumes.find((v: any) => v.name === 'rules'))
+      .toEqual({ name: 'rules', projected: { sources: maps.map((o) => ({ configMap: { name: o.metadata.name } })) } });
+  });
+
+  test('under a scope\'s settings, every monitoring pod pulls from the mirror with the pull secret, at the platform\'s priority', () => {
+    const app = testApp();
+    ScopeSettings.apply(app, {
+      mirror: 'mirror.example:5000', imagePullSecrets: ['pull'], priorityClasses: { platform: 'p', ingest: 'i', analysis: 'a', batch: 'b' }, clusterDomain: 'edge.internal',
+    });
+    const chart = new Chart(app, 'test');
+    const bundle = new MonitoringBundle(chart, 'monitoring', { receivers: [OPS] });
+    const objects = synthValid(chart);
+    for (const [kind, name] of WORKLOADS) {
+      const pod = podSpec(objects, kind, name);
+      expect({ name, imagePullSecrets: pod.imagePullSecrets, priorityClassName: pod.priorityClassName }).toEqual({ name, imagePullSecrets: [{ name: 'pull' }], priorityClassName: 'p' });
+      for (const container of [...pod.containers, ...(pod.initContainers ?? [])]) expect(container.image).toMatch(/^mirror\.example:5000\//);
+    }
+    expect(podSpec(objects, 'Deployment', 'grafana').containers[0].image).toBe('mirror.example:5000/grafana/grafana:11.2.0');
+    // The scope's cluster domain, in every in-cluster address the bundle writes.
+    expect(bundle.prometheusUrl).toBe('http://prometheus.monitoring.svc.edge.internal:9090');
+    expect(findObject(objects, 'StatefulSet', 'alertmanager').spec.template.spec.containers[0].args).toContain('--cluster.peer=alertmanager-0.alertmanager-cluster.monitoring.svc.edge.internal:9094');
   });
 });

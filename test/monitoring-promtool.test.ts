@@ -17,7 +17,7 @@ import { inTempDir, promtool } from './_promtool';
 
 const FIXTURES = path.join(__dirname, 'promtool');
 
-/** A component of the platform: offers its metrics and owns its rules, as StreamIngest will. */
+/** A component of the platform: offers its metrics and owns its rules, as StreamIngest does. */
 class Component extends Construct implements IScrapeTarget, IRuleSource {
   constructor(scope: Construct, id: string, private readonly target: ScrapeTarget, private readonly rules: (target: ScrapeTarget) => RuleGroup[]) {
     super(scope, id);
@@ -44,21 +44,21 @@ interface PrometheusFiles {
 
 function prometheusFiles(): PrometheusFiles {
   const chart = testChart();
-  new MonitoringBundle(chart, 'monitoring', { receivers: [Receiver.webhook('ops', { url: 'https://alerts.example.com/hook' })] });
-  new Component(chart, 'ingest', target('ingest', 'video-analytics', 9998), (t) => ingestRuleGroups(t, {
+  const bundle = new MonitoringBundle(chart, 'monitoring', { receivers: [Receiver.webhook('ops', { url: 'https://alerts.example.com/hook' })] });
+  bundle.watch(new Component(chart, 'ingest', target('ingest', 'video-analytics', 9998), (t) => ingestRuleGroups(t, {
     cameras: [
       { id: 'cam-a', url: 'rtsp://10.0.0.1/live', labels: { site: 'north-gate' } },
       { id: 'cam-b', url: 'rtsp://10.0.0.2/live', labels: { site: 'loading-dock' } },
       { id: 'cam-c', url: 'rtsp://10.0.0.3/live', labels: { site: 'loading-dock' } },
       { id: 'cam-e', url: 'rtsp://10.0.0.5/live', labels: { site: 'warehouse' } },
     ],
-  }));
-  new Component(chart, 'edge-ingest', target('edge-ingest', 'edge', 9998), (t) => ingestRuleGroups(t));
+  })));
+  bundle.watch(new Component(chart, 'edge-ingest', target('edge-ingest', 'edge', 9998), (t) => ingestRuleGroups(t)));
   // The real pool: its InferenceQueueGrowing is the one the platform ships.
-  new GpuWorkerPool(chart, 'yolo', {
+  bundle.watch(new GpuWorkerPool(chart, 'yolo', {
     namespace: 'video-analytics', inventory: new GpuInventory(chart, 'gpus', { nodes: 2 }),
     modelRepository: ModelRepository.fromImage('registry.example.com/models/yolo:1.0.0', '/models'), minWorkers: 1, maxWorkers: 2,
-  });
+  }));
   return filesOf(synthValid(chart));
 }
 

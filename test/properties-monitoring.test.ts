@@ -16,7 +16,7 @@ const RUNS = 30;
 const ID = 'monitoring';
 const count = caseCounter();
 
-/** A component of the platform: offers its metrics and owns its rules, and the bundle finds it in the tree. */
+/** A component of the platform: offers its metrics and owns its rules; the bundle watches it. */
 class Component extends Construct implements IScrapeTarget, IRuleSource {
   constructor(scope: Construct, id: string, private readonly target: ScrapeTarget | undefined, private readonly groups: RuleGroup[]) {
     super(scope, id);
@@ -31,7 +31,7 @@ class Component extends Construct implements IScrapeTarget, IRuleSource {
   }
 }
 
-/** A rule source that only has rules (a construct with toScrapeTarget would also be scraped). */
+/** A rule source that only has rules, registered with addRules(). */
 class RulesOnly extends Construct implements IRuleSource {
   constructor(scope: Construct, id: string, private readonly groups: RuleGroup[]) {
     super(scope, id);
@@ -197,7 +197,7 @@ const ruleGroupRest = fc.record({
 
 const groupName = fc.oneof(dnsLabel, fc.tuple(dnsLabel, dnsLabel).map(([a, b]) => `${a}.${b}`));
 
-/** Up to 4 targets and up to 4 rule groups with unique names, each registered as a construct or through scrape()/addRules(). */
+/** Up to 4 targets and up to 4 rule groups with unique names, each registered as a construct or as a plain object. */
 const registrations = (reservedJobs: readonly string[], reservedGroups: readonly string[]) => fc.record({
   targets: fc.uniqueArray(fc.tuple(dnsLabel.filter((j) => !reservedJobs.includes(j)), scrapeTargetRest, fc.boolean()), { maxLength: 4, selector: ([job]) => job })
     .map((drawn) => drawn.map(([jobName, rest, asConstruct]): [ScrapeTarget, boolean] => [{ jobName, ...rest }, asConstruct])),
@@ -205,14 +205,14 @@ const registrations = (reservedJobs: readonly string[], reservedGroups: readonly
     .map((drawn) => drawn.map(([name, rest, asConstruct]): [RuleGroup, boolean] => [{ name, ...rest }, asConstruct])),
 });
 
-/** Adds the targets and groups to the app, half as constructs the bundle finds, half registered on it. */
+/** Registers the targets and groups, half as constructs passed to watch() and addRules(), half as plain objects passed to scrape() and addRules(). */
 function register(scope: Construct, bundle: MonitoringBundle, targets: ReadonlyArray<[ScrapeTarget, boolean]>, groups: ReadonlyArray<[RuleGroup, boolean]>): void {
   targets.forEach(([target, asConstruct], i) => {
-    if (asConstruct) new Component(scope, `target-${i}`, target, []);
+    if (asConstruct) bundle.watch(new Component(scope, `target-${i}`, target, []));
     else bundle.scrape({ toScrapeTarget: () => target });
   });
   groups.forEach(([group, asConstruct], i) => {
-    if (asConstruct) new RulesOnly(scope, `rules-${i}`, [group]);
+    if (asConstruct) bundle.addRules(new RulesOnly(scope, `rules-${i}`, [group]));
     else bundle.addRules({ toRuleGroups: () => [group] });
   });
 }
@@ -352,7 +352,7 @@ describe('property: random invalid props throw an error that names the prop', ()
     }), { numRuns: RUNS });
   });
 
-  test('MonitoringBundle: invalid scrape targets and rule groups, registered or found at synthesis', () => {
+  test('MonitoringBundle: invalid scrape targets and rule groups, refused at once by watch(), scrape() and addRules()', () => {
     const base: ScrapeTarget = { jobName: 'detector', namespace: 'video-analytics', podSelector: { app: 'detector' }, portName: 'metrics', port: 9100 };
     const alert = { alert: 'DetectorDown', expr: 'up == 0', severity: AlertSeverity.WARNING, summary: 's', description: 'd', runbookUrl: runbookUrl('DetectorDown') };
     const badTarget: fc.Arbitrary<Invalid<ScrapeTarget>> = fc.oneof(
@@ -386,21 +386,17 @@ describe('property: random invalid props throw an error that names the prop', ()
       count('MonitoringBundle registration invalid');
       const { chart } = appWithNamespaces();
       const bundle = new MonitoringBundle(chart, ID, { receivers: [OPS] });
-      if (registered) {
-        // scrape() and addRules() refuse at once.
-        const register = (): unknown => (target ? bundle.scrape({ toScrapeTarget: () => target }) : bundle.addRules({ toRuleGroups: () => [group!] }));
-        expect(register).toThrow(namesProp('MonitoringBundle', ID, prop));
-      } else {
-        // Constructs are found at synthesis, where cdk8s prefixes each message with the construct path.
-        if (target) new Component(chart, 'detector', target, []);
-        else new RulesOnly(chart, 'detector', [group!]);
-        const line = thrownMessage(() => chart.toJson()).split('\n').find((l) => l.includes(`[chart/${ID}]`)) ?? '';
-        expect(line.replace(/^ {2}\[chart\/monitoring\] /, '')).toMatch(namesProp('MonitoringBundle', ID, prop));
-      }
+      const register = registered
+        ? (): unknown => (target ? bundle.scrape({ toScrapeTarget: () => target }) : bundle.addRules({ toRuleGroups: () => [group!] }))
+        // A watched component: its target, or a valid target and its rules.
+        : (): unknown => bundle.watch(new Component(chart, 'detector', target ?? base, group ? [group] : []));
+      expect(register).toThrow(namesProp('MonitoringBundle', ID, prop));
+      // Nothing of a refused component is registered.
+      expect(JSON.stringify(chart.toJson())).not.toMatch(/detector/);
     }), { numRuns: RUNS });
   });
 
-  test('MonitoringBundle: duplicate job or group names fail synthesis, naming both sources', () => {
+  test('MonitoringBundle: duplicate job or group names are refused at once, naming both sources', () => {
     // A name taken by the bundle itself, or by two components of the app.
     const duplicate = fc.oneof(
       fc.constantFrom(...BUILT_IN_JOBS).map((job) => ({ prop: 'jobName', jobs: [job], groups: [] as string[] })),
@@ -412,12 +408,16 @@ describe('property: random invalid props throw an error that names the prop', ()
     fc.assert(fc.property(duplicate, ({ prop, jobs, groups }) => {
       count('MonitoringBundle duplicate invalid');
       const { chart } = appWithNamespaces();
-      new MonitoringBundle(chart, ID, { receivers: [OPS] });
-      jobs.forEach((jobName, i) => new Component(chart, `target-${i}`, { jobName, namespace: 'video-analytics', podSelector: { app: jobName }, portName: 'metrics', port: 9100 }, []));
-      groups.forEach((name, i) => new RulesOnly(chart, `rules-${i}`, [{ name, alerts: [alert] }]));
-      const line = thrownMessage(() => chart.toJson()).split('\n').find((l) => l.includes(`[chart/${ID}]`)) ?? '';
-      expect(line.replace(/^ {2}\[chart\/monitoring\] /, '')).toMatch(namesProp('MonitoringBundle', ID, prop));
-      expect(line).toMatch(/but .+ and .+ both use it/);
+      const bundle = new MonitoringBundle(chart, ID, { receivers: [OPS] });
+      const registrations = [
+        ...jobs.map((jobName, i) => () => bundle.watch(new Component(chart, `target-${i}`, { jobName, namespace: 'video-analytics', podSelector: { app: jobName }, portName: 'metrics', port: 9100 }, []))),
+        ...groups.map((name, i) => () => bundle.addRules(new RulesOnly(chart, `rules-${i}`, [{ name, alerts: [alert] }]))),
+      ];
+      // Every registration but the last is accepted; the last takes a name already used.
+      registrations.slice(0, -1).forEach((registration) => registration());
+      const message = thrownMessage(registrations[registrations.length - 1]);
+      expect(message).toMatch(namesProp('MonitoringBundle', ID, prop));
+      expect(message).toMatch(/but .+ and '[^']+' both use it/);
     }), { numRuns: RUNS });
   });
 });

@@ -62,7 +62,7 @@ describe('property: random valid props synthesize valid, compliant objects', () 
     const scaling = fc.oneof(
       fc.constant(undefined),
       fc.integer({ min: 1, max: 100 }).map((t) => Scaling.cpu(t)),
-      fc.integer({ min: 1, max: 50 }).map((t) => Scaling.prometheus({ query: 'sum(rate(video_analytics_frames_dropped_total[2m]))', threshold: t })),
+      fc.integer({ min: 1, max: 50 }).map((t) => Scaling.prometheus({ query: 'sum(rate(video_analytics_frames_dropped_total[2m]))', threshold: t, serverAddress: 'http://prometheus.monitoring.svc.cluster.local:9090' })),
     );
     fc.assert(fc.property(cameras, fc.integer({ min: 1, max: 16 }), scaling, site, (cams, perReplica, chosen, wantedSite) => {
       count('AnalysisService valid');

@@ -96,8 +96,8 @@ function pods(targets: readonly ScrapeTarget[]): Pod[] {
 
 function prometheusConfig(targets: readonly ScrapeTarget[]): KubeObject {
   const chart = testChart();
-  new MonitoringBundle(chart, 'monitoring', { receivers: [Receiver.webhook('ops', { url: 'https://alerts.example.com/hook' })] });
-  targets.forEach((target, i) => new Target(chart, `target-${i}`, target));
+  const bundle = new MonitoringBundle(chart, 'monitoring', { receivers: [Receiver.webhook('ops', { url: 'https://alerts.example.com/hook' })] });
+  targets.forEach((target, i) => bundle.watch(new Target(chart, `target-${i}`, target)));
   return parseYaml(findObject(synthValid(chart), 'ConfigMap', 'prometheus-config').data['prometheus.yml']);
 }
 

@@ -422,6 +422,10 @@ function resolve(id: string, props: AnalysisServiceProps): Resolved {
 }
 
 function checkScaling(id: string, scaling: Scaling | undefined): void {
+  if (scaling?.kind === ScalingKind.QUEUE_SIZE || scaling?.kind === ScalingKind.GPU_UTILIZATION) {
+    throw propError('AnalysisService', id, 'scaling', `Scaling.${scaling.kind === ScalingKind.QUEUE_SIZE ? 'queueSize' : 'gpuUtilization'}`,
+      "Scaling.fixed, Scaling.cpu or Scaling.prometheus: the queue and GPU signals are an inference pool's", "Scale the pool on them, and the detection on CPU or a query of its own.");
+  }
   if (scaling?.kind === ScalingKind.CPU) {
     const target = scaling.targetUtilizationPercent!;
     if (!Number.isInteger(target) || target < 1 || target > 100) {

@@ -22,12 +22,6 @@ import { IInferenceEndpoint, InferenceEndpoint } from './inference-endpoint';
 import { ScalingSignal } from './inference-scaling';
 import { ModelRepository, ModelRepositoryBinding } from './model-repository';
 
-// The pool's vocabulary, importable from where the pool is.
-export { InferenceScaling, ScalingSignal } from './inference-scaling';
-export type { GpuUtilizationScalingOptions, QueueSizeScalingOptions } from '../synth/scaling';
-export { ModelRepository, ModelVolumeAccessMode } from './model-repository';
-export type { ModelImageOptions, ModelRepositoryBindOptions, ModelRepositoryBinding, NewModelVolumeOptions } from './model-repository';
-
 /** Triton Inference Server, pinned: a new release is a reviewed change of this line, never a surprise. */
 export const TRITON_IMAGE = 'nvcr.io/nvidia/tritonserver:24.08-py3';
 

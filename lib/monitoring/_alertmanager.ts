@@ -1,16 +1,17 @@
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { ComponentIdentity, selectorLabels, standardLabels } from '../core/labels';
-import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../synth/pod/security';
 import { goRuntimeEnv, toResourceRequirements } from '../synth/pod/resources';
-import { checksum, matcher, promDuration } from './_format';
+import { matcher, promDuration } from './_format';
 import { toConfigYaml } from '../synth/config-yaml';
-import { addComponentPolicy, addresses, podsHere, tcp, udp } from './_network';
+import { addresses, udpPort } from './_network';
 import { ScrapeJob } from './_prometheus';
 import { ALERTMANAGER_IMAGE, MonitoringSettings, componentIdentity, serviceHost } from './_settings';
 import { AlertRoute, NULL_RECEIVER, Receiver, SecretKey } from './receiver';
 import { ConfigMapObject } from '../synth/config-map';
-import { KubePodDisruptionBudget, KubeService, KubeServiceAccount, KubeStatefulSet } from '../synth/kube-objects';
+import { Connections, IConnectable, podsPeer, tcpPort } from '../synth/connections';
+import { KubePodDisruptionBudget, KubeService } from '../synth/kube-objects';
+import { ContainerOptions, PodServiceAccount, PriorityTier, newServiceAccount, newStatefulSet } from '../synth/pod/builder';
 
 export const ALERTMANAGER_PORT = 9093;
 /** Gossip between replicas: silences and the notification log, over TCP and UDP. */
@@ -96,23 +97,23 @@ export function alertmanagerConfig(settings: MonitoringSettings): Record<string,
  * gossip between replicas is what keeps them through a rolling update or a node drain (a
  * local-path volume would pin Alertmanager to one node, the opposite of what alerting needs).
  */
-export class AlertmanagerCluster extends Construct {
+export class AlertmanagerCluster extends Construct implements IConnectable {
   public readonly identity: ComponentIdentity;
+  /** Alerts in from Prometheus, gossip between replicas, notifications out. */
+  public readonly connections: Connections;
 
-  constructor(scope: Construct, id: string, private readonly settings: MonitoringSettings, private readonly prometheus: ComponentIdentity) {
+  constructor(scope: Construct, id: string, private readonly settings: MonitoringSettings, prometheus: Connections) {
     super(scope, id);
     this.identity = componentIdentity(settings, 'alertmanager', ALERTMANAGER_IMAGE);
+    this.connections = new Connections({ ownerKind: 'MonitoringBundle', name: this.identity.name, namespace: settings.namespace, podSelector: selectorLabels(this.identity) });
     const files = { 'alertmanager.yml': toConfigYaml(alertmanagerConfig(settings)) };
     const labels = standardLabels(this.identity);
     new ConfigMapObject(this, 'config', { metadata: { name: 'alertmanager-config', namespace: settings.namespace, labels }, data: files });
-    new KubeServiceAccount(this, 'service-account', {
-      metadata: { name: 'alertmanager', namespace: settings.namespace, labels },
-      automountServiceAccountToken: false,
-    });
+    const serviceAccount = newServiceAccount(this, 'service-account', { metadata: { name: 'alertmanager', namespace: settings.namespace, labels } });
     this.addServices();
-    this.addStatefulSet(checksum(files));
+    this.addStatefulSet(files, serviceAccount);
     if (this.clustered) this.addDisruptionBudget();
-    this.addNetworkPolicy();
+    this.addNetworkPolicy(prometheus);
   }
 
   /** What Prometheus scrapes, and sends alerts to. */
@@ -164,10 +165,10 @@ export class AlertmanagerCluster extends Construct {
     });
   }
 
-  private addStatefulSet(configChecksum: string): void {
+  private addStatefulSet(config: Record<string, string>, serviceAccount: PodServiceAccount): void {
     const settings = this.settings;
     const secrets = this.secretVolumes();
-    new KubeStatefulSet(this, 'statefulset', {
+    newStatefulSet(this, 'statefulset', {
       metadata: { name: 'alertmanager', namespace: settings.namespace, labels: standardLabels(this.identity) },
       spec: {
         replicas: settings.alertmanagerReplicas,
@@ -177,12 +178,12 @@ export class AlertmanagerCluster extends Construct {
         selector: { matchLabels: selectorLabels(this.identity) },
         updateStrategy: { type: 'RollingUpdate' },
         template: {
-          metadata: { labels: standardLabels(this.identity), annotations: { 'video-analytics.io/config-checksum': configChecksum } },
+          labels: standardLabels(this.identity),
+          connections: this.connections,
+          config,
           spec: {
-            serviceAccountName: 'alertmanager',
-            automountServiceAccountToken: false,
-            enableServiceLinks: false,
-            securityContext: restrictedPodSecurityContext(),
+            serviceAccount,
+            tier: PriorityTier.PLATFORM,
             terminationGracePeriodSeconds: 30,
             topologySpreadConstraints: this.clustered ? [{
               maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway',
@@ -207,11 +208,10 @@ export class AlertmanagerCluster extends Construct {
     return [`--cluster.listen-address=:${CLUSTER_PORT}`, `--cluster.advertise-address=$(POD_IP):${CLUSTER_PORT}`, ...peers];
   }
 
-  private container(secretMounts: k8s.VolumeMount[]): k8s.Container {
+  private container(secretMounts: k8s.VolumeMount[]): ContainerOptions {
     return {
       name: 'alertmanager',
       image: ALERTMANAGER_IMAGE,
-      imagePullPolicy: 'IfNotPresent',
       args: [
         `--config.file=${CONFIG_DIR}/alertmanager.yml`,
         '--storage.path=/alertmanager',
@@ -227,7 +227,6 @@ export class AlertmanagerCluster extends Construct {
       readinessProbe: { httpGet: { path: '/-/ready', port: k8s.IntOrString.fromString('web') }, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
       livenessProbe: { httpGet: { path: '/-/healthy', port: k8s.IntOrString.fromString('web') }, initialDelaySeconds: 10, periodSeconds: 20, timeoutSeconds: 3, failureThreshold: 3 },
       resources: toResourceRequirements(this.settings.resources.alertmanager),
-      securityContext: restrictedContainerSecurityContext(),
       volumeMounts: [
         { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
         { name: 'data', mountPath: '/alertmanager' },
@@ -245,16 +244,15 @@ export class AlertmanagerCluster extends Construct {
   }
 
   /** Alerts in from Prometheus; notifications out to the receivers' ports, wherever they are. */
-  private addNetworkPolicy(): void {
-    const peers = podsHere(selectorLabels(this.identity));
-    const gossip = this.clustered ? [{ from: [peers], ports: [tcp(CLUSTER_PORT), udp(CLUSTER_PORT)] }] : [];
+  private addNetworkPolicy(prometheus: Connections): void {
+    const connections = this.connections;
+    connections.allowFrom(prometheus, [ALERTMANAGER_PORT]);
+    const peers = [podsPeer(connections.podSelector, connections.namespace, connections.namespace)];
+    const gossipPorts = [tcpPort(CLUSTER_PORT), udpPort(CLUSTER_PORT)];
+    if (this.clustered) connections.addIngress({ from: peers, ports: gossipPorts });
     const receiverPorts = [...new Set(this.settings.receivers.map((receiver) => receiver.port))].sort((a, b) => a - b);
-    addComponentPolicy(this, this.settings.namespace, this.identity, {
-      ingress: [{ from: [podsHere(selectorLabels(this.prometheus))], ports: [tcp(ALERTMANAGER_PORT)] }, ...gossip],
-      egress: [
-        ...(receiverPorts.length > 0 ? [{ to: addresses(['0.0.0.0/0']), ports: receiverPorts.map(tcp) }] : []),
-        ...gossip.map((rule) => ({ to: rule.from, ports: rule.ports })),
-      ],
-    });
+    if (receiverPorts.length > 0) connections.allowToPeers(addresses(['0.0.0.0/0']), receiverPorts);
+    if (this.clustered) connections.addEgress({ to: peers, ports: gossipPorts });
+    connections.addPolicy(this, 'network-policy', { name: this.identity.name, namespace: this.settings.namespace, labels: standardLabels(this.identity) });
   }
 }

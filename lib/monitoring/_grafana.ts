@@ -1,16 +1,16 @@
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { ComponentIdentity, selectorLabels, standardLabels } from '../core/labels';
-import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../synth/pod/security';
 import { goRuntimeEnv, toResourceRequirements } from '../synth/pod/resources';
 import { DASHBOARD_FILE, platformDashboard } from './_dashboard';
-import { checksum, promDuration } from './_format';
+import { promDuration } from './_format';
 import { toConfigYaml } from '../synth/config-yaml';
-import { addComponentPolicy, podsHere, podsIn, tcp } from './_network';
 import { PROMETHEUS_PORT, ScrapeJob } from './_prometheus';
 import { GRAFANA_IMAGE, MonitoringSettings, componentIdentity, serviceHost } from './_settings';
 import { ConfigMapObject } from '../synth/config-map';
-import { KubeDeployment, KubeService, KubeServiceAccount } from '../synth/kube-objects';
+import { Connections, IConnectable, namespacePeer, tcpPort } from '../synth/connections';
+import { KubeService } from '../synth/kube-objects';
+import { ContainerOptions, PodServiceAccount, PriorityTier, newDeployment, newServiceAccount } from '../synth/pod/builder';
 
 export const GRAFANA_PORT = 3000;
 const DASHBOARDS_DIR = '/etc/grafana/dashboards';
@@ -50,21 +50,21 @@ function provisioningFiles(settings: MonitoringSettings): Record<string, string>
  * its database is an emptyDir, so a restart loses nothing that is not in code, and a second
  * replica would only add a second, diverging database.
  */
-export class GrafanaServer extends Construct {
+export class GrafanaServer extends Construct implements IConnectable {
   public readonly identity: ComponentIdentity;
+  /** Users in, queries out to Prometheus. */
+  public readonly connections: Connections;
 
-  constructor(scope: Construct, id: string, private readonly settings: MonitoringSettings, private readonly prometheus: ComponentIdentity) {
+  constructor(scope: Construct, id: string, private readonly settings: MonitoringSettings, prometheus: Connections) {
     super(scope, id);
     this.identity = componentIdentity(settings, 'grafana', GRAFANA_IMAGE);
+    this.connections = new Connections({ ownerKind: 'MonitoringBundle', name: this.identity.name, namespace: settings.namespace, podSelector: selectorLabels(this.identity) });
     const labels = standardLabels(this.identity);
     const provisioning = provisioningFiles(settings);
     const dashboards = { [DASHBOARD_FILE]: platformDashboard() };
     new ConfigMapObject(this, 'provisioning', { metadata: { name: 'grafana-provisioning', namespace: settings.namespace, labels }, data: provisioning });
     new ConfigMapObject(this, 'dashboards', { metadata: { name: 'grafana-dashboards', namespace: settings.namespace, labels }, data: dashboards });
-    new KubeServiceAccount(this, 'service-account', {
-      metadata: { name: 'grafana', namespace: settings.namespace, labels },
-      automountServiceAccountToken: false,
-    });
+    const serviceAccount = newServiceAccount(this, 'service-account', { metadata: { name: 'grafana', namespace: settings.namespace, labels } });
     new KubeService(this, 'service', {
       metadata: { name: 'grafana', namespace: settings.namespace, labels },
       spec: {
@@ -72,17 +72,17 @@ export class GrafanaServer extends Construct {
         ports: [{ name: 'http', port: GRAFANA_PORT, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP' }],
       },
     });
-    this.addDeployment(checksum({ ...provisioning, ...dashboards }));
-    this.addNetworkPolicy();
+    this.addDeployment({ ...provisioning, ...dashboards }, serviceAccount);
+    this.addNetworkPolicy(prometheus);
   }
 
   public get scrapeJob(): ScrapeJob {
     return { jobName: 'grafana', namespace: this.settings.namespace, podSelector: selectorLabels(this.identity), portName: 'http', port: GRAFANA_PORT };
   }
 
-  private addDeployment(configChecksum: string): void {
+  private addDeployment(config: Record<string, string>, serviceAccount: PodServiceAccount): void {
     const settings = this.settings;
-    new KubeDeployment(this, 'deployment', {
+    newDeployment(this, 'deployment', {
       metadata: { name: 'grafana', namespace: settings.namespace, labels: standardLabels(this.identity) },
       spec: {
         replicas: 1,
@@ -90,12 +90,12 @@ export class GrafanaServer extends Construct {
         selector: { matchLabels: selectorLabels(this.identity) },
         strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(1), maxUnavailable: k8s.IntOrString.fromNumber(0) } },
         template: {
-          metadata: { labels: standardLabels(this.identity), annotations: { 'video-analytics.io/config-checksum': configChecksum } },
+          labels: standardLabels(this.identity),
+          connections: this.connections,
+          config,
           spec: {
-            serviceAccountName: 'grafana',
-            automountServiceAccountToken: false,
-            enableServiceLinks: false,
-            securityContext: restrictedPodSecurityContext(),
+            serviceAccount,
+            tier: PriorityTier.PLATFORM,
             containers: [this.container()],
             volumes: [
               {
@@ -118,13 +118,12 @@ export class GrafanaServer extends Construct {
     });
   }
 
-  private container(): k8s.Container {
+  private container(): ContainerOptions {
     const settings = this.settings;
     const env = (name: string, value: string): k8s.EnvVar => ({ name, value });
     return {
       name: 'grafana',
       image: GRAFANA_IMAGE,
-      imagePullPolicy: 'IfNotPresent',
       env: [
         env('GF_SECURITY_ADMIN_USER', settings.grafanaAdminUser),
         { name: 'GF_SECURITY_ADMIN_PASSWORD', valueFrom: { secretKeyRef: { name: settings.grafanaAdminPassword.secretName, key: settings.grafanaAdminPassword.key } } },
@@ -144,7 +143,6 @@ export class GrafanaServer extends Construct {
       readinessProbe: { httpGet: { path: '/api/health', port: k8s.IntOrString.fromString('http') }, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
       livenessProbe: { httpGet: { path: '/api/health', port: k8s.IntOrString.fromString('http') }, initialDelaySeconds: 30, periodSeconds: 20, timeoutSeconds: 3, failureThreshold: 3 },
       resources: toResourceRequirements(settings.resources.grafana),
-      securityContext: restrictedContainerSecurityContext(),
       volumeMounts: [
         { name: 'provisioning', mountPath: '/etc/grafana/provisioning', readOnly: true },
         { name: 'dashboards', mountPath: DASHBOARDS_DIR, readOnly: true },
@@ -154,15 +152,11 @@ export class GrafanaServer extends Construct {
     };
   }
 
-  /** Users through K3s's Traefik (in kube-system) and Prometheus's scrape in; queries to Prometheus out. */
-  private addNetworkPolicy(): void {
-    const settings = this.settings;
-    addComponentPolicy(this, settings.namespace, this.identity, {
-      ingress: [{
-        from: [...settings.grafanaIngressNamespaces.map((namespace) => podsIn(namespace)), podsHere(selectorLabels(this.prometheus))],
-        ports: [tcp(GRAFANA_PORT)],
-      }],
-      egress: [{ to: [podsHere(selectorLabels(this.prometheus))], ports: [tcp(PROMETHEUS_PORT)] }],
-    });
+  /** Users in through K3s's Traefik (in kube-system); queries out to Prometheus. Prometheus's scrape is the bundle's link. */
+  private addNetworkPolicy(prometheus: Connections): void {
+    const namespaces = this.settings.grafanaIngressNamespaces;
+    if (namespaces.length > 0) this.connections.addIngress({ from: namespaces.map(namespacePeer), ports: [tcpPort(GRAFANA_PORT)] });
+    prometheus.allowFrom(this.connections, [PROMETHEUS_PORT]);
+    this.connections.addPolicy(this, 'network-policy', { name: this.identity.name, namespace: this.settings.namespace, labels: standardLabels(this.identity) });
   }
 }

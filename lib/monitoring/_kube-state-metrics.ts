@@ -1,13 +1,14 @@
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { ComponentIdentity, selectorLabels, standardLabels } from '../core/labels';
-import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../synth/pod/security';
 import { goRuntimeEnv, toResourceRequirements } from '../synth/pod/resources';
-import { addComponentPolicy, addresses, podsHere, tcp } from './_network';
+import { addresses } from './_network';
 import { ScrapeJob } from './_prometheus';
 import { KUBE_STATE_METRICS_JOB } from './_platform-rules';
 import { KUBE_STATE_METRICS_IMAGE, MonitoringSettings, componentIdentity } from './_settings';
-import { KubeClusterRole, KubeClusterRoleBinding, KubeDeployment, KubeServiceAccount } from '../synth/kube-objects';
+import { Connections, IConnectable } from '../synth/connections';
+import { KubeClusterRole, KubeClusterRoleBinding } from '../synth/kube-objects';
+import { PodServiceAccount, PriorityTier, newDeployment, newServiceAccount } from '../synth/pod/builder';
 
 const METRICS_PORT = 8080;
 const TELEMETRY_PORT = 8081;
@@ -33,18 +34,19 @@ const RESOURCES: ReadonlyArray<{ group: string; resource: string }> = [
 ];
 
 /** kube-state-metrics, one replica: it is stateless and restarts in seconds, and a second one would duplicate every series. */
-export class KubeStateMetrics extends Construct {
+export class KubeStateMetrics extends Construct implements IConnectable {
   public readonly identity: ComponentIdentity;
+  /** Out to the API server; Prometheus's scrape is the bundle's link. */
+  public readonly connections: Connections;
 
-  constructor(scope: Construct, id: string, private readonly settings: MonitoringSettings, prometheus: ComponentIdentity) {
+  constructor(scope: Construct, id: string, private readonly settings: MonitoringSettings) {
     super(scope, id);
     this.identity = componentIdentity(settings, 'kube-state-metrics', KUBE_STATE_METRICS_IMAGE);
-    this.addRbac();
-    this.addDeployment();
-    addComponentPolicy(this, settings.namespace, this.identity, {
-      ingress: [{ from: [podsHere(selectorLabels(prometheus))], ports: [tcp(METRICS_PORT)] }],
-      egress: [{ to: addresses(settings.nodeNetworks), ports: API_SERVER_PORTS.map(tcp) }],
-    });
+    this.connections = new Connections({ ownerKind: 'MonitoringBundle', name: this.identity.name, namespace: settings.namespace, podSelector: selectorLabels(this.identity) });
+    const serviceAccount = this.addRbac();
+    this.addDeployment(serviceAccount);
+    this.connections.allowToPeers(addresses(settings.nodeNetworks), API_SERVER_PORTS);
+    this.connections.addPolicy(this, 'network-policy', { name: this.identity.name, namespace: settings.namespace, labels: standardLabels(this.identity) });
   }
 
   /** Its metrics describe other objects: their `namespace` and `pod` labels must win over the target's. */
@@ -55,13 +57,13 @@ export class KubeStateMetrics extends Construct {
     };
   }
 
-  private addRbac(): void {
+  private addRbac(): PodServiceAccount {
     const name = `${this.settings.namespace}-kube-state-metrics`;
     const labels = standardLabels(this.identity);
     const groups = [...new Set(RESOURCES.map((r) => r.group))];
-    new KubeServiceAccount(this, 'service-account', {
+    const serviceAccount = newServiceAccount(this, 'service-account', {
       metadata: { name: 'kube-state-metrics', namespace: this.settings.namespace, labels },
-      automountServiceAccountToken: false,
+      readsApiBecause: 'it lists and watches the objects whose state it reports, through the API server',
     });
     new KubeClusterRole(this, 'cluster-role', {
       metadata: { name, labels },
@@ -74,30 +76,28 @@ export class KubeStateMetrics extends Construct {
     new KubeClusterRoleBinding(this, 'cluster-role-binding', {
       metadata: { name, labels },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
-      subjects: [{ kind: 'ServiceAccount', name: 'kube-state-metrics', namespace: this.settings.namespace }],
+      subjects: [{ kind: 'ServiceAccount', name: serviceAccount.name, namespace: this.settings.namespace }],
     });
+    return serviceAccount;
   }
 
-  private addDeployment(): void {
+  private addDeployment(serviceAccount: PodServiceAccount): void {
     const settings = this.settings;
-    new KubeDeployment(this, 'deployment', {
+    newDeployment(this, 'deployment', {
       metadata: { name: 'kube-state-metrics', namespace: settings.namespace, labels: standardLabels(this.identity) },
       spec: {
         replicas: 1,
         revisionHistoryLimit: 3,
         selector: { matchLabels: selectorLabels(this.identity) },
         template: {
-          metadata: { labels: standardLabels(this.identity) },
+          labels: standardLabels(this.identity),
+          connections: this.connections,
           spec: {
-            serviceAccountName: 'kube-state-metrics',
-            // It lists and watches objects through the API server with this token.
-            automountServiceAccountToken: true,
-            enableServiceLinks: false,
-            securityContext: restrictedPodSecurityContext(),
+            serviceAccount,
+            tier: PriorityTier.PLATFORM,
             containers: [{
               name: 'kube-state-metrics',
               image: KUBE_STATE_METRICS_IMAGE,
-              imagePullPolicy: 'IfNotPresent',
               args: [
                 `--port=${METRICS_PORT}`,
                 `--telemetry-port=${TELEMETRY_PORT}`,
@@ -111,7 +111,6 @@ export class KubeStateMetrics extends Construct {
               livenessProbe: { httpGet: { path: '/livez', port: k8s.IntOrString.fromString('http-metrics') }, initialDelaySeconds: 5, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 3 },
               readinessProbe: { httpGet: { path: '/readyz', port: k8s.IntOrString.fromString('telemetry') }, initialDelaySeconds: 5, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
               resources: toResourceRequirements(settings.resources.kubeStateMetrics),
-              securityContext: restrictedContainerSecurityContext(),
             }],
           },
         },

@@ -6,7 +6,7 @@ import { goRuntimeEnv, toResourceRequirements } from '../synth/pod/resources';
 import { NODE_EXPORTER_JOB } from './_platform-rules';
 import { ScrapeJob } from './_prometheus';
 import { MonitoringSettings, NODE_EXPORTER_IMAGE, componentIdentity } from './_settings';
-import { KubeDaemonSet, KubeServiceAccount } from '../synth/kube-objects';
+import { ContainerOptions, PodServiceAccount, PriorityTier, PrivilegeException, newDaemonSet, newServiceAccount } from '../synth/pod/builder';
 
 export const NODE_EXPORTER_PORT = 9100;
 
@@ -15,6 +15,16 @@ const IGNORED_MOUNT_POINTS = '^/(dev|proc|run/credentials/.+|run/k3s/containerd/
 const IGNORED_FS_TYPES = '^(autofs|binfmt_misc|bpf|cgroup2?|configfs|debugfs|devpts|devtmpfs|fusectl|hugetlbfs|iso9660|mqueue|nsfs|overlay|proc|procfs|pstore|rpc_pipefs|securityfs|selinuxfs|squashfs|sysfs|tracefs)$';
 /** Pod network interfaces (veth pairs, flannel, cni0) come and go with pods. */
 const IGNORED_DEVICES = '^(veth.*|cni.*|flannel.*|[a-f0-9]{15})$';
+
+/**
+ * Host access, as little as node-exporter needs: still nobody, without privilege escalation or
+ * capabilities, on a read-only root filesystem.
+ */
+const HOST_ACCESS: PrivilegeException = {
+  reason: "reads the host's /proc, /sys and root filesystem and reports its network interfaces (hostNetwork, hostPID, hostPath)",
+  podSecurityContext: { runAsNonRoot: true, runAsUser: NON_ROOT_UID, runAsGroup: NON_ROOT_UID, seccompProfile: { type: 'RuntimeDefault' } },
+  containerSecurityContext: { runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+};
 
 /**
  * node-exporter on every node, GPU nodes included. It reads the host's /proc, /sys and root
@@ -29,11 +39,10 @@ export class NodeExporter extends Construct {
   constructor(scope: Construct, id: string, private readonly settings: MonitoringSettings) {
     super(scope, id);
     this.identity = componentIdentity(settings, 'node-exporter', NODE_EXPORTER_IMAGE);
-    new KubeServiceAccount(this, 'service-account', {
+    const serviceAccount = newServiceAccount(this, 'service-account', {
       metadata: { name: 'node-exporter', namespace: settings.hostNamespace, labels: standardLabels(this.identity) },
-      automountServiceAccountToken: false,
     });
-    this.addDaemonSet();
+    this.addDaemonSet(serviceAccount);
   }
 
   /** Scraped on the node's address (host network); `instance` is the node name, as node alerts expect. */
@@ -44,23 +53,22 @@ export class NodeExporter extends Construct {
     };
   }
 
-  private addDaemonSet(): void {
+  private addDaemonSet(serviceAccount: PodServiceAccount): void {
     const settings = this.settings;
-    new KubeDaemonSet(this, 'daemonset', {
+    newDaemonSet(this, 'daemonset', {
       metadata: { name: 'node-exporter', namespace: settings.hostNamespace, labels: standardLabels(this.identity) },
       spec: {
         selector: { matchLabels: selectorLabels(this.identity) },
         updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(1) } },
         revisionHistoryLimit: 3,
         template: {
-          metadata: { labels: standardLabels(this.identity) },
+          labels: standardLabels(this.identity),
           spec: {
-            serviceAccountName: 'node-exporter',
-            automountServiceAccountToken: false,
-            enableServiceLinks: false,
+            serviceAccount,
+            tier: PriorityTier.PLATFORM,
+            privileged: HOST_ACCESS,
             hostNetwork: true,
             hostPid: true,
-            securityContext: { runAsNonRoot: true, runAsUser: NON_ROOT_UID, runAsGroup: NON_ROOT_UID, seccompProfile: { type: 'RuntimeDefault' } },
             // Every node, whatever its taints (GPU nodes, control plane, nodes under pressure).
             tolerations: [{ operator: 'Exists' }],
             containers: [this.container()],
@@ -74,11 +82,10 @@ export class NodeExporter extends Construct {
     });
   }
 
-  private container(): k8s.Container {
+  private container(): ContainerOptions {
     return {
       name: 'node-exporter',
       image: NODE_EXPORTER_IMAGE,
-      imagePullPolicy: 'IfNotPresent',
       args: [
         `--web.listen-address=:${NODE_EXPORTER_PORT}`,
         '--path.sysfs=/host/sys',
@@ -95,7 +102,6 @@ export class NodeExporter extends Construct {
       readinessProbe: { httpGet: { path: '/', port: k8s.IntOrString.fromString('metrics') }, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
       livenessProbe: { httpGet: { path: '/', port: k8s.IntOrString.fromString('metrics') }, initialDelaySeconds: 10, periodSeconds: 20, timeoutSeconds: 3, failureThreshold: 3 },
       resources: toResourceRequirements(this.settings.resources.nodeExporter),
-      securityContext: { runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
       volumeMounts: [
         { name: 'sys', mountPath: '/host/sys', readOnly: true, mountPropagation: 'HostToContainer' },
         { name: 'root', mountPath: '/host/root', readOnly: true, mountPropagation: 'HostToContainer' },

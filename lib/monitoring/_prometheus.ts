@@ -3,20 +3,20 @@ import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { RuleGroup } from './alert-rules';
 import { ComponentIdentity, selectorLabels, standardLabels } from '../core/labels';
-import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../synth/pod/security';
 import { goRuntimeEnv, toResourceRequirements } from '../synth/pod/resources';
 import { ScrapeTarget } from './scrape-target';
-import { checksum, escapeRegex, lazy, promDuration, sanitizeLabelName, wholeMebibytes } from './_format';
+import { escapeRegex, lazy, promDuration, sanitizeLabelName, wholeMebibytes } from './_format';
 import { toConfigYaml } from '../synth/config-yaml';
-import { addComponentPolicy, addresses, podsHere, podsIn, tcp } from './_network';
+import { addresses } from './_network';
 import { KUBELET_JOB } from './_platform-rules';
-import { ruleFile, ruleFileName } from './_rules';
+import { Problem, ruleFile, ruleFileName } from './_rules';
 import { MonitoringSettings, PROMETHEUS_IMAGE, SERVICE_ACCOUNT_DIR, componentIdentity } from './_settings';
+import { compare } from './_targets';
 import { ConfigMapObject } from '../synth/config-map';
-import { KubeClusterRole, KubeClusterRoleBinding, KubeService, KubeServiceAccount, KubeStatefulSet } from '../synth/kube-objects';
+import { Connections, namespacePeer } from '../synth/connections';
+import { KubeClusterRole, KubeClusterRoleBinding, KubeService } from '../synth/kube-objects';
+import { ContainerOptions, PodServiceAccount, PriorityTier, newServiceAccount, newStatefulSet } from '../synth/pod/builder';
 import { MAX_DATA_BYTES } from '../synth/validation/_size-rules';
-import { propError } from '../core/errors';
-import { packInOrder } from '../core/packing';
 
 /** A scrape target plus the few knobs that only the bundle's own exporters need. */
 export interface ScrapeJob extends ScrapeTarget {
@@ -26,12 +26,6 @@ export interface ScrapeJob extends ScrapeTarget {
   readonly instanceIsNode?: boolean;
   /** The pods use the host network: NetworkPolicies see them as node addresses, not as pods. */
   readonly hostNetwork?: boolean;
-}
-
-/** What the bundle found in the app at synthesis: every job and rule group, sorted by name. */
-export interface Collected {
-  readonly jobs: readonly ScrapeJob[];
-  readonly groups: readonly RuleGroup[];
 }
 
 export const PROMETHEUS_PORT = 9090;
@@ -59,7 +53,7 @@ const CADVISOR_METRICS = 'container_cpu_usage_seconds_total|container_cpu_cfs_(t
  * The Prometheus configuration file: a scrape config per scrape target (jobs of the same shape
  * merged, see {@link sameShapeGroups}), plus the kubelet and cAdvisor of every node.
  */
-export function prometheusConfig(settings: MonitoringSettings, collected: Collected, alertmanager: ScrapeTarget): Record<string, unknown> {
+export function prometheusConfig(settings: MonitoringSettings, jobs: readonly ScrapeJob[], alertmanager: ScrapeTarget): Record<string, unknown> {
   const timeoutMillis = Math.min(DEFAULT_TIMEOUT_MILLIS, settings.scrapeInterval.toMilliseconds());
   return {
     global: {
@@ -77,7 +71,7 @@ export function prometheusConfig(settings: MonitoringSettings, collected: Collec
       }],
     },
     scrape_configs: [
-      ...podScrapeConfigs(collected.jobs, timeoutMillis),
+      ...podScrapeConfigs([...jobs].sort((a, b) => compare(a.jobName, b.jobName)), timeoutMillis),
       nodeJob(settings, KUBELET_JOB, '/metrics', KUBELET_METRICS),
       nodeJob(settings, CADVISOR_JOB, '/metrics/cadvisor', CADVISOR_METRICS),
     ].sort((a, b) => (a.job_name < b.job_name ? -1 : 1)),
@@ -226,18 +220,37 @@ function nodeJob(settings: MonitoringSettings, jobName: string, path: string, ke
   };
 }
 
-/** Peers the Prometheus pods may reach: each target's pods on its port, the kubelets and the API server. */
-function scrapeEgress(settings: MonitoringSettings, jobs: readonly ScrapeJob[]): k8s.NetworkPolicyEgressRule[] {
-  const toTargets = jobs.filter((job) => !job.hostNetwork).map((job): k8s.NetworkPolicyEgressRule => ({
-    to: [job.namespace === settings.namespace ? podsHere(job.podSelector) : podsIn(job.namespace, job.podSelector)],
-    ports: [tcp(job.port)],
-  }));
-  const unique = new Map(toTargets.map((rule) => [JSON.stringify(rule), rule]));
-  const nodePorts = new Set([...API_SERVER_PORTS, KUBELET_PORT, ...jobs.filter((job) => job.hostNetwork).map((job) => job.port)]);
-  return [
-    ...unique.values(),
-    { to: addresses(settings.nodeNetworks), ports: [...nodePorts].sort((a, b) => a - b).map(tcp) },
-  ];
+/** The nodes' ports Prometheus dials: the API server (discovery) and the kubelet (its and cAdvisor's metrics). */
+const NODE_PORTS = [...API_SERVER_PORTS, KUBELET_PORT];
+
+/** A rule file as a ConfigMap holds it, with its size as the API server counts it (UTF-8 bytes). */
+export interface RuleFile {
+  readonly name: string;
+  readonly text: string;
+  readonly bytes: number;
+}
+
+/** The rule file of a group. */
+export function toRuleFile(group: RuleGroup): RuleFile {
+  const text = ruleFile(group);
+  return { name: ruleFileName(group), text, bytes: Buffer.byteLength(text, 'utf8') };
+}
+
+/** What is wrong with a rule file no ConfigMap can hold, if it is too big. */
+export function ruleFileSizeProblem(group: RuleGroup, file: RuleFile): Problem | undefined {
+  if (file.bytes <= MAX_DATA_BYTES) return undefined;
+  return {
+    prop: `groups.${group.name}`, value: `${file.bytes} bytes`, rule: `a rule file of at most ${MAX_DATA_BYTES} bytes, the data a ConfigMap holds`,
+    fix: 'Split the rule group into smaller groups.',
+  };
+}
+
+/** One ConfigMap of rule files, filled until the next file would not fit. */
+interface RuleConfigMap {
+  readonly name: string;
+  /** The ConfigMap's data: filled as groups arrive, read when the app is synthesized. */
+  readonly data: Record<string, string>;
+  bytes: number;
 }
 
 /**
@@ -247,81 +260,45 @@ function scrapeEgress(settings: MonitoringSettings, jobs: readonly ScrapeJob[]):
  * same alerts twice. If that node is lost, Prometheus stays Pending until the node returns (or
  * its claim is deleted, losing history); the Watchdog alert, routed to a dead man's switch
  * outside the cluster, is how a person learns of it.
+ *
+ * Jobs and rule groups are added as the bundle registers them: `prometheus.yml` is rendered when
+ * the app is synthesized; rule files go into `prometheus-rules`, then `prometheus-rules-1`, ...
+ * as each fills up (a ConfigMap holds 1 MiB), in the order the groups arrive.
  */
 export class PrometheusServer extends Construct {
-  public readonly identity: ComponentIdentity;
-  private renderedConfig?: Record<string, string>;
-  private renderedRules?: Record<string, string>;
-  private packedRules?: Array<Record<string, string>>;
-  private extraRuleConfigMapsAdded = false;
-
-  constructor(scope: Construct, id: string, private readonly settings: MonitoringSettings,
-    private readonly collected: () => Collected, private readonly alertmanager: ScrapeTarget, private readonly clients: ComponentIdentity[]) {
-    super(scope, id);
-    this.identity = PrometheusServer.identityOf(settings);
-    this.addConfigMap('config', 'prometheus-config', lazy(() => this.configFiles()));
-    this.addConfigMap('rules', RULES_CONFIG_MAP, lazy(() => this.ruleConfigMapData()[0] ?? {}));
-    this.addRbac();
-    this.addService();
-    this.addStatefulSet(lazy(() => checksum({ ...this.configFiles(), ...this.ruleFiles() })));
-    this.addNetworkPolicy();
-  }
-
-  /** `prometheus.yml`, as mounted in the pod. */
-  public configFiles(): Record<string, string> {
-    // Rendered once: every synthesis pass reads it twice (the ConfigMap and the pod's checksum),
-    // and what it is made of is fixed once the bundle has collected its targets.
-    this.renderedConfig ??= { 'prometheus.yml': toConfigYaml(prometheusConfig(this.settings, this.collected(), this.alertmanager)) };
-    return { ...this.renderedConfig };
-  }
-
-  /** One `<group>.rules.yaml` per rule group, as mounted in the pod. */
-  public ruleFiles(): Record<string, string> {
-    this.renderedRules ??= Object.fromEntries(this.collected().groups.map((group) => [ruleFileName(group), ruleFile(group)]));
-    return { ...this.renderedRules };
-  }
-
-  /**
-   * Adds the ConfigMaps of the rule files that do not fit in `prometheus-rules` (its data, like
-   * any ConfigMap's, must stay under 1 MiB): `prometheus-rules-1`, `-2`, ... Runs once, at
-   * synthesis, when the rules are known. Returns a problem for a rule file that alone is too big.
-   */
-  public addRuleConfigMaps(): string[] {
-    const oversized = Object.entries(this.ruleFiles()).filter(([, text]) => Buffer.byteLength(text, 'utf8') > MAX_DATA_BYTES);
-    if (oversized.length > 0) {
-      return oversized.map(([file, text]) => propError('MonitoringBundle', this.settings.id, `groups.${file.replace(/\.rules\.yaml$/, '')}`,
-        `${Buffer.byteLength(text, 'utf8')} bytes`, `a rule file of at most ${MAX_DATA_BYTES} bytes, the data a ConfigMap holds`,
-        'Split the rule group into smaller groups.').message);
-    }
-    if (!this.extraRuleConfigMapsAdded) {
-      this.extraRuleConfigMapsAdded = true;
-      this.ruleConfigMapData().slice(1).forEach((data, i) => this.addConfigMap(`rules-${i + 1}`, `${RULES_CONFIG_MAP}-${i + 1}`, data));
-    }
-    return [];
-  }
-
-  /** The rule files, in order, packed into as few ConfigMaps of at most 1 MiB of data as that order allows. */
-  private ruleConfigMapData(): Array<Record<string, string>> {
-    if (this.packedRules === undefined) {
-      const files = this.ruleFiles();
-      // Counted in UTF-8 bytes, as the API server counts a ConfigMap's data.
-      this.packedRules = packInOrder(Object.keys(files).sort(), (name) => Buffer.byteLength(files[name], 'utf8'), MAX_DATA_BYTES)
-        .map((names) => Object.fromEntries(names.map((name) => [name, files[name]])));
-    }
-    return this.packedRules;
-  }
-
-  /** One ConfigMap volume while the rules fit in one; otherwise a projected volume of all of them, in one folder. */
-  private rulesVolume(): k8s.Volume {
-    const names = this.ruleConfigMapData().map((_, i) => (i === 0 ? RULES_CONFIG_MAP : `${RULES_CONFIG_MAP}-${i}`));
-    return names.length <= 1
-      ? { name: 'rules', configMap: { name: RULES_CONFIG_MAP } }
-      : { name: 'rules', projected: { sources: names.map((name) => ({ configMap: { name } })) } };
-  }
-
   /** Its identity, which the components it talks to need before it exists. */
   public static identityOf(settings: MonitoringSettings): ComponentIdentity {
     return componentIdentity(settings, 'prometheus', PROMETHEUS_IMAGE);
+  }
+
+  /** The network links of the Prometheus pods, which the components it talks to need before it exists. */
+  public static connectionsOf(settings: MonitoringSettings): Connections {
+    return new Connections({ ownerKind: 'MonitoringBundle', name: 'prometheus', namespace: settings.namespace, podSelector: selectorLabels(PrometheusServer.identityOf(settings)) });
+  }
+
+  public readonly identity: ComponentIdentity;
+  private readonly jobs: ScrapeJob[] = [];
+  private readonly ruleConfigMaps: RuleConfigMap[] = [];
+  private renderedConfig?: Record<string, string>;
+
+  /**
+   * @param connections the Prometheus pods' links, from {@link connectionsOf}
+   * @param alertmanager where alerts go
+   * @param hostNetworkPorts ports of exporters on the host network, reached at the nodes' addresses
+   */
+  constructor(scope: Construct, id: string, private readonly settings: MonitoringSettings, public readonly connections: Connections,
+    private readonly alertmanager: ScrapeTarget, hostNetworkPorts: readonly number[]) {
+    super(scope, id);
+    this.identity = PrometheusServer.identityOf(settings);
+    this.addConfigMap('config', 'prometheus-config', lazy(() => this.configFiles()));
+    this.addRuleConfigMap();
+    const serviceAccount = this.addRbac();
+    this.addService();
+    this.addStatefulSet(serviceAccount);
+    for (const namespace of settings.queryNamespaces) connections.allowFromPeer(namespacePeer(namespace), [PROMETHEUS_PORT]);
+    const nodePorts = [...new Set([...NODE_PORTS, ...hostNetworkPorts])].sort((a, b) => a - b);
+    connections.allowToPeers(addresses(settings.nodeNetworks), nodePorts);
+    connections.addPolicy(this, 'network-policy', { name: this.identity.name, namespace: settings.namespace, labels: standardLabels(this.identity) });
   }
 
   /** What Prometheus scrapes of itself. */
@@ -329,17 +306,60 @@ export class PrometheusServer extends Construct {
     return { jobName: 'prometheus', namespace: this.settings.namespace, podSelector: selectorLabels(this.identity), portName: 'web', port: PROMETHEUS_PORT };
   }
 
+  /** Scrapes one more job; `prometheus.yml` is rendered again at the next synthesis. */
+  public addJob(job: ScrapeJob): void {
+    this.jobs.push(job);
+    this.renderedConfig = undefined;
+  }
+
+  /** Adds a rule file to the last rule ConfigMap, or to a new one when it would not fit. */
+  public addRuleFile(file: RuleFile): void {
+    let target = this.ruleConfigMaps[this.ruleConfigMaps.length - 1];
+    if (target.bytes + file.bytes > MAX_DATA_BYTES) target = this.addRuleConfigMap();
+    target.data[file.name] = file.text;
+    target.bytes += file.bytes;
+  }
+
+  /** `prometheus.yml`, as mounted in the pod. */
+  public configFiles(): Record<string, string> {
+    // Rendered once per set of jobs: every synthesis pass reads it twice (the ConfigMap and the pod's checksum).
+    this.renderedConfig ??= { 'prometheus.yml': toConfigYaml(prometheusConfig(this.settings, this.jobs, this.alertmanager)) };
+    return { ...this.renderedConfig };
+  }
+
+  /** One `<group>.rules.yaml` per rule group, as mounted in the pod. */
+  public ruleFiles(): Record<string, string> {
+    return Object.assign({}, ...this.ruleConfigMaps.map((configMap) => configMap.data));
+  }
+
+  /** `prometheus-rules`, then `prometheus-rules-1`, `-2`, ... */
+  private addRuleConfigMap(): RuleConfigMap {
+    const index = this.ruleConfigMaps.length;
+    const configMap: RuleConfigMap = { name: index === 0 ? RULES_CONFIG_MAP : `${RULES_CONFIG_MAP}-${index}`, data: {}, bytes: 0 };
+    this.addConfigMap(index === 0 ? 'rules' : `rules-${index}`, configMap.name, configMap.data);
+    this.ruleConfigMaps.push(configMap);
+    return configMap;
+  }
+
+  /** One ConfigMap volume while the rules fit in one; otherwise a projected volume of all of them, in one folder. */
+  private rulesVolume(): k8s.Volume {
+    const names = this.ruleConfigMaps.map((configMap) => configMap.name);
+    return names.length <= 1
+      ? { name: 'rules', configMap: { name: RULES_CONFIG_MAP } }
+      : { name: 'rules', projected: { sources: names.map((name) => ({ configMap: { name } })) } };
+  }
+
   private addConfigMap(id: string, name: string, data: Record<string, string>): void {
     new ConfigMapObject(this, id, { metadata: { name, namespace: this.settings.namespace, labels: standardLabels(this.identity) }, data });
   }
 
   /** Read-only discovery of what it scrapes, and the kubelet's metrics: nothing else. */
-  private addRbac(): void {
+  private addRbac(): PodServiceAccount {
     const name = `${this.settings.namespace}-prometheus`;
     const labels = standardLabels(this.identity);
-    new KubeServiceAccount(this, 'service-account', {
+    const serviceAccount = newServiceAccount(this, 'service-account', {
       metadata: { name: 'prometheus', namespace: this.settings.namespace, labels },
-      automountServiceAccountToken: false,
+      readsApiBecause: 'Kubernetes discovery of its targets and the kubelet scrape authenticate with its token',
     });
     new KubeClusterRole(this, 'cluster-role', {
       metadata: { name, labels },
@@ -352,8 +372,9 @@ export class PrometheusServer extends Construct {
     new KubeClusterRoleBinding(this, 'cluster-role-binding', {
       metadata: { name, labels },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
-      subjects: [{ kind: 'ServiceAccount', name: 'prometheus', namespace: this.settings.namespace }],
+      subjects: [{ kind: 'ServiceAccount', name: serviceAccount.name, namespace: this.settings.namespace }],
     });
+    return serviceAccount;
   }
 
   private addService(): void {
@@ -366,9 +387,9 @@ export class PrometheusServer extends Construct {
     });
   }
 
-  private addStatefulSet(configChecksum: string): void {
+  private addStatefulSet(serviceAccount: PodServiceAccount): void {
     const settings = this.settings;
-    new KubeStatefulSet(this, 'statefulset', {
+    newStatefulSet(this, 'statefulset', {
       metadata: { name: 'prometheus', namespace: settings.namespace, labels: standardLabels(this.identity) },
       spec: {
         replicas: 1,
@@ -376,18 +397,20 @@ export class PrometheusServer extends Construct {
         selector: { matchLabels: selectorLabels(this.identity) },
         updateStrategy: { type: 'RollingUpdate' },
         template: {
-          metadata: { labels: standardLabels(this.identity), annotations: { 'video-analytics.io/config-checksum': configChecksum } },
+          labels: standardLabels(this.identity),
+          connections: this.connections,
+          // Known once every target and rule is registered: the checksum is computed at synthesis.
+          config: () => ({ ...this.configFiles(), ...this.ruleFiles() }),
           spec: {
-            serviceAccountName: 'prometheus',
-            // Kubernetes discovery and the kubelet scrape authenticate with this token.
-            automountServiceAccountToken: true,
-            enableServiceLinks: false,
-            securityContext: { ...restrictedPodSecurityContext(), fsGroupChangePolicy: 'OnRootMismatch' },
+            serviceAccount,
+            tier: PriorityTier.PLATFORM,
+            podSecurityContext: { fsGroupChangePolicy: 'OnRootMismatch' },
             // Time to finish writing the head block; a cut-off shutdown means a long WAL replay.
             terminationGracePeriodSeconds: 120,
             containers: [this.container()],
             volumes: [
               { name: 'config', configMap: { name: 'prometheus-config' } },
+              // A second rule ConfigMap may come with the next rule group: the volume's shape is decided at synthesis.
               lazy(() => this.rulesVolume()),
             ],
           },
@@ -404,12 +427,11 @@ export class PrometheusServer extends Construct {
     });
   }
 
-  private container(): k8s.Container {
+  private container(): ContainerOptions {
     const settings = this.settings;
     return {
       name: 'prometheus',
       image: PROMETHEUS_IMAGE,
-      imagePullPolicy: 'IfNotPresent',
       args: [
         `--config.file=${CONFIG_DIR}/prometheus.yml`,
         `--storage.tsdb.path=${DATA_DIR}`,
@@ -425,26 +447,11 @@ export class PrometheusServer extends Construct {
       readinessProbe: { httpGet: { path: '/-/ready', port: k8s.IntOrString.fromString('web') }, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
       livenessProbe: { httpGet: { path: '/-/healthy', port: k8s.IntOrString.fromString('web') }, periodSeconds: 30, timeoutSeconds: 5, failureThreshold: 4 },
       resources: toResourceRequirements(settings.resources.prometheus),
-      securityContext: restrictedContainerSecurityContext(),
       volumeMounts: [
         { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
         { name: 'rules', mountPath: RULES_DIR, readOnly: true },
         { name: 'data', mountPath: DATA_DIR },
       ],
     };
-  }
-
-  private addNetworkPolicy(): void {
-    const settings = this.settings;
-    addComponentPolicy(this, settings.namespace, this.identity, {
-      ingress: [{
-        from: [
-          ...this.clients.map((client) => podsHere(selectorLabels(client))),
-          ...settings.queryNamespaces.map((namespace) => podsIn(namespace)),
-        ],
-        ports: [tcp(PROMETHEUS_PORT)],
-      }],
-      egress: lazy(() => scrapeEgress(settings, this.collected().jobs)),
-    });
   }
 }

@@ -32,6 +32,8 @@ export interface MonitoringSettings {
   /** Replaces the library's runbook page in alert links, when set. */
   readonly runbookBaseUrl?: string;
   readonly operatorSelectorLabels: Readonly<Record<string, string>>;
+  /** The operator stack's Prometheus, for the KEDA triggers of watched targets; operator mode only. */
+  readonly prometheusUrl?: string;
   readonly resources: ComponentResources;
 }
 

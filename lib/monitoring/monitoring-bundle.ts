@@ -1,10 +1,13 @@
 import { Duration, Size } from 'cdk8s';
 import { ContainerResources, Cpu } from 'cdk8s-plus-27';
-import { Construct, IConstruct } from 'constructs';
-import { IRuleSource, RuleGroup } from './alert-rules';
+import { Construct } from 'constructs';
+import { IRuleSource, RuleGroup, isRuleSource } from './alert-rules';
 import { propError } from '../core/errors';
 import { isCidr } from '../core/network';
+import { isPrometheusClient } from '../synth/autoscaler';
+import { isConnectable, namespacePeer, podsPeer, tcpPort } from '../synth/connections';
 import { FullResources, checkResources, cpuMillis, mergeResources } from '../synth/pod/resources';
+import { ScopeSettings } from '../synth/pod/scope-settings';
 import { AlertmanagerCluster } from './_alertmanager';
 import { wholeMebibytes, wholeMillis } from './_format';
 import { GrafanaServer } from './_grafana';
@@ -12,12 +15,10 @@ import { KubeStateMetrics } from './_kube-state-metrics';
 import { NodeExporter } from './_node-exporter';
 import { addDashboardConfigMap, addPodMonitor, addPrometheusRule } from './_operator';
 import { KUBELET_JOB, platformRuleGroups } from './_platform-rules';
-import { CADVISOR_JOB, Collected, PROMETHEUS_PORT, PrometheusServer, ScrapeJob } from './_prometheus';
+import { CADVISOR_JOB, PROMETHEUS_PORT, PrometheusServer, RuleFile, ScrapeJob, ruleFileSizeProblem, toRuleFile } from './_prometheus';
 import { Problem, ruleGroupProblems, withRunbookBase } from './_rules';
 import { ComponentResources, MonitoringSettings, serviceHost } from './_settings';
-import {
-  Sourced, describeSource, duplicates, isRuleSource, isScrapeTarget, scrapeTargetProblems, sortedGroups, sortedTargets,
-} from './_targets';
+import { describeSource, scrapeTargetProblems } from './_targets';
 import { AlertRoute, NULL_RECEIVER, Receiver, SecretKey } from './receiver';
 import { PlatformNamespace, PodSecurityLevel } from '../platform/platform-namespace';
 import { IScrapeTarget, ScrapeTarget } from './scrape-target';
@@ -29,6 +30,7 @@ export {
   ALERTMANAGER_IMAGE, GRAFANA_IMAGE, KUBE_STATE_METRICS_IMAGE, NODE_EXPORTER_IMAGE, PROMETHEUS_IMAGE,
 } from './_settings';
 export { GRAFANA_DASHBOARD_LABEL } from './_operator';
+export { isRuleSource } from './alert-rules';
 
 /** Who runs Prometheus, Alertmanager and Grafana. */
 export enum MonitoringMode {
@@ -54,8 +56,8 @@ export interface MonitoringBundleProps {
   /**
    * Namespace of the monitoring stack; in operator mode, the namespace of the operator's stack,
    * where the PodMonitors, PrometheusRules and dashboard ConfigMap go. Created (restricted, default
-   * deny) in standalone mode only. Components that expose metrics must admit it in their
-   * NetworkPolicies (StreamIngest's `monitoringNamespace`).
+   * deny) in standalone mode only. Components passed to {@link MonitoringBundle.watch} admit its
+   * Prometheus in their NetworkPolicies.
    * @default 'monitoring'
    */
   readonly namespace?: string;
@@ -178,9 +180,16 @@ export interface MonitoringBundleProps {
   readonly operatorSelectorLabels?: { readonly [key: string]: string };
   /**
    * The cluster's DNS domain.
-   * @default 'cluster.local'
+   * @default - the scope's (ScopeSettings), else 'cluster.local'
    */
   readonly clusterDomain?: string;
+  /**
+   * The in-cluster URL of the operator stack's Prometheus, which the KEDA triggers of watched
+   * autoscaled components query, e.g. `http://kube-prometheus-stack-prometheus.monitoring.svc.cluster.local:9090`.
+   * Operator mode only: in standalone mode the bundle's own Prometheus is used.
+   * @default - none: autoscaled targets must then name their Prometheus themselves
+   */
+  readonly prometheusUrl?: string;
   /**
    * CPU and memory of Prometheus; fields left out keep their default.
    * @default - requests 200m CPU and 512Mi memory, limits 1 CPU and 1Gi memory
@@ -237,17 +246,19 @@ const DEFAULT_RESOURCES: ComponentResources = {
 /**
  * The platform watching itself: scraping, rules, alerts and dashboards for every component.
  *
- * Components register what they expose: anything in the same app that implements
- * {@link IScrapeTarget} or {@link IRuleSource} is found when the app is synthesized (the bundle
- * walks the construct tree then, so components added after the bundle count too), and
- * {@link scrape} and {@link addRules} register anything else. Jobs and rule groups are sorted by
- * name; two of either with the same name are refused, naming both.
+ * Components are passed to {@link watch}: the bundle scrapes each, loads its rules if it has any
+ * ({@link IRuleSource}), lets its Prometheus through the component's NetworkPolicy (a component
+ * with `connections`) and points the component's autoscaler at that Prometheus
+ * (`IPrometheusClient`). {@link scrape} and {@link addRules} register a target or rules
+ * alone, with none of those links. Job names and rule group names are unique: a second owner of
+ * one is refused at once, naming both. In operator mode each PodMonitor and PrometheusRule is
+ * added as its target or rules are registered.
  *
  * At city scale it stays within what the API server accepts: jobs of one shape (16 or more that
  * differ only in the pods they select, named after one of their pod labels, such as the
  * detection services of a namespace) share one scrape config that keeps each job's pods and
- * `job` label; rule files that do not fit in `prometheus-rules` (a ConfigMap holds 1 MiB) go to
- * `prometheus-rules-1`, `-2`, ..., mounted together.
+ * `job` label; rule files go to `prometheus-rules` until it is full (a ConfigMap holds 1 MiB),
+ * then to `prometheus-rules-1`, `-2`, ..., in the order the groups arrive, mounted together.
  *
  * Replicas, chosen for an edge cluster of one to a few nodes:
  * - Prometheus: 1, a StatefulSet on a `local-path` volume. Such a volume is a directory on one
@@ -267,17 +278,19 @@ export class MonitoringBundle extends Construct {
   public readonly namespace: string;
 
   private readonly settings: MonitoringSettings;
-  private readonly builtInJobs: ScrapeJob[] = [];
-  private readonly scrapeRegistrations: Array<{ target: IScrapeTarget; value: ScrapeTarget }> = [];
-  private readonly ruleRegistrations: Array<{ source: IRuleSource; groups: readonly RuleGroup[] }> = [];
-  private collected?: CollectedWithProblems;
+  /** Who registered each job name and rule group name, to name both owners of a name. */
+  private readonly jobOwners = new Map<string, string>();
+  private readonly groupOwners = new Map<string, string>();
+  /** What each target and rule source registered: registering one again changes nothing. */
+  private readonly scraped = new Map<IScrapeTarget, ScrapeTarget>();
+  private readonly ruleSources = new Map<IRuleSource, readonly RuleGroup[]>();
   /** The bundle's own Prometheus, in standalone mode. */
   private prometheus?: PrometheusServer;
-  private operatorObjectsAdded = false;
+  private synthesized = false;
 
   constructor(scope: Construct, id: string, props: MonitoringBundleProps = {}) {
     super(scope, id);
-    this.settings = resolveSettings(id, props);
+    this.settings = resolveSettings(this, id, props);
     this.mode = props.mode ?? MonitoringMode.STANDALONE;
     this.namespace = this.settings.namespace;
     if (this.settings.operator) {
@@ -285,38 +298,80 @@ export class MonitoringBundle extends Construct {
     } else {
       this.addStack();
     }
-    this.node.addValidation({ validate: () => this.synthesize() });
+    if (this.settings.platformRules) this.addGroups(this.checkedGroups(platformRuleGroups(), `MonitoringBundle '${id}' (platform rules)`));
+    // Adds nothing: it marks the moment the app is synthesized, after which a registration would be lost.
+    this.node.addValidation({ validate: () => this.markSynthesized() });
   }
 
   /**
-   * Scrapes a target that is not a construct of this app (or registers one explicitly).
+   * Monitors a component: scrapes it; loads its rules if it owns any ({@link IRuleSource}); if it
+   * has `connections` (`IConnectable`), admits the Prometheus pods to its metrics port in
+   * its NetworkPolicy (in operator mode, every pod of the operator's namespace), and otherwise
+   * lets Prometheus out to its pods (its own policy must then admit Prometheus); and, if it
+   * autoscales on Prometheus (`IPrometheusClient`), gives it the URL of this bundle's
+   * Prometheus (in operator mode, `prometheusUrl`, if set). A problem with the target or its
+   * rules is refused at once, as is a job or rule group name that is already taken.
+   * @returns the scrape target as registered
+   */
+  public watch(target: IScrapeTarget): ScrapeTarget {
+    this.refuseAfterSynthesis('watch');
+    const source = describeSource(target, 'a target passed to watch()');
+    const known = this.scraped.get(target);
+    const job = known ?? this.checkedJob(target.toScrapeTarget(), source);
+    const newRules = isRuleSource(target) && !this.ruleSources.has(target) ? target : undefined;
+    const groups = newRules?.toRuleGroups() ?? [];
+    const rules = this.checkedGroups(groups, source);
+    this.usePrometheus(target);
+    if (!known) {
+      this.scraped.set(target, job);
+      this.addJob(job, source);
+    }
+    if (newRules) {
+      this.ruleSources.set(newRules, groups);
+      this.addGroups(rules);
+    }
+    this.linkNetwork(target, job);
+    return job;
+  }
+
+  /**
+   * Scrapes a target, and nothing more: no rules, no network link, no autoscaler. Prefer
+   * {@link watch} for the components of the platform.
    * @returns the scrape target as registered
    */
   public scrape(target: IScrapeTarget): ScrapeTarget {
     this.refuseAfterSynthesis('scrape');
-    const value = target.toScrapeTarget();
-    const problem = scrapeTargetProblems(value)[0];
-    if (problem) throw this.error(problem);
-    this.scrapeRegistrations.push({ target, value });
-    return value;
+    const known = this.scraped.get(target);
+    if (known) return known;
+    const source = describeSource(target, 'a target passed to scrape()');
+    const job = this.checkedJob(target.toScrapeTarget(), source);
+    this.scraped.set(target, job);
+    this.addJob(job, source);
+    return job;
   }
 
   /**
-   * Adds the rule groups of a source that is not a construct of this app (or registers one explicitly).
+   * Adds the rule groups of a source, and nothing more. Prefer {@link watch} for the components
+   * of the platform, which also scrapes them.
    * @returns the rule groups as registered
    */
   public addRules(source: IRuleSource): readonly RuleGroup[] {
     this.refuseAfterSynthesis('addRules');
+    const known = this.ruleSources.get(source);
+    if (known) return known;
     const groups = source.toRuleGroups();
-    const problem = groups.flatMap(ruleGroupProblems)[0];
-    if (problem) throw this.error(problem);
-    this.ruleRegistrations.push({ source, groups });
+    const rules = this.checkedGroups(groups, describeSource(source, 'a source passed to addRules()'));
+    this.ruleSources.set(source, groups);
+    this.addGroups(rules);
     return groups;
   }
 
-  /** Prometheus's in-cluster URL, for Grafana datasources and KEDA triggers; undefined in operator mode. */
+  /**
+   * Prometheus's in-cluster URL, for Grafana datasources and KEDA triggers: the bundle's own in
+   * standalone mode, `prometheusUrl` (if set) in operator mode.
+   */
   public get prometheusUrl(): string | undefined {
-    return this.settings.operator ? undefined : `http://${serviceHost(this.settings, 'prometheus')}:${PROMETHEUS_PORT}`;
+    return this.settings.operator ? this.settings.prometheusUrl : `http://${serviceHost(this.settings, 'prometheus')}:${PROMETHEUS_PORT}`;
   }
 
   /** CPU and memory requested and allowed by the bundle's pods; all zero in operator mode. */
@@ -339,82 +394,99 @@ export class MonitoringBundle extends Construct {
     // node-exporter needs hostNetwork, hostPID and hostPath: only a privileged namespace admits them.
     new PlatformNamespace(this, 'host-namespace', { name: settings.hostNamespace, podSecurity: PodSecurityLevel.PRIVILEGED });
 
-    const prometheusIdentity = PrometheusServer.identityOf(settings);
-    const alertmanager = new AlertmanagerCluster(this, 'alertmanager', settings, prometheusIdentity);
-    const grafana = new GrafanaServer(this, 'grafana', settings, prometheusIdentity);
-    const kubeStateMetrics = new KubeStateMetrics(this, 'kube-state-metrics', settings, prometheusIdentity);
+    const prometheusConnections = PrometheusServer.connectionsOf(settings);
+    const alertmanager = new AlertmanagerCluster(this, 'alertmanager', settings, prometheusConnections);
+    const grafana = new GrafanaServer(this, 'grafana', settings, prometheusConnections);
+    const kubeStateMetrics = new KubeStateMetrics(this, 'kube-state-metrics', settings);
     const nodeExporter = new NodeExporter(this, 'node-exporter', settings);
-    const prometheus = new PrometheusServer(this, 'prometheus', settings, () => this.collect(), alertmanager.scrapeJob,
-      [prometheusIdentity, grafana.identity]);
+    const prometheus = new PrometheusServer(this, 'prometheus', settings, prometheusConnections, alertmanager.scrapeJob, [nodeExporter.scrapeJob.port]);
     this.prometheus = prometheus;
-    this.builtInJobs.push(prometheus.scrapeJob, alertmanager.scrapeJob, grafana.scrapeJob, kubeStateMetrics.scrapeJob, nodeExporter.scrapeJob);
-  }
 
-  /** Runs when the app is synthesized, before any chart is rendered. */
-  private synthesize(): string[] {
-    const collected = this.collect();
-    if (collected.problems.length === 0 && this.settings.operator && !this.operatorObjectsAdded) {
-      this.operatorObjectsAdded = true;
-      collected.jobs.forEach((job) => addPodMonitor(this, this.settings, job));
-      collected.groups.forEach((group) => addPrometheusRule(this, this.settings, group));
-    }
-    const ruleProblems = collected.problems.length === 0 && this.prometheus ? this.prometheus.addRuleConfigMaps() : [];
-    return [...collected.problems, ...ruleProblems];
-  }
-
-  /** Every job and rule group of the app, found once: at synthesis, when the construct tree is complete. */
-  private collect(): CollectedWithProblems {
-    if (this.collected) return this.collected;
-    const problems: string[] = [];
-    const targets = this.collectTargets(problems);
-    const groups = this.collectRuleGroups(problems);
-    for (const [jobName, first, second] of duplicates([...this.nodeJobNames(), ...targets], (t) => t.jobName)) {
-      problems.push(this.error({ prop: 'jobName', value: jobName, rule: `unique in the platform, but ${first} and ${second} both use it`, fix: 'Rename the job of one of them.' }).message);
-    }
-    for (const [name, first, second] of duplicates(groups, (g) => g.name)) {
-      problems.push(this.error({ prop: 'groups[].name', value: name, rule: `unique in the platform, but ${first} and ${second} both use it`, fix: 'Rename one of the rule groups.' }).message);
-    }
-    const base = this.settings.runbookBaseUrl;
-    const linked = base === undefined ? groups : groups.map(({ value, source }) => ({ value: withRunbookBase(value, base), source }));
-    this.collected = { jobs: sortedTargets(targets), groups: sortedGroups(linked), problems };
-    return this.collected;
-  }
-
-  private collectTargets(problems: string[]): Array<Sourced<ScrapeJob>> {
     const builtIn = `MonitoringBundle '${this.node.id}' (built-in)`;
-    const registered = new Set<unknown>(this.scrapeRegistrations.map((r) => r.target));
-    const discovered = this.node.root.node.findAll().filter((c): c is IConstruct & IScrapeTarget => isScrapeTarget(c) && !registered.has(c));
-    const found = discovered.map((target) => ({ value: target.toScrapeTarget(), source: describeSource(target, 'a construct') }));
-    for (const { value } of found) problems.push(...scrapeTargetProblems(value).map((p) => this.error(p).message));
-    return [
-      ...this.builtInJobs.map((value) => ({ value, source: builtIn })),
-      ...this.scrapeRegistrations.map((r) => ({ value: r.value, source: describeSource(r.target, 'a target passed to scrape()') })),
-      ...found,
-    ];
+    // The kubelet and cAdvisor jobs scrape nodes, not pods: they only take their names.
+    for (const jobName of [KUBELET_JOB, CADVISOR_JOB]) this.jobOwners.set(jobName, builtIn);
+    for (const component of [prometheus, alertmanager, grafana, kubeStateMetrics, nodeExporter]) {
+      this.addJob(component.scrapeJob, builtIn);
+      this.linkNetwork(component, component.scrapeJob);
+    }
   }
 
-  /** The kubelet and cAdvisor jobs scrape nodes, not pods: they only take part in the duplicate check. */
-  private nodeJobNames(): Array<Sourced<{ jobName: string }>> {
-    const source = `MonitoringBundle '${this.node.id}' (built-in)`;
-    return this.settings.operator ? [] : [KUBELET_JOB, CADVISOR_JOB].map((jobName) => ({ value: { jobName }, source }));
+  /** The target as Prometheus and the API server would take it, under a job name nobody else uses. */
+  private checkedJob(job: ScrapeTarget, source: string): ScrapeTarget {
+    const problem = scrapeTargetProblems(job)[0];
+    if (problem) throw this.error(problem);
+    const owner = this.jobOwners.get(job.jobName);
+    if (owner !== undefined) {
+      throw this.error({ prop: 'jobName', value: job.jobName, rule: `unique in the platform, but ${owner} and ${source} both use it`, fix: 'Rename the job of one of them.' });
+    }
+    return job;
   }
 
-  private collectRuleGroups(problems: string[]): Array<Sourced<RuleGroup>> {
-    const registered = new Set<unknown>(this.ruleRegistrations.map((r) => r.source));
-    const discovered = this.node.root.node.findAll().filter((c): c is IConstruct & IRuleSource => isRuleSource(c) && !registered.has(c));
-    const found = discovered.flatMap((source) => source.toRuleGroups().map((value) => ({ value, source: describeSource(source, 'a construct') })));
-    for (const { value } of found) problems.push(...ruleGroupProblems(value).map((p) => this.error(p).message));
-    const platform = this.settings.platformRules ? platformRuleGroups().map((value) => ({ value, source: `MonitoringBundle '${this.node.id}' (platform rules)` })) : [];
-    return [
-      ...platform,
-      ...this.ruleRegistrations.flatMap((r) => r.groups.map((value) => ({ value, source: describeSource(r.source, 'a source passed to addRules()') }))),
-      ...found,
-    ];
+  /**
+   * The groups as Prometheus would load them, under names nobody else uses, with the runbook
+   * links moved to `runbookBaseUrl`; in standalone mode with their rule files, each small enough
+   * for a ConfigMap.
+   */
+  private checkedGroups(groups: readonly RuleGroup[], source: string): CheckedGroup[] {
+    const base = this.settings.runbookBaseUrl;
+    const taken = new Map<string, string>();
+    return groups.map((group) => {
+      const problem = ruleGroupProblems(group)[0];
+      if (problem) throw this.error(problem);
+      const owner = this.groupOwners.get(group.name) ?? taken.get(group.name);
+      if (owner !== undefined) {
+        throw this.error({ prop: 'groups[].name', value: group.name, rule: `unique in the platform, but ${owner} and ${source} both use it`, fix: 'Rename one of the rule groups.' });
+      }
+      taken.set(group.name, source);
+      const linked = base === undefined ? group : withRunbookBase(group, base);
+      const file = this.prometheus ? toRuleFile(linked) : undefined;
+      const tooBig = file && ruleFileSizeProblem(linked, file);
+      if (tooBig) throw this.error(tooBig);
+      return { group: linked, file, source };
+    });
+  }
+
+  private addJob(job: ScrapeJob, source: string): void {
+    this.jobOwners.set(job.jobName, source);
+    if (this.prometheus) this.prometheus.addJob(job);
+    else addPodMonitor(this, this.settings, job);
+  }
+
+  private addGroups(groups: readonly CheckedGroup[]): void {
+    for (const { group, file, source } of groups) {
+      this.groupOwners.set(group.name, source);
+      if (this.prometheus) this.prometheus.addRuleFile(file!);
+      else addPrometheusRule(this, this.settings, group);
+    }
+  }
+
+  /** Lets Prometheus reach the target's metrics port; host-network exporters are reached at the nodes. */
+  private linkNetwork(target: unknown, job: ScrapeJob): void {
+    if (job.hostNetwork) return;
+    if (isConnectable(target)) {
+      if (this.prometheus) target.connections.allowFrom(this.prometheus.connections, [job.port]);
+      // The operator's Prometheus is not modelled here: every pod of its namespace is admitted.
+      else target.connections.allowFromPeer(namespacePeer(this.namespace), [job.port]);
+    } else if (this.prometheus) {
+      // The target's policy is not the bundle's to change: it must admit Prometheus itself.
+      this.prometheus.connections.addEgress({ to: [podsPeer(job.podSelector, job.namespace, this.namespace)], ports: [tcpPort(job.port)] });
+    }
+  }
+
+  /** Points the target's KEDA triggers at this bundle's Prometheus, when there is one to point at. */
+  private usePrometheus(target: unknown): void {
+    const url = this.prometheusUrl;
+    if (isPrometheusClient(target) && url !== undefined) target.usePrometheus({ url, owner: `MonitoringBundle '${this.node.id}'` });
+  }
+
+  private markSynthesized(): string[] {
+    this.synthesized = true;
+    return [];
   }
 
   private refuseAfterSynthesis(method: string): void {
-    if (this.collected) {
-      throw propError('MonitoringBundle', this.node.id, method, 'after synthesis', 'called before the app is synthesized', 'Register targets and rules while building the app.');
+    if (this.synthesized) {
+      throw propError('MonitoringBundle', this.node.id, method, 'after synthesis', 'called before the app is synthesized', 'Watch targets and register rules while building the app.');
     }
   }
 
@@ -423,14 +495,19 @@ export class MonitoringBundle extends Construct {
   }
 }
 
+/** A rule group ready to register, its runbook links moved; its rule file in standalone mode. */
+interface CheckedGroup {
+  readonly group: RuleGroup;
+  readonly file?: RuleFile;
+  /** Who registers it, for the error that names both owners of a name. */
+  readonly source: string;
+}
+
 function total(resources: readonly FullResources[], field: 'request' | 'limit'): ResourceAmount {
   const millis = resources.reduce((sum, r) => sum + cpuMillis(r.cpu[field]), 0);
   const kibibytes = resources.reduce((sum, r) => sum + r.memory[field].toKibibytes(), 0);
   return { cpu: Cpu.millis(millis), memory: Size.mebibytes(kibibytes / 1024) };
 }
-
-/** What the bundle found at synthesis, and what is wrong with it, as error messages. */
-type CollectedWithProblems = Collected & { readonly problems: readonly string[] };
 
 /** Props only the bundle's own stack reads: in operator mode they would silently do nothing. */
 const STANDALONE_ONLY: ReadonlyArray<keyof MonitoringBundleProps> = [
@@ -440,7 +517,7 @@ const STANDALONE_ONLY: ReadonlyArray<keyof MonitoringBundleProps> = [
   'grafanaResources', 'kubeStateMetricsResources', 'nodeExporterResources',
 ];
 
-function resolveSettings(id: string, props: MonitoringBundleProps): MonitoringSettings {
+function resolveSettings(scope: Construct, id: string, props: MonitoringBundleProps): MonitoringSettings {
   const fail = (prop: string, value: unknown, rule: string, fix: string): never => {
     throw propError('MonitoringBundle', id, prop, value, rule, fix);
   };
@@ -515,8 +592,15 @@ function resolveSettings(id: string, props: MonitoringBundleProps): MonitoringSe
     const problem = qualifiedName(key) ?? labelValue(value);
     if (problem) fail(`operatorSelectorLabels.${key}`, value, `a valid label (${problem})`, "Use the labels your operator selects, e.g. { release: 'kube-prometheus-stack' }.");
   }
-  const clusterDomain = props.clusterDomain ?? 'cluster.local';
+  const clusterDomain = props.clusterDomain ?? ScopeSettings.clusterDomain(scope);
   if (dns1123Subdomain(clusterDomain)) fail('clusterDomain', clusterDomain, 'a DNS domain', "Use the cluster's domain, 'cluster.local' on K3s.");
+  const prometheusUrl = props.prometheusUrl;
+  if (prometheusUrl !== undefined && !operator) {
+    fail('prometheusUrl', prometheusUrl, 'left out in standalone mode, where the bundle runs its own Prometheus', 'Leave it out, or use MonitoringMode.OPERATOR.');
+  }
+  if (prometheusUrl !== undefined && !/^https?:\/\/[^\s/]+(\/\S*)?$/.test(prometheusUrl)) {
+    fail('prometheusUrl', prometheusUrl, 'an http or https URL', "Give the Service of the operator's Prometheus, e.g. 'http://kube-prometheus-stack-prometheus.monitoring.svc.cluster.local:9090'.");
+  }
   const runbookBaseUrl = props.runbookBaseUrl;
   if (runbookBaseUrl !== undefined && !/^https?:\/\/[^\s#]+$/.test(runbookBaseUrl)) {
     fail('runbookBaseUrl', runbookBaseUrl, 'an http or https URL without a #fragment', "Give the page's URL, e.g. 'https://wiki.example.com/video-analytics/runbooks'; each alert adds its own #anchor.");
@@ -548,6 +632,7 @@ function resolveSettings(id: string, props: MonitoringBundleProps): MonitoringSe
     platformRules: props.platformRules ?? !operator,
     runbookBaseUrl,
     operatorSelectorLabels,
+    prometheusUrl,
     resources: resolveResources(id, props),
   };
 }
