@@ -57,7 +57,7 @@ export type { AllowFromOptions, ConnectionsOptions, IConnectable } from './synth
 export type { IPrometheusClient, PrometheusEndpoint } from './synth/autoscaler';
 export { PriorityTier } from './synth/pod/builder';
 export { ScopeSettings } from './synth/pod/scope-settings';
-export type { PriorityClassNames, ScopeSettingsProps } from './synth/pod/scope-settings';
+export type { PriorityClassNames, ScopeSettingsProps, ScopedPodProps } from './synth/pod/scope-settings';
 
 // Reports
 export { CapacityReport } from './reports/capacity-report';

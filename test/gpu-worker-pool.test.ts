@@ -423,7 +423,7 @@ describe('GpuWorkerPool', () => {
       ['maxWorkers below minWorkers', { pool: { minWorkers: 3, maxWorkers: 2 } }, /GpuWorkerPool 'yolo': 'maxWorkers' \(2\) must be an integer >= minWorkers \(3\)/],
       ['minWorkers 0', { pool: { minWorkers: 0 } }, /GpuWorkerPool 'yolo': 'minWorkers' \(0\) must be an integer >= 1/],
       ['a bad name', { pool: { name: 'Yolo_V8' } }, /GpuWorkerPool 'yolo': 'name' \(Yolo_V8\) must be a DNS-1035 label of at most 47 characters/],
-      ['a name too long for the pod name pattern', { pool: { name: `p${'o'.repeat(47)}` } }, /'name' \(po+\) must be a DNS-1035 label of at most 47 characters \(must be no more than 47 characters\)/],
+      ['a name too long for the pod name pattern', { pool: { name: `p${'o'.repeat(47)}` } }, /'name' \(po+\) must be a DNS-1035 label of at most 47 characters \(it has 48\)/],
       ['a bad namespace', { pool: { namespace: 'Video' } }, /'namespace' \(Video\) must be a DNS-1123 label/],
       ['an unpinned image', { pool: { image: 'nvcr.io/nvidia/tritonserver:latest' } }, /'image' \(nvcr\.io\/nvidia\/tritonserver:latest\) must be pinned to a version tag or digest/],
       ['an unpinned model image', { pool: { modelRepository: ModelRepository.fromImage('models/yolo', '/models') } }, /'modelRepository\.image' \(models\/yolo\) must be pinned/],

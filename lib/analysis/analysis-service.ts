@@ -3,10 +3,8 @@ import { ContainerResources, Cpu, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { StreamSelection } from '../cameras/stream-selection';
 import { SourceCamera, StreamSource } from '../cameras/stream-source';
-import { propError, requireInteger } from '../core/errors';
+import { propError, requireComponentName, requireDnsLabel, requireInteger } from '../core/errors';
 import { imageTag, requirePinnedImage } from '../core/images';
-import { ComponentIdentity, selectorLabels, standardLabels } from '../core/labels';
-import { dns1035Label, dns1123Label } from '../core/names';
 import { IInferenceEndpoint, InferenceEndpoint } from '../inference/inference-endpoint';
 import { AlertSeverity, IRuleSource, RuleGroup, runbookUrl } from '../monitoring/alert-rules';
 import { IScrapeTarget, ScrapeTarget } from '../monitoring/scrape-target';
@@ -14,10 +12,11 @@ import { IPrometheusClient, PrometheusEndpoint, PrometheusLink, newScaledObject 
 import { ConfigMapObject } from '../synth/config-map';
 import { NotConfigDataError, toConfigYaml } from '../synth/config-yaml';
 import { Connections, IConnectable } from '../synth/connections';
-import { KubeHorizontalPodAutoscalerV2, KubePodDisruptionBudget, KubeService } from '../synth/kube-objects';
-import { PodOptions, PodServiceAccount, PriorityTier, newDeployment, newServiceAccount } from '../synth/pod/builder';
+import { KubeHorizontalPodAutoscalerV2, KubeService } from '../synth/kube-objects';
+import { PodOptions, PodServiceAccount, PriorityTier, newDeployment } from '../synth/pod/builder';
+import { ComponentPods, httpProbe, servicePort, surgeBeforeStopping } from '../synth/pod/component-pods';
 import { FullResources, checkResources, mergeResources, toResourceRequirements } from '../synth/pod/resources';
-import { ScopeSettings } from '../synth/pod/scope-settings';
+import { ScopedPodProps, resolveScopedPodProps } from '../synth/pod/scope-settings';
 import { Scaling, ScalingKind } from '../synth/scaling';
 import { promqlSyntaxError } from '../synth/validation/_promql-rules';
 
@@ -43,7 +42,7 @@ export interface HealthPaths {
 }
 
 /** Props of {@link AnalysisService}. */
-export interface AnalysisServiceProps {
+export interface AnalysisServiceProps extends ScopedPodProps {
   /** Namespace of every object the service creates. */
   readonly namespace: string;
   /** The detection image, pinned by tag or digest (`latest` and untagged images are refused). */
@@ -106,20 +105,10 @@ export interface AnalysisServiceProps {
    */
   readonly scaling?: Scaling;
   /**
-   * PriorityClass of the pods.
-   * @default - the scope's analysis tier (ScopeSettings), else the cluster's default priority
-   */
-  readonly priorityClassName?: string;
-  /**
    * Time the container gets to finish its frames after SIGTERM.
    * @default Duration.seconds(30)
    */
   readonly terminationGracePeriod?: Duration;
-  /**
-   * The cluster's DNS domain.
-   * @default - the scope's (ScopeSettings), else 'cluster.local'
-   */
-  readonly clusterDomain?: string;
 }
 
 const DEFAULT_RESOURCES: FullResources = {
@@ -166,9 +155,10 @@ export class AnalysisService extends Construct implements IScrapeTarget, IRuleSo
   /** The network links of the service's pods: its streams, its inference pool, monitoring. */
   public readonly connections: Connections;
 
-  private readonly identity: ComponentIdentity;
+  private readonly pods: ComponentPods;
   private readonly resolved: Resolved;
   private readonly prometheus?: PrometheusLink;
+  private readonly scoped: { clusterDomain: string; priorityClassName?: string };
 
   /** The stream source the service reads, with every camera of it (`cameraIds` are the ones analysed). */
   public get streamSource(): StreamSource {
@@ -178,14 +168,16 @@ export class AnalysisService extends Construct implements IScrapeTarget, IRuleSo
   constructor(scope: Construct, id: string, props: AnalysisServiceProps) {
     super(scope, id);
     this.resolved = resolve(id, props);
+    this.scoped = resolveScopedPodProps(this, 'AnalysisService', props);
     this.name = this.resolved.name;
     this.namespace = props.namespace;
     this.cameraIds = this.resolved.cameras.map((c) => c.spec.id);
     this.scaling = this.resolved.scaling;
     this.minReplicas = this.resolved.minReplicas;
     this.maxReplicas = this.resolved.maxReplicas;
-    this.identity = { name: this.name, instance: this.name, component: 'analysis', version: imageTag(props.image) };
-    this.connections = new Connections({ ownerKind: 'AnalysisService', name: this.name, namespace: this.namespace, podSelector: selectorLabels(this.identity) });
+    const identity = { name: this.name, instance: this.name, component: 'analysis', version: imageTag(props.image) };
+    this.pods = new ComponentPods({ ownerKind: 'AnalysisService', identity, namespace: this.namespace });
+    this.connections = this.pods.connections;
     props.streams.source.allowReader(this);
     props.inference?.allowClient(this);
     if (this.scaling.kind === ScalingKind.PROMETHEUS) {
@@ -197,38 +189,29 @@ export class AnalysisService extends Construct implements IScrapeTarget, IRuleSo
       'cameras.json': camerasFile(this.resolved.cameras),
       'settings.yaml': settingsFile(id, props.settings ?? {}),
     };
-    const labels = standardLabels(this.identity);
-    const selector = selectorLabels(this.identity);
-    const meta = { namespace: this.namespace, labels };
-
-    const serviceAccount = newServiceAccount(this, 'service-account', { metadata: { name: this.name, ...meta } });
-    new ConfigMapObject(this, 'config', { metadata: { name: this.name, ...meta }, data });
-    new KubeService(this, 'service', {
-      metadata: { name: this.name, ...meta },
-      spec: { selector, ports: [{ name: 'http', port: this.resolved.port, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP' }] },
-    });
+    const { labels, selector } = this.pods;
+    const serviceAccount = this.pods.addServiceAccount(this);
+    new ConfigMapObject(this, 'config', { metadata: this.pods.metadata(), data });
+    new KubeService(this, 'service', { metadata: this.pods.metadata(), spec: { selector: { ...selector }, ports: [servicePort('http', this.resolved.port)] } });
     // The ready replicas, as DNS records: how each replica finds its peers to take its share of streams.
     new KubeService(this, 'peers', {
-      metadata: { name: `${this.name}-peers`, ...meta },
-      spec: { clusterIp: 'None', publishNotReadyAddresses: false, selector, ports: [{ name: 'http', port: this.resolved.port, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP' }] },
+      metadata: this.pods.metadata(`${this.name}-peers`),
+      spec: { clusterIp: 'None', publishNotReadyAddresses: false, selector: { ...selector }, ports: [servicePort('http', this.resolved.port)] },
     });
     newDeployment(this, 'deployment', {
-      metadata: { name: this.name, ...meta },
+      metadata: this.pods.metadata(),
       spec: {
         // An autoscaler owns the count: a replicas field here would make Argo CD and the autoscaler fight.
         replicas: this.scaling.isAutoscaled ? undefined : this.minReplicas,
         revisionHistoryLimit: 3,
-        selector: { matchLabels: selector },
-        strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(1), maxUnavailable: k8s.IntOrString.fromNumber(0) } },
-        template: { labels, connections: this.connections, config: data, spec: this.podSpec(props, selector, serviceAccount) },
+        selector: { matchLabels: { ...selector } },
+        strategy: surgeBeforeStopping(),
+        template: { labels, connections: this.connections, config: data, spec: this.podSpec(props, serviceAccount) },
       },
     });
-    new KubePodDisruptionBudget(this, 'disruption-budget', {
-      metadata: { name: this.name, ...meta },
-      spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: selector } },
-    });
-    this.addAutoscaler(meta);
-    this.connections.addPolicy(this, 'network-policy', { name: this.name, ...meta });
+    this.pods.addDisruptionBudget(this);
+    this.addAutoscaler();
+    this.pods.addNetworkPolicy(this);
   }
 
   /** Its KEDA trigger queries the Prometheus of the monitoring that scrapes it, unless `scaling.serverAddress` names one. */
@@ -241,7 +224,7 @@ export class AnalysisService extends Construct implements IScrapeTarget, IRuleSo
     return {
       jobName: this.name,
       namespace: this.namespace,
-      podSelector: selectorLabels(this.identity),
+      podSelector: this.pods.selector,
       portName: 'http',
       port: this.resolved.port,
       path: this.resolved.metricsPath,
@@ -287,25 +270,22 @@ export class AnalysisService extends Construct implements IScrapeTarget, IRuleSo
     return [{ name: `analysis-${this.name}`, alerts }];
   }
 
-  private podSpec(props: AnalysisServiceProps, selector: Record<string, string>, serviceAccount: PodServiceAccount): PodOptions {
+  private podSpec(props: AnalysisServiceProps, serviceAccount: PodServiceAccount): PodOptions {
     const { port, health } = this.resolved;
     return {
       serviceAccount,
       tier: PriorityTier.ANALYSIS,
-      priorityClassName: props.priorityClassName,
+      priorityClassName: this.scoped.priorityClassName,
       terminationGracePeriodSeconds: (props.terminationGracePeriod ?? Duration.seconds(30)).toSeconds(),
-      topologySpreadConstraints: [
-        { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: selector }, nodeTaintsPolicy: 'Honor' },
-        { maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: selector }, nodeTaintsPolicy: 'Honor' },
-      ],
+      topologySpreadConstraints: this.pods.spreadOverNodes(),
       containers: [{
         name: CONTAINER,
         image: props.image,
-        env: this.contractEnv(props.clusterDomain ?? ScopeSettings.clusterDomain(this)),
+        env: this.contractEnv(this.scoped.clusterDomain),
         ports: [{ name: 'http', containerPort: port, protocol: 'TCP' }],
-        startupProbe: { httpGet: { path: health.startup, port: k8s.IntOrString.fromString('http') }, periodSeconds: 5, failureThreshold: 60, timeoutSeconds: 3 },
-        readinessProbe: { httpGet: { path: health.readiness, port: k8s.IntOrString.fromString('http') }, periodSeconds: 10, failureThreshold: 3, timeoutSeconds: 3 },
-        livenessProbe: { httpGet: { path: health.liveness, port: k8s.IntOrString.fromString('http') }, periodSeconds: 20, failureThreshold: 3, timeoutSeconds: 3 },
+        startupProbe: httpProbe(health.startup, 'http', { periodSeconds: 5, failureThreshold: 60, timeoutSeconds: 3 }),
+        readinessProbe: httpProbe(health.readiness, 'http', { periodSeconds: 10, failureThreshold: 3, timeoutSeconds: 3 }),
+        livenessProbe: httpProbe(health.liveness, 'http', { periodSeconds: 20, failureThreshold: 3, timeoutSeconds: 3 }),
         resources: toResourceRequirements(this.resolved.resources),
         volumeMounts: [{ name: 'config', mountPath: ANALYSIS_CONFIG_DIR, readOnly: true }, { name: 'tmp', mountPath: '/tmp' }],
       }],
@@ -336,11 +316,11 @@ export class AnalysisService extends Construct implements IScrapeTarget, IRuleSo
     ];
   }
 
-  private addAutoscaler(meta: { namespace: string; labels: Record<string, string> }): void {
+  private addAutoscaler(): void {
     const target = { apiVersion: 'apps/v1', kind: 'Deployment', name: this.name };
     if (this.scaling.kind === ScalingKind.CPU) {
       new KubeHorizontalPodAutoscalerV2(this, 'autoscaler', {
-        metadata: { name: this.name, ...meta },
+        metadata: this.pods.metadata(),
         spec: {
           scaleTargetRef: target,
           minReplicas: this.minReplicas,
@@ -352,7 +332,7 @@ export class AnalysisService extends Construct implements IScrapeTarget, IRuleSo
     } else if (this.scaling.kind === ScalingKind.PROMETHEUS) {
       const trigger = this.scaling.prometheusOptions!;
       newScaledObject(this, 'autoscaler', {
-        metadata: { name: this.name, ...meta },
+        metadata: this.pods.metadata(),
         deployment: this.name,
         minReplicas: this.minReplicas,
         maxReplicas: this.maxReplicas,
@@ -366,13 +346,8 @@ export class AnalysisService extends Construct implements IScrapeTarget, IRuleSo
 }
 
 function resolve(id: string, props: AnalysisServiceProps): Resolved {
-  const name = props.name ?? id;
-  const nameProblem = dns1035Label(name) ?? (name.length > MAX_NAME_LENGTH ? `must be no more than ${MAX_NAME_LENGTH} characters` : undefined);
-  if (nameProblem) {
-    throw propError('AnalysisService', id, props.name === undefined ? 'name (from the construct id)' : 'name', name, `a DNS-1035 label of at most ${MAX_NAME_LENGTH} characters (${nameProblem})`, "Pass a 'name' such as 'safety-helmet'.");
-  }
-  const namespaceProblem = dns1123Label(props.namespace);
-  if (namespaceProblem) throw propError('AnalysisService', id, 'namespace', props.namespace, `a DNS-1123 label (${namespaceProblem})`, 'Use the name of an existing namespace.');
+  const name = requireComponentName('AnalysisService', id, props.name, MAX_NAME_LENGTH, 'safety-helmet');
+  requireDnsLabel('AnalysisService', id, 'namespace', props.namespace);
   requirePinnedImage('AnalysisService', id, 'image', props.image);
 
   const streamsPerReplica = props.streamsPerReplica ?? 4;

@@ -1,4 +1,4 @@
-import { dns1123Label } from './names';
+import { dns1035Label, dns1123Label } from './names';
 
 /**
  * The one error style of the library:
@@ -25,4 +25,18 @@ export function requireInteger(construct: string, id: string, prop: string, valu
 export function requireDnsLabel(construct: string, id: string, prop: string, value: string): void {
   const problem = dns1123Label(value);
   if (problem) throw propError(construct, id, prop, value, `a DNS-1123 label (${problem})`, 'Use lowercase letters, digits and dashes, at most 63 characters.');
+}
+
+/**
+ * The name of a component's objects, from its `name` prop or else its construct id: a DNS-1035
+ * label short enough for the suffixes the component adds. States one limit, the component's own.
+ */
+export function requireComponentName(construct: string, id: string, name: string | undefined, maxLength: number, example: string): string {
+  const resolved = name ?? id;
+  const problem = resolved.length > maxLength ? `it has ${resolved.length}` : dns1035Label(resolved);
+  if (problem) {
+    throw propError(construct, id, name === undefined ? 'name (from the construct id)' : 'name', resolved,
+      `a DNS-1035 label of at most ${maxLength} characters (${problem})`, `Pass a 'name' such as '${example}'.`);
+  }
+  return resolved;
 }

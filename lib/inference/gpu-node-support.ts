@@ -3,7 +3,6 @@ import { ContainerResources, Cpu, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { requireDnsLabel } from '../core/errors';
 import { imageTag, requirePinnedImage } from '../core/images';
-import { ComponentIdentity, selectorLabels, standardLabels } from '../core/labels';
 import { AlertRule, AlertSeverity, IRuleSource, RuleGroup, runbookUrl } from '../monitoring/alert-rules';
 import { IScrapeTarget, ScrapeTarget } from '../monitoring/scrape-target';
 import { PlatformNamespace, PodSecurityLevel } from '../platform/platform-namespace';
@@ -11,7 +10,8 @@ import { ConfigMapObject } from '../synth/config-map';
 import { toConfigYaml } from '../synth/config-yaml';
 import { Connections, IConnectable } from '../synth/connections';
 import { KubeRuntimeClass, KubeService } from '../synth/kube-objects';
-import { ContainerOptions, PodOptions, PodServiceAccount, PriorityTier, newDaemonSet, newServiceAccount } from '../synth/pod/builder';
+import { ConfigFiles, ContainerOptions, PriorityTier, PrivilegeException, newDaemonSet } from '../synth/pod/builder';
+import { ComponentPods, httpProbe } from '../synth/pod/component-pods';
 import { FullResources, checkResources, mergeResources, toResourceRequirements } from '../synth/pod/resources';
 import { GpuInventory } from './gpu-inventory';
 import { GPU_RESOURCE, NVIDIA_RUNTIME_CLASS, gpuNodeAffinity, gpuTolerations } from './gpu-scheduling';
@@ -113,8 +113,8 @@ export class GpuNodeSupport extends Construct implements IScrapeTarget, IRuleSou
   /** The network links of dcgm-exporter, the scrape target: the monitoring that watches it. */
   public readonly connections: Connections;
 
-  private readonly devicePlugin: ComponentIdentity;
-  private readonly dcgmExporter: ComponentIdentity;
+  private readonly devicePlugin: ComponentPods;
+  private readonly dcgmExporter: ComponentPods;
   private readonly settings: Settings;
 
   constructor(scope: Construct, id: string, props: GpuNodeSupportProps) {
@@ -122,9 +122,9 @@ export class GpuNodeSupport extends Construct implements IScrapeTarget, IRuleSou
     this.settings = resolveSettings(id, props);
     this.namespace = this.settings.namespace;
     this.inventory = props.inventory;
-    this.devicePlugin = { name: DEVICE_PLUGIN, instance: DEVICE_PLUGIN, component: 'gpu-device-plugin', version: imageTag(this.settings.devicePluginImage) };
-    this.dcgmExporter = { name: DCGM_EXPORTER, instance: DCGM_EXPORTER, component: 'gpu-metrics', version: imageTag(this.settings.dcgmExporterImage) };
-    this.connections = new Connections({ ownerKind: 'GpuNodeSupport', name: DCGM_EXPORTER, namespace: this.namespace, podSelector: selectorLabels(this.dcgmExporter) });
+    this.devicePlugin = this.daemonPods(DEVICE_PLUGIN, 'gpu-device-plugin', this.settings.devicePluginImage);
+    this.dcgmExporter = this.daemonPods(DCGM_EXPORTER, 'gpu-metrics', this.settings.dcgmExporterImage);
+    this.connections = this.dcgmExporter.connections;
 
     // Privileged, not restricted: the device plugin serves its socket from a hostPath under
     // /var/lib/kubelet and both daemons load NVML through the nvidia runtime; dcgm-exporter also
@@ -140,7 +140,7 @@ export class GpuNodeSupport extends Construct implements IScrapeTarget, IRuleSou
     return {
       jobName: DCGM_EXPORTER,
       namespace: this.namespace,
-      podSelector: selectorLabels(this.dcgmExporter),
+      podSelector: this.dcgmExporter.selector,
       portName: 'metrics',
       port: DCGM_PORT,
       path: '/metrics',
@@ -170,50 +170,38 @@ export class GpuNodeSupport extends Construct implements IScrapeTarget, IRuleSou
     };
   }
 
+  /** The pods of one daemon, named after it. */
+  private daemonPods(name: string, component: string, image: string): ComponentPods {
+    return new ComponentPods({ ownerKind: 'GpuNodeSupport', identity: { name, instance: name, component, version: imageTag(image) }, namespace: this.namespace });
+  }
+
   private addRuntimeClass(): void {
     new KubeRuntimeClass(this, 'runtime-class', {
-      metadata: { name: NVIDIA_RUNTIME_CLASS, labels: standardLabels(this.devicePlugin) },
+      metadata: { name: NVIDIA_RUNTIME_CLASS, labels: { ...this.devicePlugin.labels } },
       handler: NVIDIA_RUNTIME_CLASS,
     });
   }
 
   private addDevicePlugin(): void {
-    const labels = standardLabels(this.devicePlugin);
     const config = this.timeSlicingConfig();
     const configData = config ? { 'config.yaml': config } : undefined;
     if (configData) {
-      new ConfigMapObject(this, 'device-plugin-config', {
-        metadata: { name: `${DEVICE_PLUGIN}-config`, namespace: this.namespace, labels },
-        data: configData,
-      });
+      new ConfigMapObject(this, 'device-plugin-config', { metadata: this.devicePlugin.metadata(`${DEVICE_PLUGIN}-config`), data: configData });
     }
-    const serviceAccount = newServiceAccount(this, 'device-plugin-service-account', { metadata: { name: DEVICE_PLUGIN, namespace: this.namespace, labels } });
-    newDaemonSet(this, 'device-plugin', {
-      metadata: { name: DEVICE_PLUGIN, namespace: this.namespace, labels },
-      spec: {
-        selector: { matchLabels: selectorLabels(this.devicePlugin) },
-        updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(1) } },
-        revisionHistoryLimit: 3,
-        template: {
-          labels,
-          // A changed time-slicing rolls the plugin, which only reads its configuration at start.
-          config: configData,
-          spec: {
-            ...this.gpuNodePodSpec(serviceAccount),
-            privileged: {
-              reason: DEVICE_PLUGIN_PRIVILEGE,
-              // None of the pod's own, as upstream: the image's root user.
-              // Upstream's settings: root to write the kubelet's socket directory, nothing else.
-              containerSecurityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
-            },
-            containers: [this.devicePluginContainer(config !== undefined)],
-            volumes: [
-              { name: 'device-plugins', hostPath: { path: DEVICE_PLUGIN_DIR, type: 'Directory' } },
-              ...(config ? [{ name: 'config', configMap: { name: `${DEVICE_PLUGIN}-config` } }] : []),
-            ],
-          },
-        },
+    this.addGpuDaemon('device-plugin', this.devicePlugin, {
+      // A changed time-slicing rolls the plugin, which only reads its configuration at start.
+      config: configData,
+      privileged: {
+        reason: DEVICE_PLUGIN_PRIVILEGE,
+        // None of the pod's own, as upstream: the image's root user.
+        // Upstream's settings: root to write the kubelet's socket directory, nothing else.
+        containerSecurityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
       },
+      container: this.devicePluginContainer(config !== undefined),
+      volumes: [
+        { name: 'device-plugins', hostPath: { path: DEVICE_PLUGIN_DIR, type: 'Directory' } },
+        ...(config ? [{ name: 'config', configMap: { name: `${DEVICE_PLUGIN}-config` } }] : []),
+      ],
     });
   }
 
@@ -246,44 +234,28 @@ export class GpuNodeSupport extends Construct implements IScrapeTarget, IRuleSou
   }
 
   private addDcgmExporter(): void {
-    const labels = standardLabels(this.dcgmExporter);
-    const serviceAccount = newServiceAccount(this, 'dcgm-exporter-service-account', { metadata: { name: DCGM_EXPORTER, namespace: this.namespace, labels } });
-    newDaemonSet(this, 'dcgm-exporter', {
-      metadata: { name: DCGM_EXPORTER, namespace: this.namespace, labels },
-      spec: {
-        selector: { matchLabels: selectorLabels(this.dcgmExporter) },
-        updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(1) } },
-        revisionHistoryLimit: 3,
-        template: {
-          labels,
-          connections: this.connections,
-          spec: {
-            ...this.gpuNodePodSpec(serviceAccount),
-            privileged: {
-              reason: DCGM_EXPORTER_PRIVILEGE,
-              // Upstream's settings: root for the kubelet's socket, SYS_ADMIN for DCGM (some versions refuse to watch fields without it).
-              containerSecurityContext: { runAsNonRoot: false, runAsUser: 0, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'], add: ['SYS_ADMIN'] } },
-            },
-            containers: [this.dcgmExporterContainer()],
-            volumes: [{ name: 'pod-resources', hostPath: { path: POD_RESOURCES_DIR, type: 'Directory' } }],
-          },
-        },
+    this.addGpuDaemon('dcgm-exporter', this.dcgmExporter, {
+      privileged: {
+        reason: DCGM_EXPORTER_PRIVILEGE,
+        // Upstream's settings: root for the kubelet's socket, SYS_ADMIN for DCGM (some versions refuse to watch fields without it).
+        containerSecurityContext: { runAsNonRoot: false, runAsUser: 0, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'], add: ['SYS_ADMIN'] } },
       },
+      container: this.dcgmExporterContainer(),
+      volumes: [{ name: 'pod-resources', hostPath: { path: POD_RESOURCES_DIR, type: 'Directory' } }],
     });
     new KubeService(this, 'dcgm-exporter-service', {
-      metadata: { name: DCGM_EXPORTER, namespace: this.namespace, labels },
+      metadata: this.dcgmExporter.metadata(),
       spec: {
         type: 'ClusterIP',
-        selector: selectorLabels(this.dcgmExporter),
+        selector: { ...this.dcgmExporter.selector },
         ports: [{ name: 'metrics', port: DCGM_PORT, targetPort: k8s.IntOrString.fromString('metrics'), protocol: 'TCP' }],
       },
     });
     // Scrapes only, from the monitoring that watches it; no egress: it reads the node through sockets.
-    this.connections.addPolicy(this, 'dcgm-exporter-network-policy', { name: DCGM_EXPORTER, namespace: this.namespace, labels });
+    this.dcgmExporter.addNetworkPolicy(this, 'dcgm-exporter-network-policy');
   }
 
   private dcgmExporterContainer(): ContainerOptions {
-    const health = { path: '/health', port: k8s.IntOrString.fromString('metrics') };
     return {
       name: DCGM_EXPORTER,
       image: this.settings.dcgmExporterImage,
@@ -295,29 +267,64 @@ export class GpuNodeSupport extends Construct implements IScrapeTarget, IRuleSou
       ],
       ports: [{ name: 'metrics', containerPort: DCGM_PORT, protocol: 'TCP' }],
       // DCGM takes a while to initialise: liveness waits for the first successful start.
-      startupProbe: { httpGet: health, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 18 },
-      readinessProbe: { httpGet: health, periodSeconds: 15, timeoutSeconds: 5, failureThreshold: 3 },
-      livenessProbe: { httpGet: health, periodSeconds: 30, timeoutSeconds: 5, failureThreshold: 3 },
+      startupProbe: httpProbe('/health', 'metrics', { periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 18 }),
+      readinessProbe: httpProbe('/health', 'metrics', { periodSeconds: 15, timeoutSeconds: 5, failureThreshold: 3 }),
+      livenessProbe: httpProbe('/health', 'metrics', { periodSeconds: 30, timeoutSeconds: 5, failureThreshold: 3 }),
       resources: toResourceRequirements(this.settings.dcgmExporterResources),
       volumeMounts: [{ name: 'pod-resources', mountPath: POD_RESOURCES_DIR, readOnly: true }],
     };
   }
 
-  /** Scheduling shared by both daemons: every GPU node of the inventory, and nothing else. */
-  private gpuNodePodSpec(serviceAccount: PodServiceAccount): Omit<PodOptions, 'containers'> {
-    return {
-      serviceAccount,
-      // Evicted last and scheduled first: without the device plugin no GPU pod can start on the node.
-      tier: PriorityTier.PLATFORM,
-      // Above every tier of the platform's own: without the device plugin no GPU pod starts on the node.
-      priorityClassName: NODE_CRITICAL,
-      // Without the nvidia runtime NVML is not in the container and both daemons find no GPU.
-      runtimeClassName: NVIDIA_RUNTIME_CLASS,
-      affinity: gpuNodeAffinity(this.inventory.nodeSelector),
-      tolerations: gpuTolerations(),
-      terminationGracePeriodSeconds: 30,
-    };
+  /**
+   * One daemon on every GPU node of the inventory, and nothing else, with its ServiceAccount
+   * (`<id>-service-account`): one node at a time on a rollout.
+   */
+  private addGpuDaemon(id: string, pods: ComponentPods, daemon: GpuDaemon): void {
+    const serviceAccount = pods.addServiceAccount(this, `${id}-service-account`);
+    newDaemonSet(this, id, {
+      metadata: pods.metadata(),
+      spec: {
+        selector: { matchLabels: { ...pods.selector } },
+        updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(1) } },
+        revisionHistoryLimit: 3,
+        template: {
+          labels: pods.labels,
+          config: daemon.config,
+          connections: pods.connections,
+          spec: {
+            serviceAccount,
+            // Evicted last and scheduled first: without the device plugin no GPU pod can start on the node.
+            tier: PriorityTier.PLATFORM,
+            // Above every tier of the platform's own: without the device plugin no GPU pod starts on the node.
+            priorityClassName: NODE_CRITICAL,
+            // Without the nvidia runtime NVML is not in the container and both daemons find no GPU.
+            runtimeClassName: NVIDIA_RUNTIME_CLASS,
+            affinity: gpuNodeAffinity(this.inventory.nodeSelector),
+            tolerations: gpuTolerations(),
+            terminationGracePeriodSeconds: 30,
+            privileged: daemon.privileged,
+            containers: [daemon.container],
+            volumes: daemon.volumes,
+          },
+        },
+      },
+    });
   }
+}
+
+/** What differs between the two GPU daemons. */
+interface GpuDaemon {
+  /** Why it runs outside the restricted profile, and how. */
+  readonly privileged: PrivilegeException;
+  /** Its one container. */
+  readonly container: ContainerOptions;
+  /** Its volumes: host sockets and configuration. */
+  readonly volumes: k8s.Volume[];
+  /**
+   * Configuration files whose change rolls the daemon.
+   * @default - none
+   */
+  readonly config?: ConfigFiles;
 }
 
 /** One series per physical GPU, whatever pod labels dcgm-exporter attaches to it. */

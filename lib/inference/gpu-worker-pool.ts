@@ -1,18 +1,18 @@
 import { Duration, Size } from 'cdk8s';
 import { ContainerResources, Cpu, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { propError, requireDnsLabel, requireInteger } from '../core/errors';
+import { propError, requireComponentName, requireDnsLabel, requireInteger } from '../core/errors';
 import { imageTag, requirePinnedImage } from '../core/images';
-import { ComponentIdentity, selectorLabels, standardLabels } from '../core/labels';
-import { dns1035Label, dns1123Subdomain, labelValue } from '../core/names';
+import { labelValue } from '../core/names';
 import { AlertRule, AlertSeverity, IRuleSource, RuleGroup, runbookUrl } from '../monitoring/alert-rules';
 import { IScrapeTarget, ScrapeTarget } from '../monitoring/scrape-target';
 import { IPrometheusClient, PrometheusEndpoint, PrometheusLink, PrometheusTrigger, newScaledObject } from '../synth/autoscaler';
 import { Connections, IConnectable } from '../synth/connections';
-import { KubePodDisruptionBudget, KubeService } from '../synth/kube-objects';
-import { ContainerOptions, PodOptions, PodServiceAccount, PriorityTier, newDeployment, newServiceAccount } from '../synth/pod/builder';
+import { KubeService } from '../synth/kube-objects';
+import { ContainerOptions, PodOptions, PodServiceAccount, PriorityTier, newDeployment } from '../synth/pod/builder';
+import { ComponentPods, httpProbe } from '../synth/pod/component-pods';
 import { FullResources, checkResources, mergeResources } from '../synth/pod/resources';
-import { ScopeSettings } from '../synth/pod/scope-settings';
+import { ScopedPodProps, resolveScopedPodProps } from '../synth/pod/scope-settings';
 import { Scaling, ScalingKind } from '../synth/scaling';
 import { promqlSyntaxError } from '../synth/validation/_promql-rules';
 import { slicesPerWorker } from './gpu-capacity';
@@ -29,7 +29,7 @@ const CONTAINER = 'inference-server';
 const MODELS_PATH = '/models';
 
 /** Props of {@link GpuWorkerPool}. */
-export interface GpuWorkerPoolProps {
+export interface GpuWorkerPoolProps extends ScopedPodProps {
   /** Namespace of every object the pool creates. */
   readonly namespace: string;
   /** The GPUs the pool's workers come from; the pool reserves its peak demand there. */
@@ -107,16 +107,6 @@ export interface GpuWorkerPoolProps {
    * @default Duration.minutes(10)
    */
   readonly modelLoadTimeout?: Duration;
-  /**
-   * The cluster's DNS domain, used in the endpoint's host name.
-   * @default - the scope's (ScopeSettings), else 'cluster.local'
-   */
-  readonly clusterDomain?: string;
-  /**
-   * PriorityClass of the workers.
-   * @default - the scope's analysis tier (ScopeSettings), else the cluster's default priority
-   */
-  readonly priorityClassName?: string;
 }
 
 const DEFAULT_RESOURCES: FullResources = {
@@ -156,7 +146,7 @@ export class GpuWorkerPool extends Construct implements IScrapeTarget, IInferenc
   /** The network links of the workers: their clients and the monitoring that scrapes them. */
   public readonly connections: Connections;
 
-  private readonly identity: ComponentIdentity;
+  private readonly pods: ComponentPods;
   private readonly settings: Settings;
   private readonly prometheus: PrometheusLink;
 
@@ -170,22 +160,27 @@ export class GpuWorkerPool extends Construct implements IScrapeTarget, IInferenc
     this.slicesPerWorker = this.settings.slicesPerWorker;
     this.scaling = this.settings.scaling;
     this.host = `${this.name}.${this.namespace}.svc.${this.settings.clusterDomain}`;
-    this.identity = { name: 'inference-server', instance: this.name, component: 'gpu-worker-pool', version: imageTag(this.settings.image) };
-    this.connections = new Connections({ ownerKind: 'GpuWorkerPool', name: this.name, namespace: this.namespace, podSelector: selectorLabels(this.identity) });
+    this.pods = new ComponentPods({
+      ownerKind: 'GpuWorkerPool',
+      identity: { name: 'inference-server', instance: this.name, component: 'gpu-worker-pool', version: imageTag(this.settings.image) },
+      namespace: this.namespace,
+      name: this.name,
+    });
+    this.connections = this.pods.connections;
     this.prometheus = prometheusLink(id, props.prometheusAddress, this.scaling);
     // A fixed pool queries nothing: only an autoscaled one needs to know where Prometheus is.
     if (this.isAutoscaled) this.node.addValidation({ validate: () => this.prometheus.problems() });
 
     const models = props.modelRepository.bind(this, {
-      poolId: id, poolName: this.name, namespace: this.namespace, labels: standardLabels(this.identity),
+      poolId: id, poolName: this.name, namespace: this.namespace, labels: this.pods.labels,
       maxWorkers: this.maxWorkers, nodes: props.inventory.nodes,
     });
-    const serviceAccount = newServiceAccount(this, 'service-account', { metadata: { name: this.name, namespace: this.namespace, labels: standardLabels(this.identity) } });
+    const serviceAccount = this.pods.addServiceAccount(this);
     this.addService();
     this.addDeployment(models, props.inventory, serviceAccount);
     if (this.isAutoscaled) this.addScaledObject();
-    this.addDisruptionBudget();
-    this.connections.addPolicy(this, 'network-policy', { name: this.name, namespace: this.namespace, labels: standardLabels(this.identity) });
+    this.pods.addDisruptionBudget(this);
+    this.pods.addNetworkPolicy(this);
     props.inventory.reserve(this);
   }
 
@@ -204,7 +199,7 @@ export class GpuWorkerPool extends Construct implements IScrapeTarget, IInferenc
     return {
       jobName: this.name,
       namespace: this.namespace,
-      podSelector: selectorLabels(this.identity),
+      podSelector: this.pods.selector,
       portName: 'metrics',
       port: this.settings.metricsPort,
       path: '/metrics',
@@ -276,40 +271,39 @@ export class GpuWorkerPool extends Construct implements IScrapeTarget, IInferenc
   }
 
   private addService(): void {
-    const { httpPort, grpcPort, metricsPort } = this.settings;
     new KubeService(this, 'service', {
-      metadata: { name: this.name, namespace: this.namespace, labels: standardLabels(this.identity) },
+      metadata: this.pods.metadata(),
       spec: {
         type: 'ClusterIP',
-        selector: selectorLabels(this.identity),
-        ports: [
-          { name: 'http', port: httpPort, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP' },
-          { name: 'grpc', port: grpcPort, targetPort: k8s.IntOrString.fromString('grpc'), protocol: 'TCP' },
-          { name: 'metrics', port: metricsPort, targetPort: k8s.IntOrString.fromString('metrics'), protocol: 'TCP' },
-        ],
+        selector: { ...this.pods.selector },
+        ports: this.namedPorts().map(({ name, port }) => ({ name, port, targetPort: k8s.IntOrString.fromString(name), protocol: 'TCP' })),
       },
     });
   }
 
+  /** The server's ports by the names the Service, the probes and the scrape target refer to. */
+  private namedPorts(): ReadonlyArray<{ readonly name: string; readonly port: number }> {
+    const { httpPort, grpcPort, metricsPort } = this.settings;
+    return [{ name: 'http', port: httpPort }, { name: 'grpc', port: grpcPort }, { name: 'metrics', port: metricsPort }];
+  }
+
   private addDeployment(models: ModelRepositoryBinding, inventory: GpuInventory, serviceAccount: PodServiceAccount): void {
-    const labels = standardLabels(this.identity);
     newDeployment(this, 'deployment', {
-      metadata: { name: this.name, namespace: this.namespace, labels },
+      metadata: this.pods.metadata(),
       spec: {
         // KEDA owns the replica count of an autoscaled pool: a `replicas` here would fight it on every sync.
         replicas: this.isAutoscaled ? undefined : this.minWorkers,
         revisionHistoryLimit: 3,
-        selector: { matchLabels: selectorLabels(this.identity) },
+        selector: { matchLabels: { ...this.pods.selector } },
         // No surge: a surge worker needs a free GPU, which a fully reserved inventory does not have,
         // so every rollout would stall. One worker at a time is replaced instead.
         strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(0), maxUnavailable: k8s.IntOrString.fromNumber(1) } },
-        template: { labels, connections: this.connections, spec: this.podSpec(models, inventory, serviceAccount) },
+        template: { labels: this.pods.labels, connections: this.connections, spec: this.podSpec(models, inventory, serviceAccount) },
       },
     });
   }
 
   private podSpec(models: ModelRepositoryBinding, inventory: GpuInventory, serviceAccount: PodServiceAccount): PodOptions {
-    const selector = { matchLabels: selectorLabels(this.identity) };
     return {
       serviceAccount,
       tier: PriorityTier.ANALYSIS,
@@ -318,12 +312,9 @@ export class GpuWorkerPool extends Construct implements IScrapeTarget, IInferenc
       terminationGracePeriodSeconds: 30,
       affinity: gpuNodeAffinity(inventory.nodeSelector, this.settings.gpuProduct),
       tolerations: gpuTolerations(),
-      topologySpreadConstraints: [
-        // No GPU node holds two workers while another eligible GPU node holds none; Honor counts
-        // only the nodes this pod may use, so CPU-only nodes do not block scheduling.
-        { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule', labelSelector: selector, nodeAffinityPolicy: 'Honor', nodeTaintsPolicy: 'Honor' },
-        { maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: selector, nodeAffinityPolicy: 'Honor', nodeTaintsPolicy: 'Honor' },
-      ],
+      // No GPU node holds two workers while another eligible GPU node holds none, counting only
+      // the GPU nodes: CPU-only nodes must not block scheduling.
+      topologySpreadConstraints: this.pods.spreadOverNodes({ honorNodeAffinity: true }),
       initContainers: models.initContainers,
       containers: [this.serverContainer(models.volume.name)],
       volumes: [
@@ -335,23 +326,17 @@ export class GpuWorkerPool extends Construct implements IScrapeTarget, IInferenc
   }
 
   private serverContainer(modelsVolume: string): ContainerOptions {
-    const { httpPort, grpcPort, metricsPort } = this.settings;
-    const ready = { path: '/v2/health/ready', port: k8s.IntOrString.fromString('http') };
     return {
       name: CONTAINER,
       image: this.settings.image,
       args: [...this.settings.args],
       // uid 65534 has no writable home; the Python and PyTorch backends cache under $HOME.
       env: [{ name: 'HOME', value: '/tmp' }],
-      ports: [
-        { name: 'http', containerPort: httpPort, protocol: 'TCP' },
-        { name: 'grpc', containerPort: grpcPort, protocol: 'TCP' },
-        { name: 'metrics', containerPort: metricsPort, protocol: 'TCP' },
-      ],
+      ports: this.namedPorts().map(({ name, port }) => ({ name, containerPort: port, protocol: 'TCP' })),
       // Loading models takes minutes: liveness and readiness wait until the server first reports ready.
-      startupProbe: { httpGet: ready, periodSeconds: PROBE_PERIOD_SECONDS, timeoutSeconds: 5, failureThreshold: this.settings.startupFailureThreshold },
-      readinessProbe: { httpGet: ready, periodSeconds: PROBE_PERIOD_SECONDS, timeoutSeconds: 5, failureThreshold: 3 },
-      livenessProbe: { httpGet: { path: '/v2/health/live', port: k8s.IntOrString.fromString('http') }, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 3 },
+      startupProbe: httpProbe('/v2/health/ready', 'http', { periodSeconds: PROBE_PERIOD_SECONDS, timeoutSeconds: 5, failureThreshold: this.settings.startupFailureThreshold }),
+      readinessProbe: httpProbe('/v2/health/ready', 'http', { periodSeconds: PROBE_PERIOD_SECONDS, timeoutSeconds: 5, failureThreshold: 3 }),
+      livenessProbe: httpProbe('/v2/health/live', 'http', { periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 3 }),
       resources: resourcesWithGpus(this.settings.resources, this.slicesPerWorker),
       volumeMounts: [
         { name: modelsVolume, mountPath: MODELS_PATH, readOnly: true },
@@ -362,7 +347,7 @@ export class GpuWorkerPool extends Construct implements IScrapeTarget, IInferenc
 
   private addScaledObject(): void {
     newScaledObject(this, 'scaled-object', {
-      metadata: { name: this.name, namespace: this.namespace, labels: standardLabels(this.identity) },
+      metadata: this.pods.metadata(),
       deployment: this.name,
       minReplicas: this.minWorkers,
       maxReplicas: this.maxWorkers,
@@ -394,14 +379,6 @@ export class GpuWorkerPool extends Construct implements IScrapeTarget, IInferenc
     }
     return { name: 'prometheus-query', metricType: 'AverageValue', query: custom!.query, threshold: custom!.threshold, activationThreshold: custom!.activationThreshold };
   }
-
-  /** Drains proceed one worker at a time, whatever the count: a budget that blocks drains blocks node upgrades. */
-  private addDisruptionBudget(): void {
-    new KubePodDisruptionBudget(this, 'disruption-budget', {
-      metadata: { name: this.name, namespace: this.namespace, labels: standardLabels(this.identity) },
-      spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: selectorLabels(this.identity) } },
-    });
-  }
 }
 
 interface Settings {
@@ -423,7 +400,7 @@ interface Settings {
 }
 
 function resolveSettings(scope: Construct, id: string, props: GpuWorkerPoolProps): Settings {
-  const name = resolveName(id, props);
+  const name = requireComponentName('GpuWorkerPool', id, props.name, MAX_NAME_LENGTH, 'yolo');
   requireDnsLabel('GpuWorkerPool', id, 'namespace', props.namespace);
   const minWorkers = props.minWorkers ?? 2;
   requireInteger('GpuWorkerPool', id, 'minWorkers', minWorkers, 1);
@@ -446,31 +423,8 @@ function resolveSettings(scope: Construct, id: string, props: GpuWorkerPoolProps
     args: resolveArgs(id, props.args, ports),
     ...ports,
     startupFailureThreshold: resolveStartupFailureThreshold(id, props.modelLoadTimeout),
-    clusterDomain: resolveClusterDomain(id, props.clusterDomain ?? ScopeSettings.clusterDomain(scope)),
-    priorityClassName: resolvePriorityClassName(id, props.priorityClassName),
+    ...resolveScopedPodProps(scope, 'GpuWorkerPool', props),
   };
-}
-
-function resolveClusterDomain(id: string, clusterDomain: string): string {
-  const problem = dns1123Subdomain(clusterDomain);
-  if (problem) throw propError('GpuWorkerPool', id, 'clusterDomain', clusterDomain, `a DNS domain (${problem})`, "Use the cluster's domain, 'cluster.local' on K3s.");
-  return clusterDomain;
-}
-
-function resolvePriorityClassName(id: string, priorityClassName: string | undefined): string | undefined {
-  const problem = priorityClassName === undefined ? undefined : dns1123Subdomain(priorityClassName);
-  if (problem) throw propError('GpuWorkerPool', id, 'priorityClassName', priorityClassName, `a PriorityClass name (${problem})`, 'Use a PriorityClass of the cluster, such as PlatformPriorities.ANALYSIS.');
-  return priorityClassName;
-}
-
-function resolveName(id: string, props: GpuWorkerPoolProps): string {
-  const name = props.name ?? id;
-  const problem = dns1035Label(name) ?? (name.length > MAX_NAME_LENGTH ? `must be no more than ${MAX_NAME_LENGTH} characters` : undefined);
-  if (problem) {
-    throw propError('GpuWorkerPool', id, props.name === undefined ? 'name (from the construct id)' : 'name', name,
-      `a DNS-1035 label of at most ${MAX_NAME_LENGTH} characters (${problem})`, "Pass a 'name' such as 'yolo'.");
-  }
-  return name;
 }
 
 function resolveSlices(id: string, props: GpuWorkerPoolProps): number {

@@ -3,20 +3,19 @@ import { ContainerResources, Cpu, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { CameraSpec, StreamTransport, validateCameras } from '../cameras/camera-inventory';
 import { IStreamSource, StreamSource } from '../cameras/stream-source';
-import { propError, requireInteger } from '../core/errors';
+import { propError, requireComponentName, requireDnsLabel, requireInteger } from '../core/errors';
 import { imageTag, requirePinnedImage } from '../core/images';
-import { ComponentIdentity, selectorLabels, standardLabels } from '../core/labels';
-import { dns1035Label, dns1123Label } from '../core/names';
 import { isAddressOrCidr } from '../core/network';
 import { IRuleSource, RuleGroup } from '../monitoring/alert-rules';
 import { IScrapeTarget, ScrapeTarget } from '../monitoring/scrape-target';
 import { ConfigMapObject } from '../synth/config-map';
 import { toConfigYaml } from '../synth/config-yaml';
 import { Connections, IConnectable } from '../synth/connections';
-import { KubePodDisruptionBudget, KubeService } from '../synth/kube-objects';
-import { ContainerOptions, PodOptions, PodServiceAccount, PriorityTier, newDeployment, newServiceAccount } from '../synth/pod/builder';
+import { ComponentPods, httpProbe, servicePort, surgeBeforeStopping } from '../synth/pod/component-pods';
+import { KubeService } from '../synth/kube-objects';
+import { ContainerOptions, PodOptions, PodServiceAccount, PriorityTier, newDeployment } from '../synth/pod/builder';
 import { FullResources, checkResources, goRuntimeEnv, mergeResources, toResourceRequirements } from '../synth/pod/resources';
-import { ScopeSettings } from '../synth/pod/scope-settings';
+import { ScopedPodProps, resolveScopedPodProps } from '../synth/pod/scope-settings';
 import { ingestRuleGroups } from './rules';
 import { assignShards } from './shard-assignment';
 
@@ -37,7 +36,7 @@ const CONTAINER = 'mediamtx';
 const K3S_POD_CIDR = '10.42.0.0/16';
 
 /** Props of {@link StreamIngest}. */
-export interface StreamIngestProps {
+export interface StreamIngestProps extends ScopedPodProps {
   /** Namespace of every object the ingest creates. */
   readonly namespace: string;
   /**
@@ -86,16 +85,6 @@ export interface StreamIngestProps {
    * @default ['10.42.0.0/16'] - the K3s pod network, where kubelet probes come from
    */
   readonly apiAllowedNetworks?: readonly string[];
-  /**
-   * The cluster's DNS domain, used in stream URLs.
-   * @default - the scope's (ScopeSettings), else 'cluster.local'
-   */
-  readonly clusterDomain?: string;
-  /**
-   * PriorityClass of the MediaMTX pods.
-   * @default - the scope's ingest tier (ScopeSettings), else the cluster's default priority
-   */
-  readonly priorityClassName?: string;
 }
 
 /** One shard: a MediaMTX deployment and the cameras it pulls. */
@@ -163,7 +152,7 @@ export class StreamIngest extends Construct implements IScrapeTarget, IStreamSou
   /** The network links of every shard's pods: readers, monitoring, the cameras. */
   public readonly connections: Connections;
 
-  private readonly identity: ComponentIdentity;
+  private readonly pods: ComponentPods;
   private readonly shardByCamera = new Map<string, IngestShard>();
   private readonly cameras: ReadonlyMap<string, CameraSpec>;
   private streamSource?: StreamSource;
@@ -174,10 +163,11 @@ export class StreamIngest extends Construct implements IScrapeTarget, IStreamSou
     this.name = settings.name;
     this.namespace = props.namespace;
     this.cameras = new Map(props.cameras.map((camera) => [camera.id, camera]));
-    this.identity = { name: 'mediamtx', instance: this.name, component: 'stream-ingest', version: imageTag(settings.image) };
-    this.connections = new Connections({ ownerKind: 'StreamIngest', name: this.name, namespace: this.namespace, podSelector: selectorLabels(this.identity) });
+    const identity = { name: 'mediamtx', instance: this.name, component: 'stream-ingest', version: imageTag(settings.image) };
+    this.pods = new ComponentPods({ ownerKind: 'StreamIngest', identity, namespace: this.namespace, name: this.name });
+    this.connections = this.pods.connections;
     this.connections.allowToPeers(...cameraEgress(props.cameras));
-    const serviceAccount = newServiceAccount(this, 'service-account', { metadata: { name: this.name, namespace: this.namespace, labels: standardLabels(this.identity) } });
+    const serviceAccount = this.pods.addServiceAccount(this);
 
     const assignment = assignShards(props.cameras.map((c) => c.id), settings.shardCount, settings.camerasPerShard);
     this.shards = assignment.map((cameraIds, index) => {
@@ -188,8 +178,9 @@ export class StreamIngest extends Construct implements IScrapeTarget, IStreamSou
       shard.cameraIds.forEach((cameraId) => this.shardByCamera.set(cameraId, shard));
       this.addShard(shard, settings, serviceAccount);
     }
-    this.addDisruptionBudget();
-    this.connections.addPolicy(this, 'network-policy', { name: this.name, namespace: this.namespace, labels: standardLabels(this.identity) });
+    // One budget over all shards: a drain takes down at most one ingest pod at a time.
+    this.pods.addDisruptionBudget(this);
+    this.pods.addNetworkPolicy(this);
   }
 
   /** Lets `reader`'s pods pull streams over RTSP, from any namespace. */
@@ -238,7 +229,7 @@ export class StreamIngest extends Construct implements IScrapeTarget, IStreamSou
     return {
       jobName: this.name,
       namespace: this.namespace,
-      podSelector: selectorLabels(this.identity),
+      podSelector: this.pods.selector,
       portName: 'metrics',
       port: METRICS_PORT,
       path: '/metrics',
@@ -251,8 +242,8 @@ export class StreamIngest extends Construct implements IScrapeTarget, IStreamSou
     const withCredentials = cameras.filter((c) => c.credentials);
     const data: Record<string, string> = { 'mediamtx.yml': mediamtxConfig(cameras, settings) };
     if (withCredentials.length > 0) data['render.awk'] = RENDER_AWK;
-    const labels = { ...standardLabels(this.identity), [SHARD_LABEL]: String(shard.index) };
-    const selector = { ...selectorLabels(this.identity), [SHARD_LABEL]: String(shard.index) };
+    const labels = { ...this.pods.labels, [SHARD_LABEL]: String(shard.index) };
+    const selector = { ...this.pods.selector, [SHARD_LABEL]: String(shard.index) };
 
     new ConfigMapObject(this, `${shard.name}-config`, {
       metadata: { name: shard.name, namespace: this.namespace, labels },
@@ -263,10 +254,7 @@ export class StreamIngest extends Construct implements IScrapeTarget, IStreamSou
       spec: {
         clusterIp: 'None',
         selector,
-        ports: [
-          { name: 'rtsp', port: RTSP_PORT, targetPort: k8s.IntOrString.fromString('rtsp'), protocol: 'TCP' },
-          { name: 'metrics', port: METRICS_PORT, targetPort: k8s.IntOrString.fromString('metrics'), protocol: 'TCP' },
-        ],
+        ports: [servicePort('rtsp', RTSP_PORT), servicePort('metrics', METRICS_PORT)],
       },
     });
     newDeployment(this, `${shard.name}-deployment`, {
@@ -276,7 +264,7 @@ export class StreamIngest extends Construct implements IScrapeTarget, IStreamSou
         revisionHistoryLimit: 3,
         selector: { matchLabels: selector },
         // A new pod pulls its cameras before the old one stops: readers never lose the shard.
-        strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(1), maxUnavailable: k8s.IntOrString.fromNumber(0) } },
+        strategy: surgeBeforeStopping(),
         template: {
           labels,
           connections: this.connections,
@@ -295,12 +283,7 @@ export class StreamIngest extends Construct implements IScrapeTarget, IStreamSou
       tier: PriorityTier.INGEST,
       priorityClassName: settings.priorityClassName,
       terminationGracePeriodSeconds: 30,
-      topologySpreadConstraints: [
-        // Replicas of one shard never share a node: losing a node never loses a shard.
-        { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: selector }, nodeTaintsPolicy: 'Honor' },
-        { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: selectorLabels(this.identity) }, nodeTaintsPolicy: 'Honor' },
-        { maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: selector }, nodeTaintsPolicy: 'Honor' },
-      ],
+      topologySpreadConstraints: this.shardSpread(selector),
       initContainers: withCredentials.length > 0 ? [this.rendererContainer(withCredentials, settings)] : undefined,
       containers: [{
         name: CONTAINER,
@@ -313,7 +296,7 @@ export class StreamIngest extends Construct implements IScrapeTarget, IStreamSou
           { name: 'metrics', containerPort: METRICS_PORT, protocol: 'TCP' },
         ],
         // Ready when MediaMTX serves its API, which it does once the configuration is loaded.
-        readinessProbe: { httpGet: { path: '/v3/paths/list', port: k8s.IntOrString.fromString('api') }, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
+        readinessProbe: httpProbe('/v3/paths/list', 'api', { periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 }),
         livenessProbe: { tcpSocket: { port: k8s.IntOrString.fromString('rtsp') }, initialDelaySeconds: 10, periodSeconds: 20, timeoutSeconds: 3, failureThreshold: 3 },
         resources: toResourceRequirements(settings.resources),
         volumeMounts: [{ name: configVolume, mountPath: '/config', readOnly: true }],
@@ -339,12 +322,10 @@ export class StreamIngest extends Construct implements IScrapeTarget, IStreamSou
     };
   }
 
-  /** One budget over all shards: a drain takes down at most one ingest pod at a time. */
-  private addDisruptionBudget(): void {
-    new KubePodDisruptionBudget(this, 'disruption-budget', {
-      metadata: { name: this.name, namespace: this.namespace, labels: standardLabels(this.identity) },
-      spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: selectorLabels(this.identity) } },
-    });
+  /** Replicas of one shard never share a node, so losing a node never loses a shard; shards spread too, softly. */
+  private shardSpread(shardSelector: { readonly [key: string]: string }): k8s.TopologySpreadConstraint[] {
+    const [byNode, byZone] = this.pods.spreadOverNodes({ selector: shardSelector });
+    return [byNode, ...this.pods.spreadOverNodes({ soft: true, zones: false }), byZone];
   }
 }
 
@@ -370,14 +351,8 @@ const MAX_NAME_LENGTH = 50;
 const TARGET_FILL = 0.5;
 
 function resolveSettings(scope: Construct, id: string, props: StreamIngestProps): Settings {
-  const name = props.name ?? id;
-  const nameProblem = dns1035Label(name) ?? (name.length > MAX_NAME_LENGTH ? `must be no more than ${MAX_NAME_LENGTH} characters` : undefined);
-  if (nameProblem) {
-    throw propError('StreamIngest', id, props.name === undefined ? 'name (from the construct id)' : 'name', name,
-      `a DNS-1035 label of at most ${MAX_NAME_LENGTH} characters (${nameProblem})`, "Pass a 'name' such as 'ingest'.");
-  }
-  const namespaceProblem = dns1123Label(props.namespace);
-  if (namespaceProblem) throw propError('StreamIngest', id, 'namespace', props.namespace, `a DNS-1123 label (${namespaceProblem})`, 'Use the name of an existing namespace.');
+  const name = requireComponentName('StreamIngest', id, props.name, MAX_NAME_LENGTH, 'ingest');
+  requireDnsLabel('StreamIngest', id, 'namespace', props.namespace);
   if (props.cameras.length === 0) throw propError('StreamIngest', id, 'cameras', '[]', 'a list of at least one camera', 'Add cameras, for example from CameraInventory.fromFile().');
   validateCameras(props.cameras, `StreamIngest '${id}'`);
 
@@ -409,8 +384,7 @@ function resolveSettings(scope: Construct, id: string, props: StreamIngestProps)
     credentialsRendererImage: props.credentialsRendererImage ?? CREDENTIALS_RENDERER_IMAGE,
     resources,
     apiAllowedNetworks: props.apiAllowedNetworks ?? [K3S_POD_CIDR],
-    clusterDomain: props.clusterDomain ?? ScopeSettings.clusterDomain(scope),
-    priorityClassName: props.priorityClassName,
+    ...resolveScopedPodProps(scope, 'StreamIngest', props),
   };
 }
 

@@ -1,17 +1,17 @@
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { ComponentIdentity, selectorLabels, standardLabels } from '../core/labels';
 import { goRuntimeEnv, toResourceRequirements } from '../synth/pod/resources';
+import { NamedPort, addService, healthProbes, monitoringPods } from './_component';
 import { matcher, promDuration } from './_format';
 import { toConfigYaml } from '../synth/config-yaml';
 import { addresses, udpPort } from './_network';
 import { ScrapeJob } from './_prometheus';
-import { ALERTMANAGER_IMAGE, MonitoringSettings, componentIdentity, serviceHost } from './_settings';
+import { ALERTMANAGER_IMAGE, MonitoringSettings, serviceHost } from './_settings';
 import { AlertRoute, NULL_RECEIVER, Receiver, SecretKey } from './receiver';
 import { ConfigMapObject } from '../synth/config-map';
 import { Connections, IConnectable, podsPeer, tcpPort } from '../synth/connections';
-import { KubePodDisruptionBudget, KubeService } from '../synth/kube-objects';
-import { ContainerOptions, PodServiceAccount, PriorityTier, newServiceAccount, newStatefulSet } from '../synth/pod/builder';
+import { ContainerOptions, PodServiceAccount, PriorityTier, newStatefulSet } from '../synth/pod/builder';
+import { ComponentPods } from '../synth/pod/component-pods';
 
 export const ALERTMANAGER_PORT = 9093;
 /** Gossip between replicas: silences and the notification log, over TCP and UDP. */
@@ -98,27 +98,27 @@ export function alertmanagerConfig(settings: MonitoringSettings): Record<string,
  * local-path volume would pin Alertmanager to one node, the opposite of what alerting needs).
  */
 export class AlertmanagerCluster extends Construct implements IConnectable {
-  public readonly identity: ComponentIdentity;
   /** Alerts in from Prometheus, gossip between replicas, notifications out. */
   public readonly connections: Connections;
+  private readonly pods: ComponentPods;
 
   constructor(scope: Construct, id: string, private readonly settings: MonitoringSettings, prometheus: Connections) {
     super(scope, id);
-    this.identity = componentIdentity(settings, 'alertmanager', ALERTMANAGER_IMAGE);
-    this.connections = new Connections({ ownerKind: 'MonitoringBundle', name: this.identity.name, namespace: settings.namespace, podSelector: selectorLabels(this.identity) });
+    this.pods = monitoringPods(settings, 'alertmanager', ALERTMANAGER_IMAGE);
+    this.connections = this.pods.connections;
     const files = { 'alertmanager.yml': toConfigYaml(alertmanagerConfig(settings)) };
-    const labels = standardLabels(this.identity);
-    new ConfigMapObject(this, 'config', { metadata: { name: 'alertmanager-config', namespace: settings.namespace, labels }, data: files });
-    const serviceAccount = newServiceAccount(this, 'service-account', { metadata: { name: 'alertmanager', namespace: settings.namespace, labels } });
+    new ConfigMapObject(this, 'config', { metadata: this.pods.metadata('alertmanager-config'), data: files });
+    const serviceAccount = this.pods.addServiceAccount(this);
     this.addServices();
     this.addStatefulSet(files, serviceAccount);
-    if (this.clustered) this.addDisruptionBudget();
+    // Two or more replicas: a drain takes one at a time, so the gossiped state always survives.
+    if (this.clustered) this.pods.addDisruptionBudget(this);
     this.addNetworkPolicy(prometheus);
   }
 
   /** What Prometheus scrapes, and sends alerts to. */
   public get scrapeJob(): ScrapeJob {
-    return { jobName: 'alertmanager', namespace: this.settings.namespace, podSelector: selectorLabels(this.identity), portName: 'web', port: ALERTMANAGER_PORT };
+    return { jobName: 'alertmanager', namespace: this.pods.namespace, podSelector: this.pods.selector, portName: 'web', port: ALERTMANAGER_PORT };
   }
 
   private get clustered(): boolean {
@@ -126,28 +126,10 @@ export class AlertmanagerCluster extends Construct implements IConnectable {
   }
 
   private addServices(): void {
-    const settings = this.settings;
-    const labels = standardLabels(this.identity);
-    new KubeService(this, 'service', {
-      metadata: { name: 'alertmanager', namespace: settings.namespace, labels },
-      spec: {
-        selector: selectorLabels(this.identity),
-        ports: [{ name: 'web', port: ALERTMANAGER_PORT, targetPort: k8s.IntOrString.fromString('web'), protocol: 'TCP' }],
-      },
-    });
+    addService(this, 'service', this.pods, [{ name: 'web', port: ALERTMANAGER_PORT }]);
     // Gives each replica a DNS name before it is ready: peers must find each other to become ready.
-    new KubeService(this, 'cluster-service', {
-      metadata: { name: CLUSTER_SERVICE, namespace: settings.namespace, labels },
-      spec: {
-        clusterIp: 'None',
-        publishNotReadyAddresses: true,
-        selector: selectorLabels(this.identity),
-        ports: [
-          { name: 'mesh-tcp', port: CLUSTER_PORT, targetPort: k8s.IntOrString.fromString('mesh-tcp'), protocol: 'TCP' },
-          { name: 'mesh-udp', port: CLUSTER_PORT, targetPort: k8s.IntOrString.fromString('mesh-udp'), protocol: 'UDP' },
-        ],
-      },
-    });
+    const mesh: NamedPort[] = [{ name: 'mesh-tcp', port: CLUSTER_PORT }, { name: 'mesh-udp', port: CLUSTER_PORT, protocol: 'UDP' }];
+    addService(this, 'cluster-service', this.pods, mesh, { name: CLUSTER_SERVICE, spec: { clusterIp: 'None', publishNotReadyAddresses: true } });
   }
 
   /** One volume per Secret, holding only the keys the receivers read. */
@@ -169,26 +151,24 @@ export class AlertmanagerCluster extends Construct implements IConnectable {
     const settings = this.settings;
     const secrets = this.secretVolumes();
     newStatefulSet(this, 'statefulset', {
-      metadata: { name: 'alertmanager', namespace: settings.namespace, labels: standardLabels(this.identity) },
+      metadata: this.pods.metadata(),
       spec: {
         replicas: settings.alertmanagerReplicas,
         serviceName: CLUSTER_SERVICE,
         // Peers start together: an ordered start would wait for a first replica that waits for its peers.
         podManagementPolicy: 'Parallel',
-        selector: { matchLabels: selectorLabels(this.identity) },
+        selector: { matchLabels: { ...this.pods.selector } },
         updateStrategy: { type: 'RollingUpdate' },
         template: {
-          labels: standardLabels(this.identity),
+          labels: this.pods.labels,
           connections: this.connections,
           config,
           spec: {
             serviceAccount,
             tier: PriorityTier.PLATFORM,
             terminationGracePeriodSeconds: 30,
-            topologySpreadConstraints: this.clustered ? [{
-              maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway',
-              labelSelector: { matchLabels: selectorLabels(this.identity) }, nodeTaintsPolicy: 'Honor',
-            }] : undefined,
+            // Preferably apart: on a one-node cluster both replicas still run.
+            topologySpreadConstraints: this.clustered ? this.pods.spreadOverNodes({ soft: true, zones: false }) : undefined,
             containers: [this.container(secrets.map((s) => s.mount))],
             volumes: [
               { name: 'config', configMap: { name: 'alertmanager-config' } },
@@ -224,8 +204,7 @@ export class AlertmanagerCluster extends Construct implements IConnectable {
         { name: 'mesh-tcp', containerPort: CLUSTER_PORT, protocol: 'TCP' },
         { name: 'mesh-udp', containerPort: CLUSTER_PORT, protocol: 'UDP' },
       ],
-      readinessProbe: { httpGet: { path: '/-/ready', port: k8s.IntOrString.fromString('web') }, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
-      livenessProbe: { httpGet: { path: '/-/healthy', port: k8s.IntOrString.fromString('web') }, initialDelaySeconds: 10, periodSeconds: 20, timeoutSeconds: 3, failureThreshold: 3 },
+      ...healthProbes('web', { ready: '/-/ready', live: '/-/healthy' }, 10),
       resources: toResourceRequirements(this.settings.resources.alertmanager),
       volumeMounts: [
         { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
@@ -233,14 +212,6 @@ export class AlertmanagerCluster extends Construct implements IConnectable {
         ...secretMounts,
       ],
     };
-  }
-
-  /** Two or more replicas: a drain takes one at a time, so the gossiped state always survives. */
-  private addDisruptionBudget(): void {
-    new KubePodDisruptionBudget(this, 'disruption-budget', {
-      metadata: { name: 'alertmanager', namespace: this.settings.namespace, labels: standardLabels(this.identity) },
-      spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: selectorLabels(this.identity) } },
-    });
   }
 
   /** Alerts in from Prometheus; notifications out to the receivers' ports, wherever they are. */
@@ -253,6 +224,6 @@ export class AlertmanagerCluster extends Construct implements IConnectable {
     const receiverPorts = [...new Set(this.settings.receivers.map((receiver) => receiver.port))].sort((a, b) => a - b);
     if (receiverPorts.length > 0) connections.allowToPeers(addresses(['0.0.0.0/0']), receiverPorts);
     if (this.clustered) connections.addEgress({ to: peers, ports: gossipPorts });
-    connections.addPolicy(this, 'network-policy', { name: this.identity.name, namespace: this.settings.namespace, labels: standardLabels(this.identity) });
+    this.pods.addNetworkPolicy(this);
   }
 }

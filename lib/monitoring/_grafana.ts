@@ -1,16 +1,16 @@
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { ComponentIdentity, selectorLabels, standardLabels } from '../core/labels';
 import { goRuntimeEnv, toResourceRequirements } from '../synth/pod/resources';
+import { addService, healthProbes, monitoringPods } from './_component';
 import { DASHBOARD_FILE, platformDashboard } from './_dashboard';
 import { promDuration } from './_format';
 import { toConfigYaml } from '../synth/config-yaml';
 import { PROMETHEUS_PORT, ScrapeJob } from './_prometheus';
-import { GRAFANA_IMAGE, MonitoringSettings, componentIdentity, serviceHost } from './_settings';
+import { GRAFANA_IMAGE, MonitoringSettings, serviceHost } from './_settings';
 import { ConfigMapObject } from '../synth/config-map';
 import { Connections, IConnectable, namespacePeer, tcpPort } from '../synth/connections';
-import { KubeService } from '../synth/kube-objects';
-import { ContainerOptions, PodServiceAccount, PriorityTier, newDeployment, newServiceAccount } from '../synth/pod/builder';
+import { ContainerOptions, PodServiceAccount, PriorityTier, newDeployment } from '../synth/pod/builder';
+import { ComponentPods } from '../synth/pod/component-pods';
 
 export const GRAFANA_PORT = 3000;
 const DASHBOARDS_DIR = '/etc/grafana/dashboards';
@@ -51,46 +51,38 @@ function provisioningFiles(settings: MonitoringSettings): Record<string, string>
  * replica would only add a second, diverging database.
  */
 export class GrafanaServer extends Construct implements IConnectable {
-  public readonly identity: ComponentIdentity;
   /** Users in, queries out to Prometheus. */
   public readonly connections: Connections;
+  private readonly pods: ComponentPods;
 
   constructor(scope: Construct, id: string, private readonly settings: MonitoringSettings, prometheus: Connections) {
     super(scope, id);
-    this.identity = componentIdentity(settings, 'grafana', GRAFANA_IMAGE);
-    this.connections = new Connections({ ownerKind: 'MonitoringBundle', name: this.identity.name, namespace: settings.namespace, podSelector: selectorLabels(this.identity) });
-    const labels = standardLabels(this.identity);
+    this.pods = monitoringPods(settings, 'grafana', GRAFANA_IMAGE);
+    this.connections = this.pods.connections;
     const provisioning = provisioningFiles(settings);
     const dashboards = { [DASHBOARD_FILE]: platformDashboard() };
-    new ConfigMapObject(this, 'provisioning', { metadata: { name: 'grafana-provisioning', namespace: settings.namespace, labels }, data: provisioning });
-    new ConfigMapObject(this, 'dashboards', { metadata: { name: 'grafana-dashboards', namespace: settings.namespace, labels }, data: dashboards });
-    const serviceAccount = newServiceAccount(this, 'service-account', { metadata: { name: 'grafana', namespace: settings.namespace, labels } });
-    new KubeService(this, 'service', {
-      metadata: { name: 'grafana', namespace: settings.namespace, labels },
-      spec: {
-        selector: selectorLabels(this.identity),
-        ports: [{ name: 'http', port: GRAFANA_PORT, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP' }],
-      },
-    });
+    new ConfigMapObject(this, 'provisioning', { metadata: this.pods.metadata('grafana-provisioning'), data: provisioning });
+    new ConfigMapObject(this, 'dashboards', { metadata: this.pods.metadata('grafana-dashboards'), data: dashboards });
+    const serviceAccount = this.pods.addServiceAccount(this);
+    addService(this, 'service', this.pods, [{ name: 'http', port: GRAFANA_PORT }]);
     this.addDeployment({ ...provisioning, ...dashboards }, serviceAccount);
     this.addNetworkPolicy(prometheus);
   }
 
   public get scrapeJob(): ScrapeJob {
-    return { jobName: 'grafana', namespace: this.settings.namespace, podSelector: selectorLabels(this.identity), portName: 'http', port: GRAFANA_PORT };
+    return { jobName: 'grafana', namespace: this.pods.namespace, podSelector: this.pods.selector, portName: 'http', port: GRAFANA_PORT };
   }
 
   private addDeployment(config: Record<string, string>, serviceAccount: PodServiceAccount): void {
-    const settings = this.settings;
     newDeployment(this, 'deployment', {
-      metadata: { name: 'grafana', namespace: settings.namespace, labels: standardLabels(this.identity) },
+      metadata: this.pods.metadata(),
       spec: {
         replicas: 1,
         revisionHistoryLimit: 3,
-        selector: { matchLabels: selectorLabels(this.identity) },
+        selector: { matchLabels: { ...this.pods.selector } },
         strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(1), maxUnavailable: k8s.IntOrString.fromNumber(0) } },
         template: {
-          labels: standardLabels(this.identity),
+          labels: this.pods.labels,
           connections: this.connections,
           config,
           spec: {
@@ -140,8 +132,7 @@ export class GrafanaServer extends Construct implements IConnectable {
         ...goRuntimeEnv('grafana'),
       ],
       ports: [{ name: 'http', containerPort: GRAFANA_PORT, protocol: 'TCP' }],
-      readinessProbe: { httpGet: { path: '/api/health', port: k8s.IntOrString.fromString('http') }, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
-      livenessProbe: { httpGet: { path: '/api/health', port: k8s.IntOrString.fromString('http') }, initialDelaySeconds: 30, periodSeconds: 20, timeoutSeconds: 3, failureThreshold: 3 },
+      ...healthProbes('http', { ready: '/api/health', live: '/api/health' }, 30),
       resources: toResourceRequirements(settings.resources.grafana),
       volumeMounts: [
         { name: 'provisioning', mountPath: '/etc/grafana/provisioning', readOnly: true },
@@ -157,6 +148,6 @@ export class GrafanaServer extends Construct implements IConnectable {
     const namespaces = this.settings.grafanaIngressNamespaces;
     if (namespaces.length > 0) this.connections.addIngress({ from: namespaces.map(namespacePeer), ports: [tcpPort(GRAFANA_PORT)] });
     prometheus.allowFrom(this.connections, [PROMETHEUS_PORT]);
-    this.connections.addPolicy(this, 'network-policy', { name: this.identity.name, namespace: this.settings.namespace, labels: standardLabels(this.identity) });
+    this.pods.addNetworkPolicy(this);
   }
 }

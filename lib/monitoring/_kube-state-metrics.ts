@@ -1,14 +1,14 @@
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { ComponentIdentity, selectorLabels, standardLabels } from '../core/labels';
 import { goRuntimeEnv, toResourceRequirements } from '../synth/pod/resources';
+import { addClusterReader, monitoringPods } from './_component';
 import { addresses } from './_network';
 import { ScrapeJob } from './_prometheus';
 import { KUBE_STATE_METRICS_JOB } from './_platform-rules';
-import { KUBE_STATE_METRICS_IMAGE, MonitoringSettings, componentIdentity } from './_settings';
+import { KUBE_STATE_METRICS_IMAGE, MonitoringSettings } from './_settings';
 import { Connections, IConnectable } from '../synth/connections';
-import { KubeClusterRole, KubeClusterRoleBinding } from '../synth/kube-objects';
-import { PodServiceAccount, PriorityTier, newDeployment, newServiceAccount } from '../synth/pod/builder';
+import { PodServiceAccount, PriorityTier, newDeployment } from '../synth/pod/builder';
+import { ComponentPods, httpProbe } from '../synth/pod/component-pods';
 
 const METRICS_PORT = 8080;
 const TELEMETRY_PORT = 8081;
@@ -33,64 +33,50 @@ const RESOURCES: ReadonlyArray<{ group: string; resource: string }> = [
   { group: 'policy', resource: 'poddisruptionbudgets' },
 ];
 
+/** List and watch of {@link RESOURCES}, one rule per API group. */
+function readRules(): k8s.PolicyRule[] {
+  const groups = [...new Set(RESOURCES.map((r) => r.group))];
+  return groups.map((group) => ({
+    apiGroups: [group],
+    resources: RESOURCES.filter((r) => r.group === group).map((r) => r.resource),
+    verbs: ['list', 'watch'],
+  }));
+}
+
 /** kube-state-metrics, one replica: it is stateless and restarts in seconds, and a second one would duplicate every series. */
 export class KubeStateMetrics extends Construct implements IConnectable {
-  public readonly identity: ComponentIdentity;
   /** Out to the API server; Prometheus's scrape is the bundle's link. */
   public readonly connections: Connections;
+  private readonly pods: ComponentPods;
 
   constructor(scope: Construct, id: string, private readonly settings: MonitoringSettings) {
     super(scope, id);
-    this.identity = componentIdentity(settings, 'kube-state-metrics', KUBE_STATE_METRICS_IMAGE);
-    this.connections = new Connections({ ownerKind: 'MonitoringBundle', name: this.identity.name, namespace: settings.namespace, podSelector: selectorLabels(this.identity) });
-    const serviceAccount = this.addRbac();
+    this.pods = monitoringPods(settings, 'kube-state-metrics', KUBE_STATE_METRICS_IMAGE);
+    this.connections = this.pods.connections;
+    const serviceAccount = addClusterReader(this, this.pods, 'it lists and watches the objects whose state it reports, through the API server', readRules());
     this.addDeployment(serviceAccount);
     this.connections.allowToPeers(addresses(settings.nodeNetworks), API_SERVER_PORTS);
-    this.connections.addPolicy(this, 'network-policy', { name: this.identity.name, namespace: settings.namespace, labels: standardLabels(this.identity) });
+    this.pods.addNetworkPolicy(this);
   }
 
   /** Its metrics describe other objects: their `namespace` and `pod` labels must win over the target's. */
   public get scrapeJob(): ScrapeJob {
     return {
-      jobName: KUBE_STATE_METRICS_JOB, namespace: this.settings.namespace, podSelector: selectorLabels(this.identity),
+      jobName: KUBE_STATE_METRICS_JOB, namespace: this.pods.namespace, podSelector: this.pods.selector,
       portName: 'http-metrics', port: METRICS_PORT, honorLabels: true,
     };
-  }
-
-  private addRbac(): PodServiceAccount {
-    const name = `${this.settings.namespace}-kube-state-metrics`;
-    const labels = standardLabels(this.identity);
-    const groups = [...new Set(RESOURCES.map((r) => r.group))];
-    const serviceAccount = newServiceAccount(this, 'service-account', {
-      metadata: { name: 'kube-state-metrics', namespace: this.settings.namespace, labels },
-      readsApiBecause: 'it lists and watches the objects whose state it reports, through the API server',
-    });
-    new KubeClusterRole(this, 'cluster-role', {
-      metadata: { name, labels },
-      rules: groups.map((group) => ({
-        apiGroups: [group],
-        resources: RESOURCES.filter((r) => r.group === group).map((r) => r.resource),
-        verbs: ['list', 'watch'],
-      })),
-    });
-    new KubeClusterRoleBinding(this, 'cluster-role-binding', {
-      metadata: { name, labels },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
-      subjects: [{ kind: 'ServiceAccount', name: serviceAccount.name, namespace: this.settings.namespace }],
-    });
-    return serviceAccount;
   }
 
   private addDeployment(serviceAccount: PodServiceAccount): void {
     const settings = this.settings;
     newDeployment(this, 'deployment', {
-      metadata: { name: 'kube-state-metrics', namespace: settings.namespace, labels: standardLabels(this.identity) },
+      metadata: this.pods.metadata(),
       spec: {
         replicas: 1,
         revisionHistoryLimit: 3,
-        selector: { matchLabels: selectorLabels(this.identity) },
+        selector: { matchLabels: { ...this.pods.selector } },
         template: {
-          labels: standardLabels(this.identity),
+          labels: this.pods.labels,
           connections: this.connections,
           spec: {
             serviceAccount,
@@ -108,8 +94,8 @@ export class KubeStateMetrics extends Construct implements IConnectable {
                 { name: 'http-metrics', containerPort: METRICS_PORT, protocol: 'TCP' },
                 { name: 'telemetry', containerPort: TELEMETRY_PORT, protocol: 'TCP' },
               ],
-              livenessProbe: { httpGet: { path: '/livez', port: k8s.IntOrString.fromString('http-metrics') }, initialDelaySeconds: 5, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 3 },
-              readinessProbe: { httpGet: { path: '/readyz', port: k8s.IntOrString.fromString('telemetry') }, initialDelaySeconds: 5, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
+              livenessProbe: httpProbe('/livez', 'http-metrics', { initialDelaySeconds: 5, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 3 }),
+              readinessProbe: httpProbe('/readyz', 'telemetry', { initialDelaySeconds: 5, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 }),
               resources: toResourceRequirements(settings.resources.kubeStateMetrics),
             }],
           },

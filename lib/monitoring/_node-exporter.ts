@@ -1,12 +1,13 @@
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { ComponentIdentity, selectorLabels, standardLabels } from '../core/labels';
 import { NON_ROOT_UID } from '../synth/pod/security';
 import { goRuntimeEnv, toResourceRequirements } from '../synth/pod/resources';
+import { healthProbes, monitoringPods } from './_component';
 import { NODE_EXPORTER_JOB } from './_platform-rules';
 import { ScrapeJob } from './_prometheus';
-import { MonitoringSettings, NODE_EXPORTER_IMAGE, componentIdentity } from './_settings';
-import { ContainerOptions, PodServiceAccount, PriorityTier, PrivilegeException, newDaemonSet, newServiceAccount } from '../synth/pod/builder';
+import { MonitoringSettings, NODE_EXPORTER_IMAGE } from './_settings';
+import { ContainerOptions, PodServiceAccount, PriorityTier, PrivilegeException, newDaemonSet } from '../synth/pod/builder';
+import { ComponentPods } from '../synth/pod/component-pods';
 
 export const NODE_EXPORTER_PORT = 9100;
 
@@ -34,35 +35,32 @@ const HOST_ACCESS: PrivilegeException = {
  * container itself still runs as nobody, read-only, with every capability dropped.
  */
 export class NodeExporter extends Construct {
-  public readonly identity: ComponentIdentity;
+  // On the host network, which NetworkPolicies do not govern: its pods have no links and no policy.
+  private readonly pods: ComponentPods;
 
   constructor(scope: Construct, id: string, private readonly settings: MonitoringSettings) {
     super(scope, id);
-    this.identity = componentIdentity(settings, 'node-exporter', NODE_EXPORTER_IMAGE);
-    const serviceAccount = newServiceAccount(this, 'service-account', {
-      metadata: { name: 'node-exporter', namespace: settings.hostNamespace, labels: standardLabels(this.identity) },
-    });
-    this.addDaemonSet(serviceAccount);
+    this.pods = monitoringPods(settings, 'node-exporter', NODE_EXPORTER_IMAGE, settings.hostNamespace);
+    this.addDaemonSet(this.pods.addServiceAccount(this));
   }
 
   /** Scraped on the node's address (host network); `instance` is the node name, as node alerts expect. */
   public get scrapeJob(): ScrapeJob {
     return {
-      jobName: NODE_EXPORTER_JOB, namespace: this.settings.hostNamespace, podSelector: selectorLabels(this.identity),
+      jobName: NODE_EXPORTER_JOB, namespace: this.pods.namespace, podSelector: this.pods.selector,
       portName: 'metrics', port: NODE_EXPORTER_PORT, instanceIsNode: true, hostNetwork: true,
     };
   }
 
   private addDaemonSet(serviceAccount: PodServiceAccount): void {
-    const settings = this.settings;
     newDaemonSet(this, 'daemonset', {
-      metadata: { name: 'node-exporter', namespace: settings.hostNamespace, labels: standardLabels(this.identity) },
+      metadata: this.pods.metadata(),
       spec: {
-        selector: { matchLabels: selectorLabels(this.identity) },
+        selector: { matchLabels: { ...this.pods.selector } },
         updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(1) } },
         revisionHistoryLimit: 3,
         template: {
-          labels: standardLabels(this.identity),
+          labels: this.pods.labels,
           spec: {
             serviceAccount,
             tier: PriorityTier.PLATFORM,
@@ -99,8 +97,7 @@ export class NodeExporter extends Construct {
       ],
       env: goRuntimeEnv('node-exporter'),
       ports: [{ name: 'metrics', containerPort: NODE_EXPORTER_PORT, protocol: 'TCP' }],
-      readinessProbe: { httpGet: { path: '/', port: k8s.IntOrString.fromString('metrics') }, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
-      livenessProbe: { httpGet: { path: '/', port: k8s.IntOrString.fromString('metrics') }, initialDelaySeconds: 10, periodSeconds: 20, timeoutSeconds: 3, failureThreshold: 3 },
+      ...healthProbes('metrics', { ready: '/', live: '/' }, 10),
       resources: toResourceRequirements(this.settings.resources.nodeExporter),
       volumeMounts: [
         { name: 'sys', mountPath: '/host/sys', readOnly: true, mountPropagation: 'HostToContainer' },

@@ -2,20 +2,20 @@ import { Duration } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { RuleGroup } from './alert-rules';
-import { ComponentIdentity, selectorLabels, standardLabels } from '../core/labels';
 import { goRuntimeEnv, toResourceRequirements } from '../synth/pod/resources';
+import { READINESS, addClusterReader, addService, monitoringPods } from './_component';
 import { ScrapeTarget } from './scrape-target';
 import { escapeRegex, lazy, promDuration, sanitizeLabelName, wholeMebibytes } from './_format';
 import { toConfigYaml } from '../synth/config-yaml';
 import { addresses } from './_network';
 import { KUBELET_JOB } from './_platform-rules';
 import { Problem, ruleFile, ruleFileName } from './_rules';
-import { MonitoringSettings, PROMETHEUS_IMAGE, SERVICE_ACCOUNT_DIR, componentIdentity } from './_settings';
+import { MonitoringSettings, PROMETHEUS_IMAGE, SERVICE_ACCOUNT_DIR } from './_settings';
 import { compare } from './_targets';
 import { ConfigMapObject } from '../synth/config-map';
 import { Connections, namespacePeer } from '../synth/connections';
-import { KubeClusterRole, KubeClusterRoleBinding, KubeService } from '../synth/kube-objects';
-import { ContainerOptions, PodServiceAccount, PriorityTier, newServiceAccount, newStatefulSet } from '../synth/pod/builder';
+import { ContainerOptions, PodServiceAccount, PriorityTier, newStatefulSet } from '../synth/pod/builder';
+import { ComponentPods, httpProbe } from '../synth/pod/component-pods';
 import { MAX_DATA_BYTES } from '../synth/validation/_size-rules';
 
 /** A scrape target plus the few knobs that only the bundle's own exporters need. */
@@ -266,44 +266,44 @@ interface RuleConfigMap {
  * as each fills up (a ConfigMap holds 1 MiB), in the order the groups arrive.
  */
 export class PrometheusServer extends Construct {
-  /** Its identity, which the components it talks to need before it exists. */
-  public static identityOf(settings: MonitoringSettings): ComponentIdentity {
-    return componentIdentity(settings, 'prometheus', PROMETHEUS_IMAGE);
+  /** The Prometheus pods, whose links the components it talks to need before it exists. */
+  public static podsOf(settings: MonitoringSettings): ComponentPods {
+    return monitoringPods(settings, 'prometheus', PROMETHEUS_IMAGE);
   }
 
-  /** The network links of the Prometheus pods, which the components it talks to need before it exists. */
-  public static connectionsOf(settings: MonitoringSettings): Connections {
-    return new Connections({ ownerKind: 'MonitoringBundle', name: 'prometheus', namespace: settings.namespace, podSelector: selectorLabels(PrometheusServer.identityOf(settings)) });
-  }
-
-  public readonly identity: ComponentIdentity;
+  /** Scrapes out, queries and alerts in. */
+  public readonly connections: Connections;
   private readonly jobs: ScrapeJob[] = [];
   private readonly ruleConfigMaps: RuleConfigMap[] = [];
   private renderedConfig?: Record<string, string>;
 
   /**
-   * @param connections the Prometheus pods' links, from {@link connectionsOf}
+   * @param pods the Prometheus pods, from {@link podsOf}
    * @param alertmanager where alerts go
    * @param hostNetworkPorts ports of exporters on the host network, reached at the nodes' addresses
    */
-  constructor(scope: Construct, id: string, private readonly settings: MonitoringSettings, public readonly connections: Connections,
+  constructor(scope: Construct, id: string, private readonly settings: MonitoringSettings, private readonly pods: ComponentPods,
     private readonly alertmanager: ScrapeTarget, hostNetworkPorts: readonly number[]) {
     super(scope, id);
-    this.identity = PrometheusServer.identityOf(settings);
+    this.connections = pods.connections;
     this.addConfigMap('config', 'prometheus-config', lazy(() => this.configFiles()));
     this.addRuleConfigMap();
-    const serviceAccount = this.addRbac();
-    this.addService();
+    const serviceAccount = addClusterReader(this, pods, 'Kubernetes discovery of its targets and the kubelet scrape authenticate with its token', [
+      { apiGroups: [''], resources: ['nodes', 'nodes/metrics', 'services', 'endpoints', 'pods'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['get', 'list', 'watch'] },
+      { nonResourceUrLs: ['/metrics'], verbs: ['get'] },
+    ]);
+    addService(this, 'service', pods, [{ name: 'web', port: PROMETHEUS_PORT }]);
     this.addStatefulSet(serviceAccount);
-    for (const namespace of settings.queryNamespaces) connections.allowFromPeer(namespacePeer(namespace), [PROMETHEUS_PORT]);
+    for (const namespace of settings.queryNamespaces) this.connections.allowFromPeer(namespacePeer(namespace), [PROMETHEUS_PORT]);
     const nodePorts = [...new Set([...NODE_PORTS, ...hostNetworkPorts])].sort((a, b) => a - b);
-    connections.allowToPeers(addresses(settings.nodeNetworks), nodePorts);
-    connections.addPolicy(this, 'network-policy', { name: this.identity.name, namespace: settings.namespace, labels: standardLabels(this.identity) });
+    this.connections.allowToPeers(addresses(settings.nodeNetworks), nodePorts);
+    pods.addNetworkPolicy(this);
   }
 
   /** What Prometheus scrapes of itself. */
   public get scrapeJob(): ScrapeJob {
-    return { jobName: 'prometheus', namespace: this.settings.namespace, podSelector: selectorLabels(this.identity), portName: 'web', port: PROMETHEUS_PORT };
+    return { jobName: 'prometheus', namespace: this.pods.namespace, podSelector: this.pods.selector, portName: 'web', port: PROMETHEUS_PORT };
   }
 
   /** Scrapes one more job; `prometheus.yml` is rendered again at the next synthesis. */
@@ -350,54 +350,20 @@ export class PrometheusServer extends Construct {
   }
 
   private addConfigMap(id: string, name: string, data: Record<string, string>): void {
-    new ConfigMapObject(this, id, { metadata: { name, namespace: this.settings.namespace, labels: standardLabels(this.identity) }, data });
-  }
-
-  /** Read-only discovery of what it scrapes, and the kubelet's metrics: nothing else. */
-  private addRbac(): PodServiceAccount {
-    const name = `${this.settings.namespace}-prometheus`;
-    const labels = standardLabels(this.identity);
-    const serviceAccount = newServiceAccount(this, 'service-account', {
-      metadata: { name: 'prometheus', namespace: this.settings.namespace, labels },
-      readsApiBecause: 'Kubernetes discovery of its targets and the kubelet scrape authenticate with its token',
-    });
-    new KubeClusterRole(this, 'cluster-role', {
-      metadata: { name, labels },
-      rules: [
-        { apiGroups: [''], resources: ['nodes', 'nodes/metrics', 'services', 'endpoints', 'pods'], verbs: ['get', 'list', 'watch'] },
-        { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['get', 'list', 'watch'] },
-        { nonResourceUrLs: ['/metrics'], verbs: ['get'] },
-      ],
-    });
-    new KubeClusterRoleBinding(this, 'cluster-role-binding', {
-      metadata: { name, labels },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
-      subjects: [{ kind: 'ServiceAccount', name: serviceAccount.name, namespace: this.settings.namespace }],
-    });
-    return serviceAccount;
-  }
-
-  private addService(): void {
-    new KubeService(this, 'service', {
-      metadata: { name: 'prometheus', namespace: this.settings.namespace, labels: standardLabels(this.identity) },
-      spec: {
-        selector: selectorLabels(this.identity),
-        ports: [{ name: 'web', port: PROMETHEUS_PORT, targetPort: k8s.IntOrString.fromString('web'), protocol: 'TCP' }],
-      },
-    });
+    new ConfigMapObject(this, id, { metadata: this.pods.metadata(name), data });
   }
 
   private addStatefulSet(serviceAccount: PodServiceAccount): void {
     const settings = this.settings;
     newStatefulSet(this, 'statefulset', {
-      metadata: { name: 'prometheus', namespace: settings.namespace, labels: standardLabels(this.identity) },
+      metadata: this.pods.metadata(),
       spec: {
         replicas: 1,
-        serviceName: 'prometheus',
-        selector: { matchLabels: selectorLabels(this.identity) },
+        serviceName: this.pods.name,
+        selector: { matchLabels: { ...this.pods.selector } },
         updateStrategy: { type: 'RollingUpdate' },
         template: {
-          labels: standardLabels(this.identity),
+          labels: this.pods.labels,
           connections: this.connections,
           // Known once every target and rule is registered: the checksum is computed at synthesis.
           config: () => ({ ...this.configFiles(), ...this.ruleFiles() }),
@@ -416,7 +382,7 @@ export class PrometheusServer extends Construct {
           },
         },
         volumeClaimTemplates: [{
-          metadata: { name: 'data', labels: standardLabels(this.identity) },
+          metadata: { name: 'data', labels: { ...this.pods.labels } },
           spec: {
             accessModes: ['ReadWriteOnce'],
             storageClassName: settings.storageClassName,
@@ -443,9 +409,9 @@ export class PrometheusServer extends Construct {
       env: goRuntimeEnv('prometheus'),
       ports: [{ name: 'web', containerPort: PROMETHEUS_PORT, protocol: 'TCP' }],
       // Replaying the write-ahead log after a restart takes minutes on a full disk.
-      startupProbe: { httpGet: { path: '/-/ready', port: k8s.IntOrString.fromString('web') }, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 60 },
-      readinessProbe: { httpGet: { path: '/-/ready', port: k8s.IntOrString.fromString('web') }, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
-      livenessProbe: { httpGet: { path: '/-/healthy', port: k8s.IntOrString.fromString('web') }, periodSeconds: 30, timeoutSeconds: 5, failureThreshold: 4 },
+      startupProbe: httpProbe('/-/ready', 'web', { ...READINESS, failureThreshold: 60 }),
+      readinessProbe: httpProbe('/-/ready', 'web', READINESS),
+      livenessProbe: httpProbe('/-/healthy', 'web', { periodSeconds: 30, timeoutSeconds: 5, failureThreshold: 4 }),
       resources: toResourceRequirements(settings.resources.prometheus),
       volumeMounts: [
         { name: 'config', mountPath: CONFIG_DIR, readOnly: true },

@@ -1,5 +1,4 @@
 import { Duration, Size } from 'cdk8s';
-import { ComponentIdentity } from '../core/labels';
 import { FullResources } from '../synth/pod/resources';
 import { AlertRoute, Receiver, SecretKey } from './receiver';
 
@@ -51,11 +50,6 @@ export const ALERTMANAGER_IMAGE = 'quay.io/prometheus/alertmanager:v0.27.0';
 export const KUBE_STATE_METRICS_IMAGE = 'registry.k8s.io/kube-state-metrics/kube-state-metrics:v2.13.0';
 export const NODE_EXPORTER_IMAGE = 'quay.io/prometheus/node-exporter:v1.8.2';
 export const GRAFANA_IMAGE = 'grafana/grafana:11.2.0';
-
-/** The identity of one of the bundle's components; the namespace makes it unique per bundle. */
-export function componentIdentity(settings: MonitoringSettings, name: string, image: string): ComponentIdentity {
-  return { name, instance: settings.namespace, component: 'monitoring', version: image.split(':').pop() };
-}
 
 /** In-cluster DNS name of a Service of the bundle. */
 export function serviceHost(settings: MonitoringSettings, service: string): string {

@@ -394,12 +394,12 @@ export class MonitoringBundle extends Construct {
     // node-exporter needs hostNetwork, hostPID and hostPath: only a privileged namespace admits them.
     new PlatformNamespace(this, 'host-namespace', { name: settings.hostNamespace, podSecurity: PodSecurityLevel.PRIVILEGED });
 
-    const prometheusConnections = PrometheusServer.connectionsOf(settings);
-    const alertmanager = new AlertmanagerCluster(this, 'alertmanager', settings, prometheusConnections);
-    const grafana = new GrafanaServer(this, 'grafana', settings, prometheusConnections);
+    const prometheusPods = PrometheusServer.podsOf(settings);
+    const alertmanager = new AlertmanagerCluster(this, 'alertmanager', settings, prometheusPods.connections);
+    const grafana = new GrafanaServer(this, 'grafana', settings, prometheusPods.connections);
     const kubeStateMetrics = new KubeStateMetrics(this, 'kube-state-metrics', settings);
     const nodeExporter = new NodeExporter(this, 'node-exporter', settings);
-    const prometheus = new PrometheusServer(this, 'prometheus', settings, prometheusConnections, alertmanager.scrapeJob, [nodeExporter.scrapeJob.port]);
+    const prometheus = new PrometheusServer(this, 'prometheus', settings, prometheusPods, alertmanager.scrapeJob, [nodeExporter.scrapeJob.port]);
     this.prometheus = prometheus;
 
     const builtIn = `MonitoringBundle '${this.node.id}' (built-in)`;

@@ -3,11 +3,11 @@ import { ContainerResources, Cpu, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { propError } from '../core/errors';
 import { imageTag, requirePinnedImage } from '../core/images';
-import { ComponentIdentity, selectorLabels, standardLabels } from '../core/labels';
 import { dns1123Label, dns1123Subdomain } from '../core/names';
 import { tcpPort } from '../synth/connections';
-import { KubeNetworkPolicy, KubePersistentVolumeClaim, KubePodDisruptionBudget, KubeService } from '../synth/kube-objects';
-import { PodOptions, PodServiceAccount, PriorityTier, newDeployment, newServiceAccount } from '../synth/pod/builder';
+import { KubePersistentVolumeClaim, KubeService } from '../synth/kube-objects';
+import { PodOptions, PodServiceAccount, PriorityTier, newDeployment } from '../synth/pod/builder';
+import { ComponentPods, ProbeTiming, httpProbe, servicePort } from '../synth/pod/component-pods';
 import { FullResources, checkResources, mergeResources, toResourceRequirements } from '../synth/pod/resources';
 
 /** The Distribution registry, pinned. */
@@ -84,11 +84,12 @@ export class PrivateRegistry extends Construct {
     checkResources('PrivateRegistry', id, 'resources', resources);
 
     this.namespace = props.namespace;
-    const identity: ComponentIdentity = { name: 'registry', instance: this.serviceName, component: 'image-registry', version: imageTag(image) };
-    const meta = { name: this.serviceName, namespace: this.namespace, labels: standardLabels(identity) };
-    const selector = selectorLabels(identity);
+    const identity = { name: 'registry', instance: this.serviceName, component: 'image-registry', version: imageTag(image) };
+    const pods = new ComponentPods({ ownerKind: 'PrivateRegistry', identity, namespace: this.namespace, name: this.serviceName });
+    const meta = pods.metadata();
+    const selector = pods.selector;
 
-    const serviceAccount = newServiceAccount(this, 'service-account', { metadata: meta });
+    const serviceAccount = pods.addServiceAccount(this);
     new KubePersistentVolumeClaim(this, 'store', {
       metadata: { ...meta, name: 'registry-store' },
       spec: { accessModes: ['ReadWriteOnce'], storageClassName, resources: { requests: { storage: k8s.Quantity.fromString(storage.asString()) } } },
@@ -100,25 +101,23 @@ export class PrivateRegistry extends Construct {
         revisionHistoryLimit: 3,
         // One writer of the store at a time.
         strategy: { type: 'Recreate' },
-        selector: { matchLabels: selector },
-        template: { labels: meta.labels, spec: podSpec(serviceAccount, image, resources, props) },
+        selector: { matchLabels: { ...selector } },
+        template: { labels: pods.labels, spec: podSpec(serviceAccount, image, resources, props) },
       },
     });
     new KubeService(this, 'service', {
       metadata: meta,
-      spec: { type: props.serviceType ?? 'LoadBalancer', selector, ports: [{ name: 'https', port: PORT, targetPort: k8s.IntOrString.fromString('https'), protocol: 'TCP' }] },
+      spec: { type: props.serviceType ?? 'LoadBalancer', selector: { ...selector }, ports: [servicePort('https', PORT)] },
     });
-    new KubePodDisruptionBudget(this, 'disruption-budget', { metadata: meta, spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: selector } } });
-    new KubeNetworkPolicy(this, 'network-policy', {
-      metadata: meta,
-      // Nodes pull through the load balancer from their own addresses: the port is open to all, the credentials guard it.
-      spec: { podSelector: { matchLabels: selector }, policyTypes: ['Ingress', 'Egress'], ingress: [{ ports: [tcpPort(PORT)] }], egress: [] },
-    });
+    pods.addDisruptionBudget(this);
+    // Nodes pull through the load balancer from their own addresses: the port is open to all, the credentials guard it.
+    pods.connections.addIngress({ ports: [tcpPort(PORT)] });
+    pods.addNetworkPolicy(this);
   }
 }
 
 function podSpec(serviceAccount: PodServiceAccount, image: string, resources: FullResources, props: PrivateRegistryProps): PodOptions {
-  const probe = { httpGet: { path: '/', port: k8s.IntOrString.fromString('https'), scheme: 'HTTPS' }, timeoutSeconds: 3 };
+  const probe = (timing: Omit<ProbeTiming, 'timeoutSeconds'>): k8s.Probe => httpProbe('/', 'https', { timeoutSeconds: 3, ...timing }, 'HTTPS');
   return {
     serviceAccount,
     // Without the registry no node pulls an image it does not hold: it outranks every application pod.
@@ -137,8 +136,8 @@ function podSpec(serviceAccount: PodServiceAccount, image: string, resources: Fu
         { name: 'REGISTRY_STORAGE_DELETE_ENABLED', value: 'true' },
       ],
       ports: [{ name: 'https', containerPort: PORT, protocol: 'TCP' }],
-      readinessProbe: { ...probe, periodSeconds: 10 },
-      livenessProbe: { ...probe, periodSeconds: 20, failureThreshold: 3 },
+      readinessProbe: probe({ periodSeconds: 10 }),
+      livenessProbe: probe({ periodSeconds: 20, failureThreshold: 3 }),
       resources: toResourceRequirements(resources),
       volumeMounts: [
         { name: 'store', mountPath: '/var/lib/registry' },

@@ -98,3 +98,29 @@ export function repositoryPath(image: string): string {
   if (firstIsHost) return rest.join('/');
   return rest.length === 0 ? `library/${first}` : image;
 }
+
+/** Props of every construct whose pods follow the scope's settings, which these override for it. */
+export interface ScopedPodProps {
+  /**
+   * PriorityClass of the construct's pods.
+   * @default - the class of the construct's tier in its scope (ScopeSettings), else the cluster's default priority
+   */
+  readonly priorityClassName?: string;
+  /**
+   * The cluster's DNS domain, in the in-cluster host names the construct writes.
+   * @default - the scope's (ScopeSettings), else 'cluster.local'
+   */
+  readonly clusterDomain?: string;
+}
+
+/** A construct's {@link ScopedPodProps}, checked, with the cluster domain resolved against its scope. */
+export function resolveScopedPodProps(scope: IConstruct, construct: string, props: ScopedPodProps): { clusterDomain: string; priorityClassName?: string } {
+  const id = scope.node.id;
+  const clusterDomain = props.clusterDomain ?? ScopeSettings.clusterDomain(scope);
+  const domainProblem = dns1123Subdomain(clusterDomain);
+  if (domainProblem) throw propError(construct, id, 'clusterDomain', clusterDomain, `a DNS domain (${domainProblem})`, "Use the cluster's domain, 'cluster.local' on K3s.");
+  const priorityClassName = props.priorityClassName;
+  const classProblem = priorityClassName === undefined ? undefined : dns1123Subdomain(priorityClassName);
+  if (classProblem) throw propError(construct, id, 'priorityClassName', priorityClassName, `a PriorityClass name (${classProblem})`, 'Use a PriorityClass of the cluster, such as PlatformPriorities.ANALYSIS.');
+  return { clusterDomain, priorityClassName };
+}
