@@ -54,17 +54,39 @@ describe('the npm package', () => {
       const { App, Chart } = require('cdk8s');
       const va = require('cdk8s-video-analytics');
       const app = new App({ outdir: 'out', recordConstructMetadata: false });
+      // The consumer's own settings for every pod, and each part in a namespace of its own.
+      va.ScopeSettings.apply(app, { mirror: 'mirror.example.internal:5000', imagePullSecrets: ['pull'] });
       const chart = new Chart(app, 'edge', { disableResourceNameHashes: true });
-      new va.PlatformNamespace(chart, 'ns', { name: 'video-analytics' });
-      const ingest = new va.StreamIngest(chart, 'ingest', { namespace: 'video-analytics', cameras: [{ id: 'gate-1', url: 'rtsp://10.1.0.10/live' }] });
-      new va.AnalysisService(chart, 'smoke', { namespace: 'video-analytics', image: 'detectors/smoke:2.0.1', streams: va.StreamSelection.all(ingest) });
+      for (const name of ['cameras', 'detections']) new va.PlatformNamespace(chart, name, { name });
+      const ingest = new va.StreamIngest(chart, 'ingest', { namespace: 'cameras', cameras: [{ id: 'gate-1', url: 'rtsp://10.1.0.10/live' }] });
+      const smoke = new va.AnalysisService(chart, 'smoke', {
+        namespace: 'detections', image: 'detectors/smoke:2.0.1', streams: va.StreamSelection.all(ingest),
+        scaling: va.Scaling.prometheus({ query: 'sum(rate(video_analytics_frames_total[2m]))', threshold: 50 }),
+      });
+      const monitoring = new va.MonitoringBundle(chart, 'monitoring', { receivers: [va.Receiver.webhook('ops', { urlSecret: { secretName: 'hook', key: 'url' } })] });
+      monitoring.watch(ingest);
+      monitoring.watch(smoke);
       va.PlatformPolicies.enforce(app);
       app.synth();
       const result = va.ManifestValidator.validateFiles(['out/edge.k8s.yaml']);
       va.ManifestValidator.assertValid(result);
-      console.log(result.objectCount);
+      const objects = require('yaml').parseAllDocuments(require('fs').readFileSync('out/edge.k8s.yaml', 'utf8')).map((d) => d.toJSON());
+      const find = (kind, name) => objects.find((o) => o.kind === kind && o.metadata.name === name);
+      console.log(JSON.stringify({
+        objects: result.objectCount,
+        image: find('Deployment', 'smoke').spec.template.spec.containers[0].image,
+        prometheusImage: find('StatefulSet', 'prometheus').spec.template.spec.containers[0].image,
+        kedaAddress: find('ScaledObject', 'smoke').spec.triggers[0].metadata.serverAddress,
+        ingestPeers: find('NetworkPolicy', 'ingest').spec.ingress.flatMap((rule) => rule.from),
+      }));
     `);
-    const output = execFileSync('node', ['app.js'], { cwd: consumer, encoding: 'utf8' });
-    expect(Number(output.trim())).toBeGreaterThan(10);
+    const output = JSON.parse(execFileSync('node', ['app.js'], { cwd: consumer, encoding: 'utf8' }));
+    expect(output.objects).toBeGreaterThan(40);
+    expect(output.image).toBe('mirror.example.internal:5000/detectors/smoke:2.0.1');
+    expect(output.prometheusImage).toBe('mirror.example.internal:5000/prometheus/prometheus:v2.53.2');
+    expect(output.kedaAddress).toBe('http://prometheus.monitoring.svc.cluster.local:9090');
+    expect(output.ingestPeers).toEqual(expect.arrayContaining([
+      { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'detections' } }, podSelector: { matchLabels: { 'video-analytics.io/client-of-ingest': 'cameras' } } },
+    ]));
   }, 240_000);
 });

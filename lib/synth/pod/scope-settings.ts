@@ -55,6 +55,7 @@ export class ScopeSettings {
   /** Applies the settings to every construct created under `scope` after this call. */
   public static apply(scope: IConstruct, props: ScopeSettingsProps): void {
     checkRegistrySettings('ScopeSettings', props);
+    refuseExistingChildren(scope);
     for (const [tier, name] of Object.entries(props.priorityClasses ?? {})) {
       const problem = dns1123Subdomain(name);
       if (problem) throw propError('ScopeSettings', scope.node.id, `priorityClasses.${tier}`, name, `a PriorityClass name (${problem})`, 'Use the name of a PriorityClass of the cluster.');
@@ -74,6 +75,15 @@ export class ScopeSettings {
   /** The cluster DNS domain in force at `scope`. */
   public static clusterDomain(scope: IConstruct): string {
     return ScopeSettings.of(scope).clusterDomain ?? DEFAULT_CLUSTER_DOMAIN;
+  }
+}
+
+/** cdk8s context cannot change under existing children: say so in the library's words, naming them. */
+function refuseExistingChildren(scope: IConstruct): void {
+  const children = scope.node.children.map((child) => child.node.id);
+  if (children.length > 0) {
+    throw propError('ScopeSettings', scope.node.id || 'app', 'scope', `already holds ${children.join(', ')}`,
+      'a scope with no constructs under it yet', 'Apply the settings first, then make the constructs they are for.');
   }
 }
 
