@@ -291,6 +291,22 @@ describe('passwords never appear in error messages', () => {
   });
 
   test.each([
+    ['a token in the query string', `rtsp://cam/live?channel=1&token=${password}`, "'token'"],
+    ['an API key in camelCase', `rtsps://cam/live?apiKey=${password}`, "'apiKey'"],
+    ['a password in a path parameter', `rtsp://cam/user=admin_password=${password}_channel=1_stream=0.sdp`, "'password'"],
+    ['an auth matrix parameter', `rtsp://cam/live;auth=${password}`, "'auth'"],
+  ])('refuses credentials in the query or path, %s, naming the parameter and masking its value', (_, url, name) => {
+    const message = messageOf(() => CameraInventory.of([{ id: 'cam-1', url }]));
+    expect(message).toContain(`must not carry credentials in its query or path (${name}). Store the username and password in a Kubernetes Secret`);
+    expect(message).toContain('=***');
+    expect(message).not.toContain(password);
+  });
+
+  test('parameters that only look alike pass: keyframe, transportmode, channel', () => {
+    expect(CameraInventory.of([{ id: 'cam-1', url: 'rtsp://cam/Streaming/Channels/101?transportmode=unicast&keyframe=1' }]).cameras).toHaveLength(1);
+  });
+
+  test.each([
     ['a password column', () => CameraInventory.fromCsv(csv('id,url,password', `cam-1,rtsp://cam,${password}`))],
     ['a password field', () => CameraInventory.fromYaml(`- id: cam-1\n  url: rtsp://cam\n  password: ${password}\n`)],
     ['a password label', () => CameraInventory.fromYaml(`- id: cam-1\n  url: rtsp://cam\n  labels:\n    password: ${password}\n`)],

@@ -87,8 +87,13 @@ describe('StreamIngest', () => {
     expect(container.livenessProbe.tcpSocket).toEqual({ port: 'rtsp' });
     expect(container.ports.map((p: any) => [p.name, p.containerPort])).toEqual([['rtsp', 8554], ['api', 9997], ['metrics', 9998]]);
 
-    const budget = findObject(objects, 'PodDisruptionBudget', 'ingest');
-    expect(budget.spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: { 'app.kubernetes.io/name': 'mediamtx', 'app.kubernetes.io/instance': 'ingest', 'app.kubernetes.io/component': 'stream-ingest' } } });
+    // One budget per shard, each over exactly its shard's pods: shards drain in parallel.
+    expect(objectsOfKind(objects, 'PodDisruptionBudget').map((b) => b.metadata.name)).toEqual(ingest.shards.map((s) => s.name));
+    for (const shard of ingest.shards) {
+      const budget = findObject(objects, 'PodDisruptionBudget', shard.name);
+      expect(budget.spec).toEqual({ maxUnavailable: 1, selector: findObject(objects, 'Deployment', shard.name).spec.selector });
+      expect(budget.spec.selector.matchLabels[SHARD_LABEL]).toBe(String(shard.index));
+    }
     expect(findObject(objects, 'ServiceAccount', 'ingest').automountServiceAccountToken).toBe(false);
   });
 

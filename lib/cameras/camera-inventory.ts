@@ -2,6 +2,7 @@ import { readFileSync } from 'fs';
 import { extname } from 'path';
 import { isMap, isNode, isScalar, isSeq, LineCounter, Pair, parseDocument } from 'yaml';
 import { dns1123Label, dns1123Subdomain, labelValue, qualifiedName, secretDataKey } from '../core/names';
+import { findUrlSecret, maskUrlSecrets } from '../core/url-secrets';
 
 /**
  * How a camera's RTSP stream is carried.
@@ -261,7 +262,7 @@ function urlViolation(url: string): Violation | undefined {
   if (!url) {
     return { field: 'url', rule: 'be set', fix: `Add the camera's stream URL, e.g. ${EXAMPLE_URL}` };
   }
-  const shown = redactUrl(url);
+  const shown = maskUrlSecrets(url);
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -273,6 +274,10 @@ function urlViolation(url: string): Violation | undefined {
   }
   if (parsed.username !== '' || parsed.password !== '') {
     return { field: 'url', value: shown, rule: 'not contain a username or password', fix: SECRET_FIX };
+  }
+  const secret = findUrlSecret(url);
+  if (secret !== undefined) {
+    return { field: 'url', value: shown, rule: `not carry credentials in its query or path (${secret.where})`, fix: SECRET_FIX };
   }
   if (parsed.hostname === '') {
     return { field: 'url', value: shown, rule: 'name a host', fix: `Write it like ${EXAMPLE_URL}` };
@@ -408,16 +413,6 @@ function dnsLabelLike(text: string): string {
  * message. Everything up to the last '@' goes, not just what URL parsing
  * calls userinfo, because a password with a '/' or '#' in it breaks parsing.
  */
-function redactUrl(url: string): string {
-  const at = url.lastIndexOf('@');
-  const schemeEnd = url.indexOf('://');
-  const withoutUserinfo =
-    at === -1 ? url : `${url.slice(0, schemeEnd !== -1 && schemeEnd < at ? schemeEnd + 3 : 0)}***${url.slice(at)}`;
-  return withoutUserinfo.replace(/([?&;]([^=&;#]*)=)([^&;#]*)/g, (whole, keyAndEquals: string, key: string) =>
-    SECRET_LOOKING_NAME.test(key) ? `${keyAndEquals}***` : whole,
-  );
-}
-
 function toCameraSpec(camera: RawCamera): CameraSpec {
   const transport = camera.transport === undefined ? undefined : TRANSPORT_BY_NAME.get(camera.transport);
   return {

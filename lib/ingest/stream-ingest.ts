@@ -178,8 +178,6 @@ export class StreamIngest extends Construct implements IScrapeTarget, IStreamSou
       shard.cameraIds.forEach((cameraId) => this.shardByCamera.set(cameraId, shard));
       this.addShard(shard, settings, serviceAccount);
     }
-    // One budget over all shards: a drain takes down at most one ingest pod at a time.
-    this.pods.addDisruptionBudget(this);
     this.pods.addNetworkPolicy(this);
   }
 
@@ -245,6 +243,9 @@ export class StreamIngest extends Construct implements IScrapeTarget, IStreamSou
     const labels = { ...this.pods.labels, [SHARD_LABEL]: String(shard.index) };
     const selector = { ...this.pods.selector, [SHARD_LABEL]: String(shard.index) };
 
+    // One budget per shard: a drain takes down at most one pod of each shard, and drains of
+    // different shards' pods proceed in parallel instead of one ingest pod at a time.
+    this.pods.addDisruptionBudget(this, `${shard.name}-disruption-budget`, { name: shard.name, selector, labels: { [SHARD_LABEL]: String(shard.index) } });
     new ConfigMapObject(this, `${shard.name}-config`, {
       metadata: { name: shard.name, namespace: this.namespace, labels },
       data,

@@ -21,6 +21,25 @@ export interface ComponentPodsOptions {
   readonly name?: string;
 }
 
+/** Options of {@link ComponentPods.addDisruptionBudget}. */
+export interface DisruptionBudgetOptions {
+  /**
+   * Name of the budget.
+   * @default - the component's name
+   */
+  readonly name?: string;
+  /**
+   * The pods it guards: a subset of the component (one ingest shard) or all of it.
+   * @default - every pod of the component
+   */
+  readonly selector?: { readonly [key: string]: string };
+  /**
+   * Labels besides the component's.
+   * @default - none
+   */
+  readonly labels?: { readonly [key: string]: string };
+}
+
 /** Options of {@link ComponentPods.spreadOverNodes}. */
 export interface SpreadOptions {
   /**
@@ -88,10 +107,10 @@ export class ComponentPods {
    * At most one pod of the component down at a time, whatever the count: a drain always proceeds,
    * one pod after the other, and never waits forever (a budget of zero would block node upgrades).
    */
-  public addDisruptionBudget(scope: Construct, id = 'disruption-budget'): k8s.KubePodDisruptionBudget {
+  public addDisruptionBudget(scope: Construct, id = 'disruption-budget', options: DisruptionBudgetOptions = {}): k8s.KubePodDisruptionBudget {
     return new KubePodDisruptionBudget(scope, id, {
-      metadata: this.metadata(),
-      spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: { ...this.selector } } },
+      metadata: { ...this.metadata(options.name), labels: { ...this.labels, ...options.labels } },
+      spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: { ...options.selector ?? this.selector } } },
     });
   }
 
