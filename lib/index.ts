@@ -45,6 +45,8 @@ export type { K3sClusterProps, K3sGpuAgent, K3sRegistryMirror, K3sServer } from 
 export { K3sUpgradePlans, Weekday } from './platform/k3s/k3s-upgrade-plans';
 export type { K3sUpgradePlansProps, MaintenanceWindow } from './platform/k3s/k3s-upgrade-plans';
 export { KEDA_CHART_VERSION, KedaInstallation } from './platform/k3s/keda-installation';
+export { DESCHEDULER_CHART_VERSION, DeschedulerInstallation } from './platform/k3s/descheduler-installation';
+export type { DeschedulerInstallationProps } from './platform/k3s/descheduler-installation';
 export type { KedaInstallationProps } from './platform/k3s/keda-installation';
 export { ArgoCdApplication } from './platform/gitops/argo-cd-application';
 export type { ArgoCdApplicationProps, AutoscaledWorkload } from './platform/gitops/argo-cd-application';

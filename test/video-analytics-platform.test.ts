@@ -24,7 +24,7 @@ describe('VideoAnalyticsPlatform', () => {
       const pool = p.addInferencePool('yolo', { modelRepository: ModelRepository.existingClaim('models'), gpusPerWorker: GpuRequest.whole(1), minWorkers: 1, maxWorkers: 1 });
       p.addDetection('smoke', { image: 'detections/smoke:2.0.1', inference: pool });
     });
-    expect([...byChart.keys()].sort()).toEqual(['00-va-base', '02-va-gpu', '04-va-monitoring', '05-va-ingest', '06-va-inference', '07-va-analysis']);
+    expect([...byChart.keys()].sort()).toEqual(['00-va-base', '01-va-operations', '02-va-gpu', '04-va-monitoring', '05-va-ingest', '06-va-inference', '07-va-analysis']);
     for (const [chart, objects] of byChart) {
       const wave = String(Number(chart.slice(0, 2)));
       for (const o of objects) expect({ object: `${o.kind}/${o.metadata.name}`, wave: o.metadata.annotations?.[SYNC_WAVE_ANNOTATION] }).toEqual({ object: `${o.kind}/${o.metadata.name}`, wave });
@@ -33,11 +33,19 @@ describe('VideoAnalyticsPlatform', () => {
   });
 
   test('KEDA is installed, before the workloads it scales, only when something scales with it', () => {
-    expect(build().byChart.has('01-va-operations')).toBe(false);
+    const kedaCharts = (objects: KubeObject[]) => objects.filter((o) => o.kind === 'HelmChart' && o.metadata.name === 'keda');
+    expect(kedaCharts(build().objects)).toEqual([]);
     const cpu = build({}, (p) => p.addDetection('smoke', { image: 'detections/smoke:2.0.1', scaling: Scaling.cpu(70) }));
-    expect(cpu.objects.filter((o) => o.kind === 'HelmChart')).toEqual([]);
+    expect(kedaCharts(cpu.objects)).toEqual([]);
     const keda = build({}, (p) => p.addDetection('smoke', { image: 'detections/smoke:2.0.1', scaling: Scaling.prometheus({ query: 'sum(up)', threshold: 1 }) }));
     expect(findObject(keda.byChart.get('01-va-operations')!, 'HelmChart', 'keda').spec.chart).toBe('keda');
+  });
+
+  test('the descheduler runs by default, in the operations layer, and can be switched off for a single-node site', () => {
+    expect(findObject(build().byChart.get('01-va-operations')!, 'HelmChart', 'descheduler', 'kube-system').spec.chart).toBe('descheduler');
+    expect(build({ descheduler: { enabled: false } }).objects.filter((o) => o.kind === 'HelmChart')).toEqual([]);
+    const hourly = build({ descheduler: { schedule: '0 * * * *' } }).objects.find((o) => o.kind === 'HelmChart' && o.metadata.name === 'descheduler')!;
+    expect(parseYaml(hourly.spec.valuesContent).schedule).toBe('0 * * * *');
   });
 
   test('registry settings reach every layer but the in-cluster registry itself', () => {

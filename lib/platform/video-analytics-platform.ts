@@ -13,6 +13,7 @@ import { GpuWorkerPool, GpuWorkerPoolProps } from '../inference/gpu-worker-pool'
 import { K3sCluster, K3sClusterProps } from './k3s/k3s-cluster';
 import { K3sUpgradePlans, K3sUpgradePlansProps } from './k3s/k3s-upgrade-plans';
 import { KedaInstallation } from './k3s/keda-installation';
+import { DeschedulerInstallation, DeschedulerInstallationProps } from './k3s/descheduler-installation';
 import { MonitoringBundle, MonitoringBundleProps } from '../monitoring/monitoring-bundle';
 import { PlatformNamespace } from './platform-namespace';
 import { PlatformPriorities } from './platform-priorities';
@@ -27,7 +28,7 @@ import { StreamIngest, StreamIngestProps } from '../ingest/stream-ingest';
 export enum PlatformLayer {
   /** Namespaces and PriorityClasses. */
   BASE = 0,
-  /** KEDA (its CRDs must exist before any ScaledObject) and the K3s upgrade plans. */
+  /** KEDA (its CRDs must exist before any ScaledObject), the descheduler and the K3s upgrade plans. */
   OPERATIONS = 1,
   /** NVIDIA device plugin and dcgm-exporter. */
   GPU = 2,
@@ -96,6 +97,12 @@ export interface VideoAnalyticsPlatformProps {
    */
   readonly upgrades?: K3sUpgradePlansProps;
   /**
+   * The descheduler, which brings the spread back after rolling drains; `{ enabled: false }` for
+   * a single-node site, where there is nothing to spread over.
+   * @default - enabled, with DeschedulerInstallation's defaults
+   */
+  readonly descheduler?: PlatformDeschedulerOptions;
+  /**
    * The K3s nodes, for their `config.yaml` files written beside `dist/`.
    * @default - no node files
    */
@@ -111,6 +118,15 @@ export interface VideoAnalyticsPlatformProps {
    * @default true
    */
   readonly enforcePolicies?: boolean;
+}
+
+/** The platform's descheduler. */
+export interface PlatformDeschedulerOptions extends DeschedulerInstallationProps {
+  /**
+   * Whether to run it.
+   * @default true
+   */
+  readonly enabled?: boolean;
 }
 
 /** The platform's ingest: StreamIngest's props but the cameras, which the platform declares. */
@@ -184,6 +200,8 @@ export class VideoAnalyticsPlatform extends Construct {
     this.requireNamespace(this.namespace);
     new PlatformPriorities(base, 'priorities');
     if (props.upgrades) new K3sUpgradePlans(this.layer(PlatformLayer.OPERATIONS), 'upgrades', props.upgrades);
+    const { enabled: deschedule = true, ...descheduler } = props.descheduler ?? {};
+    if (deschedule) new DeschedulerInstallation(this.layer(PlatformLayer.OPERATIONS), 'descheduler', descheduler);
     this.monitoring = new MonitoringBundle(this.layer(PlatformLayer.MONITORING), 'monitoring', props.monitoring);
     if (props.gpu) {
       const gpu = this.layer(PlatformLayer.GPU);
