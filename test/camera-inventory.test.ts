@@ -266,6 +266,21 @@ describe('CameraInventory.fromFile refusals', () => {
   });
 });
 
+describe('a file with another separator', () => {
+  test.each([
+    ['semicolons', 'id;url;site\ncam-1;rtsp://10.0.0.1/live;yard\n', "';'"],
+    ['tabs', 'id\turl\tsite\ncam-1\trtsp://10.0.0.1/live\tyard\n', 'tab'],
+  ])('is named as such when its columns are separated by %s', (_, text, shown) => {
+    expect(() => CameraInventory.fromCsv(text, 'cams.csv'))
+      .toThrow(new RegExp(`^CameraInventory 'cams\\.csv' line 1: 'header' \\(.*\\) must be comma-separated, but this file separates columns with ${shown}\\. Export it as CSV with commas`));
+  });
+
+  test('a comma-separated header with a semicolon in a column name is judged by the label-key rule, not taken for another separator', () => {
+    const load = () => CameraInventory.fromCsv('id,url,"site;area"\ncam-1,rtsp://10.0.0.1/live,yard\n', 'cams.csv');
+    expect(load).toThrow(/'header' \(site;area\) must be a Kubernetes label key/);
+  });
+});
+
 describe('passwords never appear in error messages', () => {
   const password = 'Zq9-hunter2';
 

@@ -672,6 +672,7 @@ function meaningfulLines(text: string): CsvLine[] {
 
 function readCsvHeader(source: string, line: CsvLine): CsvHeader {
   const at = `${source} line ${line.number}`;
+  refuseOtherSeparator(at, line.text);
   const columns = splitCsvLine(line.text, `${at}: 'header'`);
   columns.forEach((column, index) => {
     if (column === '') {
@@ -692,6 +693,16 @@ function readCsvHeader(source: string, line: CsvLine): CsvHeader {
     );
   }
   return { line: line.number, columns };
+}
+
+/** Spreadsheets in many locales export with ';' or tabs: name that, not the label-key rule it would break first. */
+function refuseOtherSeparator(at: string, headerText: string): void {
+  if (headerText.includes(',')) return;
+  const separator = [';', '\t', '|'].find((candidate) => headerText.split(candidate).length > 1);
+  if (separator === undefined) return;
+  const shown = separator === '\t' ? 'tab' : `'${separator}'`;
+  throw new Error(`${at}: 'header' (${headerText.trim().replace(/\t/g, '\\t')}) must be comma-separated, but this file separates columns with ${shown}. ` +
+    'Export it as CSV with commas (in a spreadsheet: CSV UTF-8, comma delimited), or replace the separators');
 }
 
 function readCsvCamera(source: string, header: CsvHeader, line: CsvLine): SourcedCamera {
