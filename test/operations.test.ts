@@ -18,6 +18,19 @@ describe('K3sUpgradePlans', () => {
     expect(findObject(objects, 'Namespace', 'system-upgrade').metadata.labels['pod-security.kubernetes.io/enforce']).toBe('privileged');
   });
 
+  test('an overnight window goes to the controller as given: the system-upgrade-controller reads an end before the start as past midnight', () => {
+    const chart = testChart();
+    const window = { days: [Weekday.FRIDAY, Weekday.SATURDAY], startTime: '22:00', endTime: '04:00', timeZone: 'Europe/Berlin' };
+    new K3sUpgradePlans(chart, 'upgrades', { version: 'v1.30.4+k3s1', window });
+    const objects = synthValid(chart);
+    for (const name of ['k3s-server', 'k3s-agent']) expect(findObject(objects, 'Plan', name).spec.window).toEqual({ days: ['fri', 'sat'], startTime: '22:00', endTime: '04:00', timeZone: 'Europe/Berlin' });
+  });
+
+  test('refuses a window whose end equals its start: it would be open one second a day', () => {
+    expect(() => new K3sUpgradePlans(testChart(), 'upgrades', { version: 'v1.30.4+k3s1', window: { days: [Weekday.SUNDAY], startTime: '03:00', endTime: '03:00' } }))
+      .toThrow(/^K3sUpgradePlans 'upgrades': 'window\.endTime' \(03:00\) must be different from window\.startTime \(03:00\)\. The window would be open one second a day/);
+  });
+
   test.each([
     [{ version: '1.30' }, /'version' \(1.30\) must be a K3s release such as v1.30.4\+k3s1/],
     [{ version: 'v1.30.4+k3s1', agentConcurrency: 0 }, /'agentConcurrency' \(0\) must be an integer >= 1/],

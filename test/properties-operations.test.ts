@@ -6,6 +6,9 @@ import {
   KedaInstallation, KedaInstallationProps, LayerChart, PlatformNamespace, PlatformPriorities, PrivateRegistry, PrivateRegistryProps,
   RegistrySettings, RegistrySettingsProps, SYNC_WAVE_ANNOTATION, StreamIngest, Weekday,
 } from '../lib';
+import { Cpu } from 'cdk8s-plus-27';
+// Not yet exported from lib/index.ts.
+import { EtcdS3Backup, EvictionThreshold } from '../lib/platform/k3s';
 import { findObject, objectsOfKind, testApp } from './_helpers';
 import {
   appWithNamespaces, badDnsName, caseCounter, dnsLabel, expectValidAndCompliant, labelValue, namesProp, namesPropWithoutId, pinnedImage,
@@ -73,12 +76,13 @@ describe('property: random valid props synthesize valid, compliant objects', () 
     const props: fc.Arbitrary<K3sUpgradePlansProps> = fc.record({
       version: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 20, max: 40 }), fc.integer({ min: 0, max: 20 }), fc.integer({ min: 1, max: 3 }))
         .map(([major, minor, patch, build]) => `v${major}.${minor}.${patch}+k3s${build}`),
+      // Overnight windows (end before start) included: the system-upgrade-controller reads them past midnight.
       window: fc.option(fc.record({
         days: fc.subarray(Object.values(Weekday), { minLength: 1 }),
         startTime: hhmm,
         endTime: hhmm,
         timeZone: fc.option(fc.constantFrom('UTC', 'Europe/Berlin', 'America/New_York', 'Asia/Kolkata', 'Australia/Sydney'), { nil: undefined }),
-      }), { nil: undefined }),
+      }).filter((w) => w.startTime !== w.endTime), { nil: undefined }),
       agentConcurrency: fc.option(fc.integer({ min: 1, max: 10 }), { nil: undefined }),
       namespace: fc.option(dnsLabel, { nil: undefined }),
     });
@@ -230,6 +234,32 @@ describe('property: random valid props synthesize valid, compliant objects', () 
         caFile: fc.option(fc.constant('/etc/ssl/registry-ca.pem'), { nil: undefined }),
         mirrored: fc.option(fc.subarray(['docker.io', 'ghcr.io', 'nvcr.io', 'quay.io', 'registry.k8s.io'], { minLength: 1 }), { nil: undefined }),
       }), { nil: undefined }),
+      embeddedRegistry: fc.option(fc.boolean(), { nil: undefined }),
+      cisHardening: fc.option(fc.boolean(), { nil: undefined }),
+      privilegedNamespaces: fc.option(fc.uniqueArray(dnsLabel, { maxLength: 4 }), { nil: undefined }),
+      k3sVersion: fc.option(fc.constantFrom('v1.29.12+k3s1', 'v1.30.4+k3s1', 'v1.31.4+k3s1'), { nil: undefined }),
+      etcdSnapshots: fc.option(fc.record({
+        scheduleCron: fc.option(fc.constantFrom('0 */6 * * *', '15 2 * * *', '*/30 * * * MON-FRI', '0 0,12 1-15 JAN-JUN ?', '@daily'), { nil: undefined }),
+        retention: fc.option(fc.integer({ min: 1, max: 200 }), { nil: undefined }),
+        compress: fc.option(fc.boolean(), { nil: undefined }),
+        s3: fc.option(fc.oneof(
+          dnsLabel.map((name) => EtcdS3Backup.fromSecret(name)),
+          fc.record({
+            endpoint: hostWithPort,
+            bucket: dnsLabel.filter((b) => b.length >= 3),
+            folder: fc.option(fc.tuple(dnsLabel, fc.option(dnsLabel, { nil: undefined })).map(([a, b]) => (b ? `${a}/${b}` : a)), { nil: undefined }),
+            region: fc.option(fc.constantFrom('us-east-1', 'eu-central-1', 'garage'), { nil: undefined }),
+          }).map((bucket) => EtcdS3Backup.toBucket(bucket)),
+        ), { nil: undefined }),
+      }), { nil: undefined }),
+      kubeletReservations: fc.option(fc.record({
+        systemReserved: fc.option(fc.record({ cpu: fc.integer({ min: 0, max: 2000 }).map((m) => Cpu.millis(m)), memory: fc.integer({ min: 0, max: 4096 }).map((m) => Size.mebibytes(m)) }), { nil: undefined }),
+        agentKubeReserved: fc.option(fc.record({ memory: fc.integer({ min: 1, max: 8 }).map((g) => Size.gibibytes(g)) }), { nil: undefined }),
+        evictionHard: fc.option(fc.record({
+          memoryAvailable: fc.option(fc.oneof(fc.integer({ min: 1, max: 99 }).map((p) => EvictionThreshold.percent(p)), fc.integer({ min: 1, max: 4096 }).map((m) => EvictionThreshold.size(Size.mebibytes(m)))), { nil: undefined }),
+          nodefsInodesFree: fc.option(fc.integer({ min: 1, max: 99 }).map((p) => EvictionThreshold.percent(p)), { nil: undefined }),
+        }), { nil: undefined }),
+      }), { nil: undefined }),
     }).map(({ names, addresses, gpus, network, ...rest }): K3sClusterProps => ({
       ...rest,
       ...network,
@@ -240,9 +270,15 @@ describe('property: random valid props synthesize valid, compliant objects', () 
       count('K3sCluster valid');
       const files = new K3sCluster(props).files();
       const nodes = [...props.servers, ...props.gpuAgents!];
-      expect(Object.keys(files).sort()).toEqual([...nodes.map((n) => `${n.name}/config.yaml`), ...(props.registryMirror ? ['registries.yaml'] : [])].sort());
-      // K3s reads these files with a YAML 1.1 parser: every value must mean the same there.
-      const parsed = Object.fromEntries(Object.entries(files).map(([file, text]) => {
+      const embedded = props.embeddedRegistry ?? true;
+      const hardened = props.cisHardening ?? true;
+      expect(Object.keys(files).sort()).toEqual([
+        ...nodes.map((n) => `${n.name}/config.yaml`),
+        ...(props.registryMirror || embedded ? ['registries.yaml'] : []),
+        ...(hardened ? ['hardening/90-kubelet.conf', 'hardening/audit.yaml', 'hardening/psa.yaml'] : []),
+      ].sort());
+      // K3s and the API server read these files with YAML 1.1 parsers: every value must mean the same there.
+      const parsed = Object.fromEntries(Object.entries(files).filter(([file]) => file.endsWith('.yaml')).map(([file, text]) => {
         const modern = parseYaml(text);
         expect(parseYaml(text, { version: '1.1' })).toEqual(modern);
         return [file, modern];
@@ -251,8 +287,18 @@ describe('property: random valid props synthesize valid, compliant objects', () 
       const shared = (config: any): any => ({ ...config, 'cluster-init': undefined, 'server': undefined, 'node-name': undefined, 'node-ip': undefined });
       expect(first['cluster-init']).toBe(true);
       expect(first['tls-san']).toEqual([props.apiEndpoint]);
+      expect(first['embedded-registry']).toBe(embedded ? true : undefined);
+      expect(first['protect-kernel-defaults']).toBe(hardened ? true : undefined);
+      expect(first['etcd-snapshot-retention']).toBe(props.etcdSnapshots?.retention ?? 28);
+      // No key anywhere: K3s reads them from a Secret or a file on the node.
+      expect(Object.values(files).join('\n')).not.toMatch(/etcd-s3-(access|secret)-key/);
+      if (hardened) {
+        const exempt = parsed['hardening/psa.yaml'].plugins.find((plugin: any) => plugin.name === 'PodSecurity').configuration.exemptions.namespaces;
+        expect(exempt).toEqual([...new Set(['kube-system', ...(props.privilegedNamespaces ?? [])])].sort());
+      }
       for (const [i, config] of others.entries()) {
-        expect(config.server).toBe(`https://${props.servers[0].address}:6443`);
+        // The fixed registration address, never the first server's own.
+        expect(config.server).toBe(`https://${props.apiEndpoint}:6443`);
         expect(shared(config)).toEqual(shared(first));
         expect(config['node-name']).toBe(props.servers[i + 1].name);
       }
@@ -264,11 +310,22 @@ describe('property: random valid props synthesize valid, compliant objects', () 
         expect(config['token-file']).toBe(first['token-file']);
         expect(config['node-taint']).toEqual([GPU_NODE_TAINT]);
         expect(config['node-label']).toEqual(['nvidia.com/gpu.present=true', `nvidia.com/gpu.count=${agent.gpus}`, ...(agent.product ? [`nvidia.com/gpu.product=${agent.product}`] : [])]);
+        expect(config.server).toBe(`https://${props.apiEndpoint}:6443`);
+        // A server flag: agents refuse it.
+        expect(config).not.toHaveProperty('embedded-registry');
       }
-      if (props.registryMirror) {
+      const mirrored = props.registryMirror ? props.registryMirror.mirrored ?? ['docker.io', 'ghcr.io', 'nvcr.io', 'quay.io', 'registry.k8s.io'] : [];
+      if (props.registryMirror || embedded) {
         const registries = parsed['registries.yaml'];
-        expect(Object.values(registries.mirrors)).toEqual(Object.keys(registries.mirrors).map(() => ({ endpoint: [`https://${props.registryMirror!.host}`] })));
-        expect(Object.keys(registries.configs)).toEqual([props.registryMirror.host]);
+        for (const [registry, entry] of Object.entries(registries.mirrors)) {
+          expect(entry).toEqual(mirrored.includes(registry) ? { endpoint: [`https://${props.registryMirror!.host}`] } : {});
+        }
+        if (embedded) {
+          expect(Object.keys(registries.mirrors)).toEqual(expect.arrayContaining(['docker.io', 'ghcr.io', 'nvcr.io', 'quay.io', 'registry.k8s.io', ...(props.registryMirror ? [props.registryMirror.host] : [])]));
+        } else {
+          expect(Object.keys(registries.mirrors).sort()).toEqual([...mirrored].sort());
+        }
+        expect(Object.keys(registries.configs ?? {})).toEqual(props.registryMirror ? [props.registryMirror.host] : []);
       }
     }), { numRuns: RUNS });
   });
@@ -306,6 +363,7 @@ describe('property: random invalid props throw an error that names the prop', ()
       badTime.map((startTime) => ({ prop: 'window.startTime', props: { window: { ...window, startTime } } })),
       badTime.map((endTime) => ({ prop: 'window.endTime', props: { window: { ...window, endTime } } })),
       fc.constant({ prop: 'window.days', props: { window: { ...window, days: [] } } }),
+      hhmm.map((time) => ({ prop: 'window.endTime', props: { window: { ...window, startTime: time, endTime: time } } })),
       fc.constantFrom('Mars/Olympus', 'Europe/Atlantis', 'not a zone', '').map((timeZone) => ({ prop: 'window.timeZone', props: { window: { ...window, timeZone } } })),
       badDnsName.map((namespace) => ({ prop: 'namespace', props: { namespace } })),
     );
@@ -387,6 +445,17 @@ describe('property: random invalid props throw an error that names the prop', ()
       fc.constantFrom('NVIDIA A2', 'NVIDIA/A2', '-A2', 'a'.repeat(64)).map((product) => ({ prop: 'gpuAgents.gpu-1.product', props: { gpuAgents: [{ ...agent, product }] } })),
       fc.constantFrom('https://k3s.example.com', 'K3s.Example.com', '300.1.1.1', '').map((apiEndpoint) => ({ prop: 'apiEndpoint', props: { apiEndpoint } })),
       fc.constantFrom('nginx', 'Traefik', 'kube-proxy', '').map((component) => ({ prop: 'disable', props: { disable: ['traefik', component] } })),
+      fc.constantFrom('', '* * * *', '0 24 * * *', '0 0 32 * *', '0 0 * 13 *', '0 0 * * 8', '*/0 * * * *', 'every day', '@often')
+        .map((scheduleCron) => ({ prop: 'etcdSnapshots.scheduleCron', props: { etcdSnapshots: { scheduleCron } } })),
+      fc.oneof(fc.integer({ max: 0 }), fraction).map((retention) => ({ prop: 'etcdSnapshots.retention', props: { etcdSnapshots: { retention } } })),
+      fc.constantFrom('https://minio.internal', 'minio.internal/path', 'minio.internal:0', 'key:secret@minio.internal', '')
+        .map((endpoint) => ({ prop: 'etcdSnapshots.s3.endpoint', props: { etcdSnapshots: { s3: EtcdS3Backup.toBucket({ endpoint, bucket: 'etcd-snapshots' }) } } })),
+      fc.oneof(fc.double({ max: 0, noNaN: true }), fc.double({ min: 100, noNaN: true }), fc.constant(NaN))
+        .map((p) => ({ prop: 'kubeletReservations.evictionHard.nodefsAvailable', props: { kubeletReservations: { evictionHard: { nodefsAvailable: EvictionThreshold.percent(p) } } } })),
+      fc.integer({ min: -4000, max: -1 }).map((m) => ({ prop: 'kubeletReservations.serverKubeReserved.cpu', props: { kubeletReservations: { serverKubeReserved: { cpu: Cpu.millis(m) } } } })),
+      badDnsName.map((namespace) => ({ prop: 'privilegedNamespaces', props: { privilegedNamespaces: ['gpu-system', namespace] } })),
+      fc.constantFrom('1.30.4', 'v1.30', 'latest', 'v1.30.4+rke2r1').map((k3sVersion) => ({ prop: 'k3sVersion', props: { k3sVersion } })),
+      fc.constantFrom('v1.26.12+k3s1', 'v1.27.9+k3s1', 'v1.28.5+k3s1', 'v1.29.0+k3s1', 'v1.25.16+k3s4').map((k3sVersion) => ({ prop: 'embeddedRegistry', props: { k3sVersion } })),
     );
     fc.assert(fc.property(invalid, ({ prop, props }) => {
       count('K3sCluster invalid');

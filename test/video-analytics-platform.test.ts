@@ -79,7 +79,15 @@ describe('VideoAnalyticsPlatform', () => {
       platform.addDetection('smoke', { image: 'detections/smoke:2.0.1', scaling: Scaling.cpu(70) });
       app.synth();
       const written = platform.writeSupportFiles(dir);
-      expect(written).toEqual(['bootstrap/argocd-application.yaml', 'cluster/server-a/config.yaml', 'cluster/server-b/config.yaml', 'cluster/server-c/config.yaml']);
+      expect(written).toEqual([
+        'bootstrap/argocd-application.yaml', 'cluster/hardening/90-kubelet.conf', 'cluster/hardening/audit.yaml', 'cluster/hardening/psa.yaml',
+        'cluster/registries.yaml', 'cluster/server-a/config.yaml', 'cluster/server-b/config.yaml', 'cluster/server-c/config.yaml',
+      ]);
+      // The platform's privileged namespace is exempt from the cluster-wide restricted admission; its own are not.
+      const admission = parseYaml(fs.readFileSync(path.join(dir, 'cluster', 'hardening', 'psa.yaml'), 'utf8'));
+      const exempt = admission.plugins[0].configuration.exemptions.namespaces;
+      expect(exempt).toEqual(expect.arrayContaining(['kube-system', 'monitoring-host']));
+      expect(exempt).not.toContain('video-analytics');
       expect(fs.readdirSync(path.join(dir, 'dist')).every((f) => f.endsWith('.k8s.yaml'))).toBe(true);
       const application = parseYaml(fs.readFileSync(path.join(dir, 'bootstrap', 'argocd-application.yaml'), 'utf8'));
       expect(application.spec.ignoreDifferences).toEqual([{ group: 'apps', kind: 'Deployment', namespace: 'video-analytics', name: 'smoke', jsonPointers: ['/spec/replicas'] }]);
@@ -91,5 +99,34 @@ describe('VideoAnalyticsPlatform', () => {
   test('refuses an inference pool without GPU nodes', () => {
     expect(() => build({}, (p) => p.addInferencePool('yolo', { modelRepository: ModelRepository.existingClaim('m') })))
       .toThrow(/VideoAnalyticsPlatform 'va': 'gpu' \(undefined\) must be declared before adding inference pool 'yolo'/);
+  });
+
+  test('refuses a part added after synthesis, which would be lost without a word', () => {
+    const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'platform-')), recordConstructMetadata: false });
+    try {
+      const platform = new VideoAnalyticsPlatform(app, 'va', { cameras: CAMERAS, monitoring: MONITORING });
+      app.synth();
+      expect(() => platform.addDetection('smoke', { image: 'detections/smoke:2.0.1' }))
+        .toThrow(/VideoAnalyticsPlatform 'va': 'addDetection' \('smoke' after synthesis\) must be called before the app is synthesized\. Add every detection while building the app/);
+    } finally {
+      fs.rmSync(app.outdir, { recursive: true, force: true });
+    }
+  });
+
+  test('refuses a second detection with the same id, naming the method and the id', () => {
+    expect(() => build({}, (p) => {
+      p.addDetection('intrusion', { image: 'detections/intrusion:1.0.0' });
+      p.addDetection('intrusion', { image: 'detections/intrusion:1.1.0' });
+    })).toThrow(/VideoAnalyticsPlatform 'va': 'addDetection id' \(intrusion\) must be unique among the platform's detections\. Give the second detection another id\./);
+  });
+
+  test('checks the Git repository when the platform is made, before anything is written', () => {
+    expect(() => build({ gitops: { repoUrl: 'git.example.internal/va.git' } }))
+      .toThrow(/ArgoCdApplication 'application': 'repoUrl' \(git\.example\.internal\/va\.git\) must be an https:\/\/, ssh:\/\/ or git@ Git URL/);
+  });
+
+  test('writeSupportFiles with nothing to write says so', () => {
+    expect(() => build().platform.writeSupportFiles(os.tmpdir()))
+      .toThrow(/'cluster, gitops' \(undefined\) must be set for writeSupportFiles to have anything to write/);
   });
 });

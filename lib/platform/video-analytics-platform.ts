@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App, Chart, Yaml } from 'cdk8s';
 import { Construct } from 'constructs';
+import { propError } from '../core/errors';
 import { AnalysisService, AnalysisServiceProps } from '../analysis/analysis-service';
 import { StreamSelection } from '../cameras/stream-selection';
 import { CameraSpec } from '../cameras/camera-inventory';
@@ -14,7 +15,7 @@ import { K3sCluster, K3sClusterProps } from './k3s/k3s-cluster';
 import { K3sUpgradePlans, K3sUpgradePlansProps } from './k3s/k3s-upgrade-plans';
 import { KedaInstallation } from './k3s/keda-installation';
 import { DeschedulerInstallation, DeschedulerInstallationProps } from './k3s/descheduler-installation';
-import { MonitoringBundle, MonitoringBundleProps } from '../monitoring/monitoring-bundle';
+import { MonitoringBundle, MonitoringBundleProps, MonitoringMode } from '../monitoring/monitoring-bundle';
 import { PlatformNamespace } from './platform-namespace';
 import { PlatformPriorities } from './platform-priorities';
 import { PlatformPolicies } from '../synth/policy/platform-policies';
@@ -188,18 +189,24 @@ export class VideoAnalyticsPlatform extends Construct {
   private readonly pools: GpuWorkerPool[] = [];
   private readonly detections: AnalysisService[] = [];
   private readonly namespaces = new Set<string>();
+  /** Namespaces whose pods need host access: the node files exempt them from cluster-wide `restricted` admission. */
+  private readonly privilegedNamespaces: string[] = [];
+  private synthesized = false;
   private keda?: KedaInstallation;
 
   constructor(private readonly app: App, id: string, private readonly props: VideoAnalyticsPlatformProps) {
     super(app, id);
     this.namespace = props.namespace ?? 'video-analytics';
-    this.cluster = props.cluster ? new K3sCluster(props.cluster) : undefined;
+    // Checked now, not when bootstrap/ is written after dist/: a bad URL must stop the synth before any file.
+    if (props.gitops) new ArgoCdApplication(new Chart(new App(), 'check'), 'application', { ...props.gitops, autoscaled: [] });
+    // A validation that adds nothing: it marks the moment after which additions would be lost.
+    this.node.addValidation({ validate: () => { this.synthesized = true; return []; } });
     if (props.registry) checkRegistrySettings('RegistrySettings', props.registry);
 
     const base = this.layer(PlatformLayer.BASE);
     this.requireNamespace(this.namespace);
     new PlatformPriorities(base, 'priorities');
-    if (props.upgrades) new K3sUpgradePlans(this.layer(PlatformLayer.OPERATIONS), 'upgrades', props.upgrades);
+    const upgrades = props.upgrades ? new K3sUpgradePlans(this.layer(PlatformLayer.OPERATIONS), 'upgrades', props.upgrades) : undefined;
     const { enabled: deschedule = true, ...descheduler } = props.descheduler ?? {};
     if (deschedule) new DeschedulerInstallation(this.layer(PlatformLayer.OPERATIONS), 'descheduler', descheduler);
     this.monitoring = new MonitoringBundle(this.layer(PlatformLayer.MONITORING), 'monitoring', props.monitoring);
@@ -207,7 +214,9 @@ export class VideoAnalyticsPlatform extends Construct {
       const gpu = this.layer(PlatformLayer.GPU);
       const { nodes, gpusPerNode, sharing, nodeSelector, ...nodeSupport } = props.gpu;
       this.gpus = new GpuInventory(gpu, 'gpus', { nodes, gpusPerNode, sharing, nodeSelector });
-      this.monitoring.watch(new GpuNodeSupport(gpu, 'gpu-node-support', { ...nodeSupport, inventory: this.gpus }));
+      const gpuNodeSupport = new GpuNodeSupport(gpu, 'gpu-node-support', { ...nodeSupport, inventory: this.gpus });
+      this.monitoring.watch(gpuNodeSupport);
+      this.privilegedNamespaces.push(gpuNodeSupport.namespace);
     }
     if (props.registry?.inCluster) {
       const registry = this.layer(PlatformLayer.REGISTRY);
@@ -219,11 +228,19 @@ export class VideoAnalyticsPlatform extends Construct {
     this.requireNamespace(ingestNamespace);
     this.ingest = new StreamIngest(this.layer(PlatformLayer.INGEST), 'ingest', { ...ingestProps, namespace: ingestNamespace, cameras: props.cameras });
     this.monitoring.watch(this.ingest);
+    if (upgrades) this.privilegedNamespaces.push(upgrades.namespace);
+    if (this.monitoring.mode === MonitoringMode.STANDALONE) this.privilegedNamespaces.push(props.monitoring.hostNamespace ?? 'monitoring-host');
+    this.cluster = props.cluster ? new K3sCluster({
+      ...props.cluster,
+      k3sVersion: props.cluster.k3sVersion ?? props.upgrades?.version,
+      privilegedNamespaces: [...new Set([...props.cluster.privilegedNamespaces ?? [], ...this.privilegedNamespaces])],
+    }) : undefined;
     if (props.enforcePolicies ?? true) PlatformPolicies.enforce(app, { gpuCapacity: this.gpus?.capacity });
   }
 
   /** Adds a GPU inference pool on the platform's GPU nodes, watched by the platform's monitoring. */
   public addInferencePool(id: string, options: InferencePoolOptions): GpuWorkerPool {
+    this.refuseAddition('addInferencePool', id, PlatformLayer.INFERENCE, 'inference pool');
     if (!this.gpus) {
       throw new Error(`VideoAnalyticsPlatform '${this.node.id}': 'gpu' (undefined) must be declared before adding inference pool '${id}'. Declare the GPU nodes in the platform props.`);
     }
@@ -241,6 +258,7 @@ export class VideoAnalyticsPlatform extends Construct {
    * `inference` pool), watched by the platform's monitoring.
    */
   public addDetection(id: string, options: DetectionOptions): AnalysisService {
+    this.refuseAddition('addDetection', id, PlatformLayer.ANALYSIS, 'detection');
     const { namespace = this.namespace, ...serviceProps } = options;
     this.requireNamespace(namespace);
     const service = new AnalysisService(this.layer(PlatformLayer.ANALYSIS), id, {
@@ -269,6 +287,10 @@ export class VideoAnalyticsPlatform extends Construct {
    * @param dir the folder that holds `dist/`
    */
   public writeSupportFiles(dir: string): string[] {
+    if (!this.cluster && !this.props.gitops) {
+      throw propError('VideoAnalyticsPlatform', this.node.id, 'cluster, gitops', 'undefined', 'set for writeSupportFiles to have anything to write',
+        "Declare the K3s nodes in 'cluster' and the Git repository in 'gitops', or do not call writeSupportFiles.");
+    }
     const files: Record<string, string> = {};
     for (const [name, content] of Object.entries(this.cluster?.files() ?? {})) files[path.join('cluster', name)] = content;
     if (this.props.gitops) files[path.join('bootstrap', 'argocd-application.yaml')] = this.bootstrapManifest();
@@ -285,6 +307,16 @@ export class VideoAnalyticsPlatform extends Construct {
     const bootstrap = new Chart(new App({ outdir: path.join(this.app.outdir, '..', 'bootstrap') }), 'bootstrap', { disableResourceNameHashes: true });
     new ArgoCdApplication(bootstrap, 'application', { ...this.props.gitops!, autoscaled: this.autoscaledWorkloads });
     return Yaml.stringify(...bootstrap.toJson());
+  }
+
+  /** A part added after synthesis would be silently lost, and one with a used id would fail inside cdk8s: both are refused here. */
+  private refuseAddition(method: string, id: string, layer: PlatformLayer, what: string): void {
+    if (this.synthesized) {
+      throw propError('VideoAnalyticsPlatform', this.node.id, method, `'${id}' after synthesis`, 'called before the app is synthesized', `Add every ${what} while building the app, before app.synth().`);
+    }
+    if (this.charts.get(layer)?.node.tryFindChild(id)) {
+      throw propError('VideoAnalyticsPlatform', this.node.id, `${method} id`, id, `unique among the platform's ${what}s`, `Give the second ${what} another id.`);
+    }
   }
 
   /** Each application namespace once, in the base layer: restricted, default deny. */
@@ -312,3 +344,4 @@ export class VideoAnalyticsPlatform extends Construct {
     return chart;
   }
 }
+

@@ -2,6 +2,10 @@ import { toConfigYaml } from '../../synth/config-yaml';
 import { networkContains, networkSize, networksOverlap, parseCidr, parseIpAddress } from '../../core/network';
 import { GPU_PRESENT_LABEL } from '../../inference/gpu-inventory';
 import { dns1123Label, dns1123Subdomain, labelValue } from '../../core/names';
+import { EtcdSnapshotOptions, s3Note, snapshotProblem, snapshotSettings } from './etcd-snapshots';
+import { HARDENING_FILES, K3S_HARDENING_PATHS, hardenedApiServerArgs, hardenedKubeletArgs, hardeningFiles } from './k3s-hardening';
+import { hasEmbeddedRegistry, hasPodSecurityConfigV1, parseK3sRelease } from './k3s-version';
+import { FullReservation, KubeletReservations, ResolvedReservations, evictionArg, reservationArg, reservationProblem, resolveReservations } from './kubelet-reservations';
 
 /** A K3s server (control-plane) node. */
 export interface K3sServer {
@@ -35,7 +39,13 @@ export interface K3sClusterProps {
    * @default - none
    */
   readonly gpuAgents?: readonly K3sGpuAgent[];
-  /** DNS name or address of the load balancer in front of the servers' API (port 6443); goes into `tls-san`. */
+  /**
+   * The fixed registration address: a DNS name, virtual IP or load balancer in front of every
+   * server's API (port 6443), in every server's `tls-san`. Agents and joining servers register
+   * through it, never through one server's address, so a node that restarts while that server is
+   * down still rejoins (docs.k3s.io, datastore/cluster-loadbalancer). The load balancer must send
+   * only to servers that answer on 6443.
+   */
   readonly apiEndpoint: string;
   /**
    * File on every node that holds the cluster token; the token itself never goes into Git.
@@ -73,6 +83,48 @@ export interface K3sClusterProps {
    * @default - no registries.yaml
    */
   readonly registryMirror?: K3sRegistryMirror;
+  /**
+   * K3s's embedded registry mirror (Spegel): every node serves the images in its containerd store
+   * to the others, so a node pulls what any node already has even with no registry reachable.
+   * `embedded-registry: true` on the servers, and every registry it shares listed under `mirrors:`
+   * in `registries.yaml` (the public registries and the `registryMirror` host). Nodes must reach
+   * each other on TCP 5001 (peer to peer) and 6443. Experimental from K3s v1.26.13, v1.27.10,
+   * v1.28.6 and v1.29.1; GA from v1.29.12, v1.30.8 and v1.31.4 (docs.k3s.io, installation/registry-mirror).
+   * @default true
+   */
+  readonly embeddedRegistry?: boolean;
+  /**
+   * The K3s release the nodes run, e.g. `v1.30.4+k3s1` (the upgrade plans' version): used only to
+   * refuse settings that release does not have.
+   * @default - unknown: not checked
+   */
+  readonly k3sVersion?: string;
+  /**
+   * Scheduled etcd snapshots on every server, with an optional off-site copy in S3.
+   * @default - every six hours, 28 kept (a week), compressed, on the servers' disks only
+   */
+  readonly etcdSnapshots?: EtcdSnapshotOptions;
+  /**
+   * What every kubelet keeps back from pods for the operating system and K3s, and when it evicts.
+   * @default - system 250m/512Mi; K3s 1/1536Mi on servers, 500m/1Gi on agents; eviction at 500Mi memory, 10% disk, 15% image disk, 5% inodes
+   */
+  readonly kubeletReservations?: KubeletReservations;
+  /**
+   * K3s's CIS hardening (docs.k3s.io, security/hardening-guide): `protect-kernel-defaults` (the host
+   * needs the sysctl file this class writes), a PodSecurity admission configuration that enforces
+   * `restricted` on every namespace but `privilegedNamespaces`, API server audit logging (metadata
+   * only: no Secret bodies) and idle kubelet streams closed after 5 minutes. The host files are
+   * returned by {@link files} under `hardening/` and must be in place before K3s starts.
+   * @default true
+   */
+  readonly cisHardening?: boolean;
+  /**
+   * Namespaces exempt from the cluster-wide `restricted` Pod Security level: the ones whose pods
+   * need host access (GPU drivers, node exporters, upgrade jobs). `kube-system` is always exempt.
+   * Used with `cisHardening` only.
+   * @default ['kube-system']
+   */
+  readonly privilegedNamespaces?: readonly string[];
 }
 
 /** A registry every node pulls through. Pull credentials come from the pods' imagePullSecrets, never from this file. */
@@ -98,11 +150,19 @@ const PACKAGED_COMPONENTS = new Set(['coredns', 'servicelb', 'traefik', 'local-s
 
 /**
  * The node-level K3s configuration of an HA cluster: one `config.yaml` per node for
- * `/etc/rancher/k3s/config.yaml`. These are not Kubernetes objects, so they are written beside
- * `dist/`, never in it (Argo CD would try to apply them).
+ * `/etc/rancher/k3s/config.yaml`, `registries.yaml`, and the host files of the CIS hardening.
+ * Nodes register through the fixed `apiEndpoint`; servers take scheduled etcd snapshots; every
+ * kubelet keeps resources back for the system and K3s. These are not Kubernetes objects, so they
+ * are written beside `dist/`, never in it (Argo CD would try to apply them); docs/operations.md
+ * says where each goes.
  */
 export class K3sCluster {
-  private readonly props: Required<Omit<K3sClusterProps, 'gpuAgents' | 'registryMirror'>> & { gpuAgents: readonly K3sGpuAgent[]; registryMirror?: K3sRegistryMirror };
+  private readonly props: Required<Omit<K3sClusterProps, 'gpuAgents' | 'registryMirror' | 'k3sVersion' | 'etcdSnapshots' | 'kubeletReservations'>> & {
+    gpuAgents: readonly K3sGpuAgent[];
+    registryMirror?: K3sRegistryMirror;
+    etcdSnapshots: EtcdSnapshotOptions;
+    reservations: ResolvedReservations;
+  };
 
   constructor(props: K3sClusterProps) {
     validate(props);
@@ -117,6 +177,11 @@ export class K3sCluster {
       clusterDomain: props.clusterDomain ?? 'cluster.local',
       disable: props.disable ?? ['traefik'],
       registryMirror: props.registryMirror,
+      embeddedRegistry: props.embeddedRegistry ?? true,
+      etcdSnapshots: props.etcdSnapshots ?? {},
+      reservations: resolveReservations(props.kubeletReservations),
+      cisHardening: props.cisHardening ?? true,
+      privilegedNamespaces: [...new Set(['kube-system', ...(props.privilegedNamespaces ?? [])])].sort(),
     };
   }
 
@@ -130,18 +195,28 @@ export class K3sCluster {
     return this.props.gpuAgents;
   }
 
-  /** File name (relative to the output folder) → content, e.g. `server-1/config.yaml`. */
+  /**
+   * File name (relative to the output folder) → content: `<node>/config.yaml` for each node,
+   * `registries.yaml` for every node, and with `cisHardening` the host files under `hardening/`.
+   * Each file's first line says where it goes on the nodes.
+   */
   public files(): Record<string, string> {
     const files: Record<string, string> = {};
+    const hardening = this.props.cisHardening;
+    const serverNotes = [
+      ...(hardening ? [serverHardeningNote()] : []),
+      ...[s3Note(this.props.etcdSnapshots)].filter((note): note is string => note !== undefined),
+    ];
     this.props.servers.forEach((server, i) => {
-      files[`${server.name}/config.yaml`] = render(this.serverConfig(server, i === 0));
+      files[`${server.name}/config.yaml`] = render(this.serverConfig(server, i === 0), serverNotes);
     });
     for (const agent of this.props.gpuAgents) {
-      files[`${agent.name}/config.yaml`] = render(this.gpuAgentConfig(agent));
+      files[`${agent.name}/config.yaml`] = render(this.gpuAgentConfig(agent), hardening ? [agentHardeningNote()] : []);
     }
-    if (this.props.registryMirror) {
-      files['registries.yaml'] = `# Generated by cdk8s-video-analytics: copy to /etc/rancher/k3s/registries.yaml on every node, then restart k3s.\n${toConfigYaml(registries(this.props.registryMirror))}`;
+    if (this.props.registryMirror || this.props.embeddedRegistry) {
+      files['registries.yaml'] = `# Generated by cdk8s-video-analytics: copy to /etc/rancher/k3s/registries.yaml on every node, then restart k3s.\n${toConfigYaml(registries(this.props.registryMirror, this.props.embeddedRegistry))}`;
     }
+    if (this.props.cisHardening) Object.assign(files, hardeningFiles(this.props.privilegedNamespaces));
     return files;
   }
 
@@ -158,24 +233,45 @@ export class K3sCluster {
       disable: [...p.disable],
       'secrets-encryption': true,
       'write-kubeconfig-mode': '0600',
+      ...(p.embeddedRegistry ? { 'embedded-registry': true } : {}),
+      ...(p.cisHardening ? { 'protect-kernel-defaults': true, 'kube-apiserver-arg': hardenedApiServerArgs() } : {}),
+      'kubelet-arg': this.kubeletArgs(p.reservations.serverKubeReserved),
+      ...snapshotSettings(p.etcdSnapshots),
     };
   }
 
   private serverConfig(server: K3sServer, first: boolean): Record<string, unknown> {
-    const join = first ? { 'cluster-init': true } : { server: `https://${this.props.servers[0].address}:6443` };
+    // Joining servers register through the fixed address, like agents: server-1 may be the one that is down.
+    const join = first ? { 'cluster-init': true } : { server: this.registrationUrl() };
     return { ...join, 'node-name': server.name, ...nodeIp(server.address), ...this.sharedServerSettings() };
   }
 
   private gpuAgentConfig(agent: K3sGpuAgent): Record<string, unknown> {
     const labels = [`${GPU_PRESENT_LABEL}=true`, `nvidia.com/gpu.count=${agent.gpus}`, ...(agent.product ? [`nvidia.com/gpu.product=${agent.product}`] : [])];
     return {
-      server: `https://${this.props.apiEndpoint}:6443`,
+      server: this.registrationUrl(),
       'token-file': this.props.tokenFile,
       'node-name': agent.name,
       ...nodeIp(agent.address),
       'node-label': labels,
       'node-taint': [GPU_NODE_TAINT],
+      ...(this.props.cisHardening ? { 'protect-kernel-defaults': true } : {}),
+      'kubelet-arg': this.kubeletArgs(this.props.reservations.agentKubeReserved),
     };
+  }
+
+  private registrationUrl(): string {
+    return `https://${this.props.apiEndpoint}:6443`;
+  }
+
+  private kubeletArgs(kubeReserved: FullReservation): string[] {
+    const r = this.props.reservations;
+    return [
+      reservationArg('system-reserved', r.systemReserved),
+      reservationArg('kube-reserved', kubeReserved),
+      evictionArg(r.evictionHard),
+      ...(this.props.cisHardening ? hardenedKubeletArgs() : []),
+    ];
   }
 }
 
@@ -184,17 +280,36 @@ function nodeIp(address: string): Record<string, string> {
   return /^\d{1,3}(\.\d{1,3}){3}$/.test(address) ? { 'node-ip': address } : {};
 }
 
-function registries(mirror: K3sRegistryMirror): Record<string, unknown> {
-  const endpoint = [`https://${mirror.host}`];
-  const mirrored = [...(mirror.mirrored ?? ['docker.io', 'ghcr.io', 'nvcr.io', 'quay.io', 'registry.k8s.io'])].sort();
+const PUBLIC_REGISTRIES = ['docker.io', 'ghcr.io', 'nvcr.io', 'quay.io', 'registry.k8s.io'];
+
+/**
+ * `registries.yaml`: the registries pulled through `mirror` get it as their endpoint; with the
+ * embedded registry every public registry and the mirror itself are listed too, since only a
+ * listed registry is shared between the nodes (an entry with no endpoint is enough).
+ */
+function registries(mirror: K3sRegistryMirror | undefined, embeddedRegistry: boolean): Record<string, unknown> {
+  const mirrored = new Set(mirror ? (mirror.mirrored ?? PUBLIC_REGISTRIES) : []);
+  const shared = embeddedRegistry ? [...PUBLIC_REGISTRIES, ...(mirror ? [mirror.host] : [])] : [];
+  const listed = [...new Set([...mirrored, ...shared])].sort();
+  const endpoint = mirror ? [`https://${mirror.host}`] : [];
   return {
-    mirrors: Object.fromEntries(mirrored.map((registry) => [registry, { endpoint }])),
-    configs: { [mirror.host]: { tls: { ca_file: mirror.caFile ?? '/etc/rancher/k3s/registry-ca.crt' } } },
+    mirrors: Object.fromEntries(listed.map((registry) => [registry, mirrored.has(registry) ? { endpoint } : {}])),
+    ...(mirror ? { configs: { [mirror.host]: { tls: { ca_file: mirror.caFile ?? '/etc/rancher/k3s/registry-ca.crt' } } } } : {}),
   };
 }
 
-function render(config: Record<string, unknown>): string {
-  return `# Generated by cdk8s-video-analytics: copy to /etc/rancher/k3s/config.yaml on this node.\n${toConfigYaml(config)}`;
+function serverHardeningNote(): string {
+  const paths = K3S_HARDENING_PATHS;
+  return `Before K3s starts: ${paths.admissionConfig} and ${paths.auditPolicy} in place (from ${HARDENING_FILES.admissionConfig}, ${HARDENING_FILES.auditPolicy}), ${paths.sysctl} applied.`;
+}
+
+function agentHardeningNote(): string {
+  return `Before K3s starts: ${K3S_HARDENING_PATHS.sysctl} in place (from ${HARDENING_FILES.sysctl}) and applied.`;
+}
+
+function render(config: Record<string, unknown>, notes: readonly string[]): string {
+  const header = ['Generated by cdk8s-video-analytics: copy to /etc/rancher/k3s/config.yaml on this node.', ...notes];
+  return `${header.map((line) => `# ${line}`).join('\n')}\n${toConfigYaml(config)}`;
 }
 
 function fail(prop: string, value: unknown, rule: string, fix: string): never {
@@ -228,6 +343,30 @@ function validate(props: K3sClusterProps): void {
     if (!PACKAGED_COMPONENTS.has(component)) fail('disable', component, `one of ${[...PACKAGED_COMPONENTS].join(', ')}`, 'Name a component K3s packages.');
   }
   validateNetworks(props);
+  validateOperations(props);
+}
+
+/** Snapshots, kubelet reservations, hardening and the embedded registry, against each other and the K3s release. */
+function validateOperations(props: K3sClusterProps): void {
+  const snapshots = snapshotProblem(props.etcdSnapshots);
+  if (snapshots) fail(...snapshots);
+  const reservations = reservationProblem(props.kubeletReservations);
+  if (reservations) fail(...reservations);
+  for (const namespace of props.privilegedNamespaces ?? []) {
+    const problem = dns1123Label(namespace);
+    if (problem) fail('privilegedNamespaces', namespace, `a namespace name (${problem})`, 'Name the namespaces whose pods need host access, e.g. gpu-system.');
+  }
+  if (props.k3sVersion === undefined) return;
+  const release = parseK3sRelease(props.k3sVersion);
+  if (!release) fail('k3sVersion', props.k3sVersion, 'a K3s release such as v1.30.4+k3s1', 'Give the release the nodes run, as the upgrade plans name it.');
+  if ((props.embeddedRegistry ?? true) && !hasEmbeddedRegistry(release)) {
+    fail('embeddedRegistry', `true with K3s ${props.k3sVersion}`, 'used with K3s v1.26.13, v1.27.10, v1.28.6, v1.29.1 or later',
+      'Upgrade K3s (it is GA from v1.29.12, v1.30.8, v1.31.4), or set embeddedRegistry: false.');
+  }
+  if ((props.cisHardening ?? true) && !hasPodSecurityConfigV1(release)) {
+    fail('cisHardening', `true with K3s ${props.k3sVersion}`, 'used with K3s v1.25 or later',
+      'Its PodSecurity admission configuration needs Kubernetes 1.25: upgrade K3s, or set cisHardening: false.');
+  }
 }
 
 /**

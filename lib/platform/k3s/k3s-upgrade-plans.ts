@@ -20,13 +20,27 @@ export enum Weekday {
   SUNDAY = 'sun',
 }
 
-/** When nodes may be upgraded. */
+/**
+ * When the system-upgrade-controller may start upgrading nodes: it creates no upgrade Job outside
+ * the window, but lets a started one finish. The controller checks the window with kured's
+ * `timewindow` package (rancher/system-upgrade-controller pkg/upgrade/plan/plan.go and the Plan
+ * types; `github.com/kubereboot/kured` v1.13.1 in its go.mod), which reads it like this:
+ *
+ * - `days` are the calendar days of the moment checked, in `timeZone`.
+ * - An end after the start: open from the start to the end on each of the days.
+ * - An end before the start is an overnight window (kured since kubereboot/kured#206): on each of
+ *   the days it is open from 00:00 to the end and from the start to 24:00. So 22:00 to 02:00 on
+ *   `[SATURDAY]` opens Saturday 00:00-02:00 and Saturday 22:00-24:00, not Sunday morning; to run
+ *   from Saturday 22:00 to Sunday 02:00, list Saturday and Sunday (which also opens Saturday
+ *   00:00-02:00 and Sunday 22:00-24:00).
+ * - An end equal to the start would be open for one second a day: refused.
+ */
 export interface MaintenanceWindow {
   /** Days of the week, e.g. `[Weekday.SATURDAY, Weekday.SUNDAY]`. */
   readonly days: readonly Weekday[];
   /** Start, `HH:MM` in `timeZone`. */
   readonly startTime: string;
-  /** End, `HH:MM` in `timeZone`. */
+  /** End, `HH:MM` in `timeZone`: after the start, or before it for an overnight window; never equal to it. */
   readonly endTime: string;
   /**
    * IANA time zone.
@@ -40,7 +54,8 @@ export interface K3sUpgradePlansProps {
   /** The K3s version to run, e.g. `v1.30.4+k3s1`; changing it starts the upgrade. Downgrades are refused by K3s. */
   readonly version: string;
   /**
-   * When upgrades may run.
+   * When upgrades may start. Needs system-upgrade-controller v0.15.0 or later (rancher/system-upgrade-controller#335):
+   * an older controller's Plan CRD drops the field, and upgrades then start at any time.
    * @default - any time
    */
   readonly window?: MaintenanceWindow;
@@ -66,6 +81,9 @@ const CONTROL_PLANE_LABEL = 'node-role.kubernetes.io/control-plane';
  * system-upgrade-controller installed (its release manifests) and its `system-upgrade` ServiceAccount.
  */
 export class K3sUpgradePlans extends Construct {
+  /** Namespace of the plans and of the upgrade Jobs, labelled privileged. */
+  public readonly namespace: string;
+
   constructor(scope: Construct, id: string, props: K3sUpgradePlansProps) {
     super(scope, id);
     if (!/^v\d+\.\d+\.\d+\+k3s\d+$/.test(props.version)) {
@@ -77,6 +95,7 @@ export class K3sUpgradePlans extends Construct {
     }
     if (props.window) validateWindow(id, props.window);
     const namespace = props.namespace ?? 'system-upgrade';
+    this.namespace = namespace;
     // Checked here, or the error would name the inner PlatformNamespace instead of this prop.
     const namespaceProblem = dns1123Label(namespace);
     if (namespaceProblem) throw propError('K3sUpgradePlans', id, 'namespace', namespace, `a DNS-1123 label (${namespaceProblem})`, 'Use lowercase letters, digits and dashes.');
@@ -117,6 +136,11 @@ function validateWindow(id: string, window: MaintenanceWindow): void {
     if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(window[prop])) {
       throw propError('K3sUpgradePlans', id, `window.${prop}`, window[prop], 'HH:MM', "Write it like '02:00'.");
     }
+  }
+  // kured's window ends at the end minute's first second: equal times would open it for one second a day.
+  if (window.startTime === window.endTime) {
+    throw propError('K3sUpgradePlans', id, 'window.endTime', window.endTime, `different from window.startTime (${window.startTime})`,
+      "The window would be open one second a day: give it a length, e.g. '02:00' to '05:00', or leave 'window' out to allow any time.");
   }
   // The Plan CRD requires at least one day: an empty list would be refused when applied.
   if (window.days.length === 0) {
