@@ -3,6 +3,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { ApiObject, App, AppProps, Chart, Testing, Yaml, YamlOutputType } from 'cdk8s';
 import { Construct } from 'constructs';
+import { parse as parseYaml } from 'yaml';
+import { APPLY_ORDER, ApplyOrderedChart, applyRank, inApplyOrder } from '../lib/synth/apply-order';
 import { LayeredApp } from '../lib/synth/layered-app';
 import { PlatformPolicies } from '../lib/synth/policy';
 import * as policyObjects from '../lib/synth/policy/_objects';
@@ -67,6 +69,103 @@ const layers: Build = (app) => {
   configMap(new Construct(analysis, 'service'), 'deep');
 };
 
+/** The YAML documents of a file as cdk8s writes it: each document's text, separators left out. */
+function documents(text: string): string[] {
+  return text.split(/^---\n/m);
+}
+
+/** A file's documents moved, unchanged, into apply order. */
+function inFileApplyOrder(text: string): string {
+  const typed = documents(text).map((doc) => ({ doc, ...parseYaml(doc) }));
+  return inApplyOrder(typed).map((t) => t.doc).join('---\n');
+}
+
+function isSorted(numbers: readonly number[]): boolean {
+  return numbers.every((n, i) => i === 0 || numbers[i - 1] <= n);
+}
+
+/** One object of every kind the apply order names, and a custom resource, created in the reverse of apply order. */
+const everyKind: Build = (app) => {
+  const c = new Chart(app, 'kinds', { disableResourceNameHashes: true });
+  const kinds = APPLY_ORDER.flat().concat(['monitoring.coreos.com/PodMonitor']).reverse();
+  kinds.forEach((kind, i) => {
+    const [group, name] = kind.includes('/') ? kind.split('/') : ['', kind];
+    new ApiObject(c, `object-${i}`, { apiVersion: group === '' ? 'v1' : `${group}/v1`, kind: name, metadata: { name: `${name.toLowerCase()}-${i}` } });
+  });
+};
+
+describe('apply order', () => {
+  const object = (apiVersion: string, kind: string, name: string) => ({ apiVersion, kind, metadata: { name } });
+
+  test('puts what an object refers to before it, keeping construct order within a step', () => {
+    const ordered = inApplyOrder([
+      object('monitoring.coreos.com/v1', 'PodMonitor', 'scrape'),
+      object('keda.sh/v1alpha1', 'ScaledObject', 'scale'),
+      object('policy/v1', 'PodDisruptionBudget', 'budget'),
+      object('apps/v1', 'Deployment', 'first'),
+      object('v1', 'Service', 'front'),
+      object('v1', 'Secret', 'credentials'),
+      object('apps/v1', 'DaemonSet', 'second'),
+      object('v1', 'ConfigMap', 'config'),
+      object('rbac.authorization.k8s.io/v1', 'ClusterRoleBinding', 'binding'),
+      object('v1', 'PersistentVolumeClaim', 'claim'),
+      object('rbac.authorization.k8s.io/v1', 'ClusterRole', 'role'),
+      object('v1', 'ServiceAccount', 'account'),
+      object('scheduling.k8s.io/v1', 'PriorityClass', 'priority'),
+      object('v1', 'LimitRange', 'limits'),
+      object('networking.k8s.io/v1', 'NetworkPolicy', 'policy'),
+      object('v1', 'Namespace', 'ns'),
+      object('apiextensions.k8s.io/v1', 'CustomResourceDefinition', 'podmonitors'),
+    ]);
+    expect(ordered.map((o) => o.metadata.name)).toEqual([
+      'ns', 'podmonitors', 'policy', 'limits', 'priority', 'account', 'role', 'binding', 'credentials', 'config', 'claim', 'front', 'first', 'second', 'budget', 'scale', 'scrape',
+    ]);
+  });
+
+  test('tells kinds apart by API group: a kind of the same name in another group is a custom resource, and goes last', () => {
+    const ordered = inApplyOrder<{ apiVersion?: string; kind?: string; metadata: { name: string } }>([
+      object('serving.knative.dev/v1', 'Service', 'knative'),
+      object('apps/v1', 'Deployment', 'web'),
+      object('v1', 'Service', 'web'),
+      object('example.com/v1', 'Namespace', 'fake'),
+      { metadata: { name: 'no-kind' } },
+    ]);
+    expect(ordered.map((o) => o.metadata.name)).toEqual(['web', 'web', 'knative', 'fake', 'no-kind']);
+    expect(ordered[0].kind).toBe('Service');
+  });
+
+  test('an ApplyOrderedChart comes out in apply order from App and LayeredApp alike, and Testing.synth returns it so', () => {
+    const build: Build = (a) => {
+      everyKind(a);
+      const ordered = new ApplyOrderedChart(a, 'ordered', { disableResourceNameHashes: true });
+      new ApiObject(ordered, 'deployment', { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' } });
+      new ApiObject(ordered, 'account', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'web' } });
+    };
+    const { app, layered, leftToApp } = bothWrite(build);
+    expect(leftToApp).toBe(false);
+    // App leaves a plain chart in construct order, which LayeredApp puts in apply order.
+    const kinds = (text: string) => documents(text).map((d) => parseYaml(d).kind);
+    expect(kinds(app['kinds.k8s.yaml'])[0]).toBe('PodMonitor');
+    // Created in reverse: each step keeps that construct order.
+    expect(kinds(layered['kinds.k8s.yaml'])).toEqual([...APPLY_ORDER.flatMap((step) => [...step].reverse()).map((k) => k.split('/').pop()), 'PodMonitor']);
+    expect(layered['kinds.k8s.yaml']).toBe(inFileApplyOrder(app['kinds.k8s.yaml']));
+    // The ordered chart is written the same by both.
+    expect(kinds(app['ordered.k8s.yaml'])).toEqual(['ServiceAccount', 'Deployment']);
+    expect(layered['ordered.k8s.yaml']).toBe(app['ordered.k8s.yaml']);
+    const testing = Testing.app();
+    build(testing);
+    expect(Testing.synth(testing.node.findChild('ordered') as Chart).map((o) => o.kind)).toEqual(['ServiceAccount', 'Deployment']);
+    fs.rmSync(testing.outdir, { recursive: true, force: true });
+  });
+
+  test('synthYaml is in apply order too', () => {
+    const layered = new LayeredApp({ outdir: outdir() });
+    everyKind(layered);
+    expect(isSorted(documents(layered.synthYaml()).map((d) => applyRank(parseYaml(d))))).toBe(true);
+    fs.rmSync(layered.outdir, { recursive: true, force: true });
+  });
+});
+
 describe('LayeredApp', () => {
   test('writes the same files as App for charts that depend on charts', () => {
     const { app, layered, leftToApp } = bothWrite(layers);
@@ -78,11 +177,15 @@ describe('LayeredApp', () => {
     expect(layered).toEqual(app);
   });
 
-  test('writes the reference platform exactly as App does', () => {
+  test('writes the reference platform as App does, byte for byte, but for the order of objects within a file', () => {
     const { app, layered, leftToApp } = bothWrite((a) => { buildReferencePlatform(a); }, { recordConstructMetadata: false });
     expect(leftToApp).toBe(false);
     expect(Object.keys(layered).length).toBeGreaterThan(5);
-    expect(layered).toEqual(app);
+    expect(Object.keys(layered)).toEqual(Object.keys(app));
+    for (const [file, text] of Object.entries(layered)) {
+      expect({ file, ranks: isSorted(documents(text).map((d) => applyRank(parseYaml(d)))) }).toEqual({ file, ranks: true });
+      expect({ file, text }).toEqual({ file, text: inFileApplyOrder(app[file]) });
+    }
   });
 
   test('names files without numbers, as App does, when no chart depends on another', () => {

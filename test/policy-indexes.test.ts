@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { PolicyContext } from '../lib/synth/policy/_context';
-import { IndexedObject } from '../lib/synth/policy/_objects';
+import { checkSinglePointsOfFailure } from '../lib/synth/policy/_node-loss';
+import { IndexedObject, selectorMatches } from '../lib/synth/policy/_objects';
 import * as indexed from '../lib/synth/policy/_rules';
 import { PolicyContext as ScanningContext } from './fixtures/policy-scans/_context';
 import * as scanning from './fixtures/policy-scans/_rules';
@@ -62,6 +63,20 @@ describe('PolicyContext indexes', () => {
   ] as const)('%s finds exactly what a scan of every object finds, in the same order', (check) => {
     fc.assert(fc.property(objects, fc.option(fc.integer({ min: 0, max: 6 }), { nil: undefined }), (list, gpuCapacity) => {
       expect(indexed[check](new PolicyContext(list, gpuCapacity))).toEqual(scanning[check](new ScanningContext(list, gpuCapacity)));
+    }), { numRuns: 300 });
+  });
+});
+
+describe('the single-point-of-failure policy on random objects', () => {
+  test('reports only Deployments and StatefulSets, and finds a budget exactly where a scan of every budget finds one', () => {
+    fc.assert(fc.property(objects, (list) => {
+      const found = checkSinglePointsOfFailure(new PolicyContext(list));
+      expect(found.every((f) => f.object.kind === 'Deployment' || f.object.kind === 'StatefulSet')).toBe(true);
+      const withoutBudget = new Set(found.filter((f) => f.message.startsWith('has no PodDisruptionBudget')).map((f) => f.constructPath));
+      const namespaceOf = (o: IndexedObject) => o.json.metadata.namespace ?? 'default';
+      const scanned = list.filter((w) => w.json.kind === 'Deployment' || w.json.kind === 'StatefulSet').filter((w) => !list.some((b) => b.json.kind === 'PodDisruptionBudget'
+        && namespaceOf(b) === namespaceOf(w) && selectorMatches(b.json.spec.selector, w.json.spec.template.metadata.labels)));
+      expect(withoutBudget).toEqual(new Set(scanned.map((w) => w.constructPath)));
     }), { numRuns: 300 });
   });
 });

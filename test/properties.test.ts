@@ -1,6 +1,8 @@
 import * as fc from 'fast-check';
 import { App, Chart } from 'cdk8s';
-import { AnalysisService, CameraSpec, ManifestValidator, PlatformNamespace, PlatformPolicies, PodSecurityLevel, Scaling, StreamIngest, StreamSelection } from '../lib';
+import { k8s } from 'cdk8s-plus-27';
+import { AnalysisService, CameraSpec, ManifestValidator, PlatformNamespace, PlatformPolicies, Policy, PodSecurityLevel, Scaling, StreamIngest, StreamSelection } from '../lib';
+import { PriorityTier, newDeployment, newServiceAccount } from '../lib/synth/pod/builder';
 import { formatFinding } from '../lib/synth/policy/policy-finding';
 import { formatViolation } from '../lib/synth/validation/violation';
 import { testApp } from './_helpers';
@@ -84,6 +86,45 @@ describe('property: random valid props synthesize valid, compliant objects', () 
       const app = testApp();
       new PlatformNamespace(new Chart(app, 'chart'), 'ns', { name, podSecurity: level, defaultDeny: deny });
       expectValidAndCompliant(app);
+    }), { numRuns: RUNS });
+  });
+});
+
+describe('property: the pod builder\'s ephemeral storage meets the ephemeral-storage policy', () => {
+  test('for any emptyDirs (on disk or in memory) mounted by any containers', () => {
+    const volume = fc.record({ sizeMi: fc.integer({ min: 1, max: 100_000 }), memory: fc.boolean() });
+    const pod = fc.array(volume, { maxLength: 4 }).chain((volumes) => fc.record({
+      volumes: fc.constant(volumes),
+      // For each container, the indexes of the volumes it mounts.
+      containers: fc.array(fc.subarray(volumes.map((_, i) => i)), { minLength: 1, maxLength: 3 }),
+      initContainers: fc.array(fc.subarray(volumes.map((_, i) => i)), { maxLength: 2 }),
+    }));
+    fc.assert(fc.property(pod, ({ volumes, containers, initContainers }) => {
+      count('pod builder ephemeral storage');
+      const app = testApp();
+      const chart = new Chart(app, 'chart');
+      const container = (prefix: string) => (mounts: number[], i: number) => ({
+        name: `${prefix}-${i}`, image: 'busybox:1.36.1',
+        resources: { requests: { cpu: k8s.Quantity.fromString('10m'), memory: k8s.Quantity.fromString('16Mi') }, limits: { cpu: k8s.Quantity.fromString('100m'), memory: k8s.Quantity.fromString('32Mi') } },
+        volumeMounts: mounts.map((v) => ({ name: `volume-${v}`, mountPath: `/volume-${v}` })),
+      });
+      newDeployment(chart, 'deployment', {
+        metadata: { name: 'pods', namespace: NS },
+        spec: {
+          selector: { matchLabels: { app: 'pods' } },
+          template: {
+            labels: { app: 'pods' },
+            spec: {
+              serviceAccount: newServiceAccount(chart, 'account', { metadata: { name: 'pods', namespace: NS } }),
+              tier: PriorityTier.BATCH,
+              volumes: volumes.map((v, i) => ({ name: `volume-${i}`, emptyDir: { sizeLimit: k8s.Quantity.fromString(`${v.sizeMi}Mi`), medium: v.memory ? 'Memory' : undefined } })),
+              containers: containers.map(container('main')),
+              initContainers: initContainers.map(container('init')),
+            },
+          },
+        },
+      });
+      expect(PlatformPolicies.check(app).filter((f) => f.policy === Policy.EPHEMERAL_STORAGE).map(formatFinding)).toEqual([]);
     }), { numRuns: RUNS });
   });
 });

@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ApiObject, App, AppProps, Chart, Names, Yaml, YamlOutputType } from 'cdk8s';
 import { IConstruct } from 'constructs';
+import { inApplyOrder } from './apply-order';
 import { DeferredJsonCheck, deferJsonChecks } from './json-validation';
 
 /** One file of the output: its name without extension and its objects, in order. */
@@ -11,8 +12,11 @@ interface ChartOutput {
 }
 
 /**
- * A cdk8s `App` for platforms of many charts (one per layer): it writes exactly the files `App`
- * writes, in time linear in the number of objects.
+ * A cdk8s `App` for platforms of many charts (one per layer): it writes the files `App` writes,
+ * with each file's objects in apply order ({@link APPLY_ORDER}: namespaces, policies, accounts,
+ * configuration and claims before the workloads that use them), in time linear in the number of
+ * objects. Only the order of objects within a file differs from `App`'s, and not even that for an
+ * {@link ApplyOrderedChart}, which `App` writes in apply order too.
  *
  * Why it exists: cdk8s 2.70's `App.synth()` validates the whole app once, then again for every
  * chart it writes, so the platform policies, which read every object, run 1 + charts times
@@ -29,7 +33,8 @@ interface ChartOutput {
  * The shortcut covers apps whose only dependencies are between charts (plus the object edges a
  * previous cdk8s synthesis derived from them). Anything else (nested charts, dependencies between
  * other constructs, a dependency cycle, another `yamlOutputType`, construct metadata) is
- * synthesized by `App` itself, with its exact behaviour and errors.
+ * synthesized by `App` itself, with its exact behaviour and errors: there, a chart's objects are in
+ * apply order only if the chart orders them itself ({@link ApplyOrderedChart}).
  */
 export class LayeredApp extends App {
   /** Whether App writes `construct-metadata.json`, which App keeps private. */
@@ -40,7 +45,7 @@ export class LayeredApp extends App {
     this.recordsConstructMetadata = props.recordConstructMetadata ?? process.env.CDK8S_RECORD_CONSTRUCT_METADATA === 'true';
   }
 
-  /** Validates the app and writes one file per chart, in dependency order. */
+  /** Validates the app and writes one file per chart, charts in dependency order, objects in apply order. */
   public override synth(): void {
     const outputs = this.synthesizeCharts();
     if (outputs === undefined) return super.synth();
@@ -74,11 +79,11 @@ export class LayeredApp extends App {
     const written = new Map<ApiObject, unknown>();
     const outputs = layers.order.map((chart, index) => ({
       fileName: fileName(chart, index),
-      objects: objectsOf(chart).map((object) => {
+      objects: inApplyOrder(objectsOf(chart).map((object) => {
         const json = object.toJson();
         written.set(object, json);
         return json;
-      }),
+      })),
     }));
     // Objects outside the charts written (none in a plain stack of layers) are serialized on demand.
     throwOnErrors(runJsonChecks(jsonChecks, (object) => written.get(object) ?? object.toJson()));

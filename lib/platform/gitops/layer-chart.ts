@@ -1,4 +1,5 @@
 import { ApiObject, Chart } from 'cdk8s';
+import { ApplyOrderedChart } from '../../synth/apply-order';
 import { Construct } from 'constructs';
 
 /** Argo CD applies lower waves first and waits for them to be healthy. */
@@ -25,7 +26,7 @@ export interface LayerChartProps {
  * exponentially with the number of layers (eight layers of the reference platform never finish).
  * The dependency is a wave constraint instead, checked here.
  */
-export class LayerChart extends Chart {
+export class LayerChart extends ApplyOrderedChart {
   /** The layer's sync wave. */
   public readonly wave: number;
 

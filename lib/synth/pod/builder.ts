@@ -2,8 +2,10 @@ import { ApiObjectMetadata, Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
 import { configChecksum } from '../../core/config-checksum';
+import { propError } from '../../core/errors';
 import { Connections } from '../connections';
 import { KubeDaemonSet, KubeDeployment, KubeServiceAccount, KubeStatefulSet } from '../kube-objects';
+import { requireSizedEmptyDirs, withEphemeralStorage } from './ephemeral-storage';
 import { ScopeSettings, repositoryPath } from './scope-settings';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from './security';
 
@@ -28,6 +30,13 @@ export enum PriorityTier {
 
 /** Pod annotation holding the hash of the pod's configuration: a change rolls the pods. */
 export const CONFIG_CHECKSUM_ANNOTATION = 'video-analytics.io/config-checksum';
+
+/**
+ * Workload annotation saying why one replica is enough: the only way a Deployment or StatefulSet
+ * is exempt from the single-point-of-failure policy (which wants every workload to survive the
+ * loss or drain of any one node).
+ */
+export const SINGLE_REPLICA_REASON_ANNOTATION = 'video-analytics.io/single-replica-reason';
 
 /** A ServiceAccount made by {@link newServiceAccount}, and whether its pods get its token. */
 export interface PodServiceAccount {
@@ -75,7 +84,13 @@ export interface PrivilegeException {
 export interface ContainerOptions extends Omit<k8s.Container, 'imagePullPolicy' | 'securityContext' | 'resources'> {
   /** The image as the construct names it; rewritten to the scope's mirror. */
   readonly image: string;
-  /** Requests and limits: every container declares both. */
+  /**
+   * Requests and limits: every container declares both, for CPU and memory, and for
+   * `ephemeral-storage` (logs and the writable layer) unless the builder's default fits: each part
+   * not stated is {@link DEFAULT_EPHEMERAL_STORAGE}, the limit raised by the size of the
+   * disk-backed emptyDirs the container is the first to mount (the first container is charged
+   * with those only init containers mount).
+   */
   readonly resources: k8s.ResourceRequirements;
 }
 
@@ -102,6 +117,11 @@ export interface PodOptions extends Omit<k8s.PodSpec,
    * @default - restricted
    */
   readonly privileged?: PrivilegeException;
+  /**
+   * The pod's volumes; every emptyDir must have a `sizeLimit`.
+   * @default - none
+   */
+  readonly volumes?: k8s.Volume[];
   readonly containers: readonly ContainerOptions[];
   readonly initContainers?: readonly ContainerOptions[];
 }
@@ -150,9 +170,14 @@ export function scopedPriorityClass(scope: IConstruct, tier: PriorityTier, overr
   return override ?? ScopeSettings.of(scope).priorityClasses?.[tier];
 }
 
-/** A pod spec with the scope's settings and the platform's guarantees applied. */
+/**
+ * A pod spec with the scope's settings and the platform's guarantees applied.
+ * @throws if an emptyDir has no sizeLimit, or a container's ephemeral-storage request is above its limit
+ */
 export function buildPodSpec(scope: IConstruct, options: PodOptions): k8s.PodSpec {
-  const { serviceAccount, tier, priorityClassName, podSecurityContext, privileged, containers, initContainers, ...rest } = options;
+  const { serviceAccount, tier, priorityClassName, podSecurityContext, privileged, containers: stated, initContainers: statedInit, ...rest } = options;
+  requireSizedEmptyDirs(scope, rest.volumes);
+  const { containers, initContainers } = withEphemeralStorage(scope, stated, statedInit ?? [], rest.volumes);
   const container = (c: ContainerOptions): k8s.Container => ({
     ...c,
     image: scopedImage(scope, c.image),
@@ -168,7 +193,7 @@ export function buildPodSpec(scope: IConstruct, options: PodOptions): k8s.PodSpe
     imagePullSecrets: scopedPullSecrets(scope),
     priorityClassName: scopedPriorityClass(scope, tier, priorityClassName),
     securityContext: privileged ? privileged.podSecurityContext : { ...restrictedPodSecurityContext(), ...podSecurityContext },
-    initContainers: initContainers && initContainers.length > 0 ? initContainers.map(container) : undefined,
+    initContainers: initContainers.length > 0 ? initContainers.map(container) : undefined,
     containers: containers.map(container),
   };
 }
@@ -198,14 +223,45 @@ export interface WorkloadProps<Spec> {
   readonly spec: WithTemplate<Spec>;
 }
 
+/** Props of the functions for replicated workloads (Deployment, StatefulSet). */
+export interface ReplicatedWorkloadProps<Spec> extends WorkloadProps<Spec> {
+  /**
+   * Why one replica is enough, when the user chose a single one (e.g. 'stateless, rescheduled in
+   * seconds'): recorded on the workload as {@link SINGLE_REPLICA_REASON_ANNOTATION}, the only
+   * exemption from the single-point-of-failure policy.
+   * @default - none: the workload must survive the loss of any one node
+   */
+  readonly singleReplicaReason?: string;
+}
+
+/**
+ * The reason recorded when the user's own props ask for a single replica (the defaults never do):
+ * an explicit choice, such as a site with one node, is an opt-out the policy must accept and the
+ * output must show.
+ */
+export function singleReplicaChosenBy(prop: string, replicas: number): string | undefined {
+  return replicas === 1 ? `'${prop}' is 1 in the construct's props: one replica was chosen, for example for a site with one node` : undefined;
+}
+
 /** A Deployment whose pods go through the builder. */
-export function newDeployment(scope: Construct, id: string, props: WorkloadProps<k8s.DeploymentSpec>): k8s.KubeDeployment {
-  return new KubeDeployment(scope, id, { metadata: props.metadata, spec: { ...props.spec, template: buildPodTemplate(scope, props.spec.template) } });
+export function newDeployment(scope: Construct, id: string, props: ReplicatedWorkloadProps<k8s.DeploymentSpec>): k8s.KubeDeployment {
+  return new KubeDeployment(scope, id, { metadata: workloadMetadata(scope, props), spec: { ...props.spec, template: buildPodTemplate(scope, props.spec.template) } });
 }
 
 /** A StatefulSet whose pods go through the builder. */
-export function newStatefulSet(scope: Construct, id: string, props: WorkloadProps<k8s.StatefulSetSpec>): k8s.KubeStatefulSet {
-  return new KubeStatefulSet(scope, id, { metadata: props.metadata, spec: { ...props.spec, template: buildPodTemplate(scope, props.spec.template) } });
+export function newStatefulSet(scope: Construct, id: string, props: ReplicatedWorkloadProps<k8s.StatefulSetSpec>): k8s.KubeStatefulSet {
+  return new KubeStatefulSet(scope, id, { metadata: workloadMetadata(scope, props), spec: { ...props.spec, template: buildPodTemplate(scope, props.spec.template) } });
+}
+
+/** The workload's metadata, with the reason for a single replica when one is given. */
+function workloadMetadata<Spec>(scope: IConstruct, props: ReplicatedWorkloadProps<Spec>): ApiObjectMetadata {
+  const reason = props.singleReplicaReason;
+  if (reason === undefined) return props.metadata;
+  if (reason.trim() === '') {
+    throw propError(scope.constructor.name, scope.node.path, 'singleReplicaReason', reason, 'a reason',
+      'Say why one replica is enough (e.g. \'stateless, rescheduled in seconds\'), or run two replicas.');
+  }
+  return { ...props.metadata, annotations: { ...props.metadata.annotations, [SINGLE_REPLICA_REASON_ANNOTATION]: reason } };
 }
 
 /** A DaemonSet whose pods go through the builder. */

@@ -44,7 +44,7 @@ export class PolicyContext {
     return this.objects.filter((o) => kinds.includes(o.json.kind));
   }
 
-  /** Workloads (not bare pods) by namespace and name, for autoscaler and budget targets. */
+  /** The first object of a kind by namespace and name: workloads for autoscaler and budget targets, claims for volumes. */
   workload(namespace: string, kind: string, name: string): IndexedObject | undefined {
     return this.workloads.get(workloadKey(namespace, kind, name));
   }

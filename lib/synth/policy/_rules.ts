@@ -1,3 +1,6 @@
+import { isQuantity, memoryBytes } from '../../core/quantity';
+import { binaryQuantity } from '../pod/ephemeral-storage';
+import { EPHEMERAL_STORAGE } from '../pod/resources';
 import { PolicyContext } from './_context';
 import { IndexedObject, Json, PodTemplate, allContainers, namespaceOf } from './_objects';
 import { Policy, PolicyFinding } from './policy-finding';
@@ -27,7 +30,7 @@ function exposesPort(template: PodTemplate, target: string | number): boolean {
 }
 
 /** The smallest number of replicas a workload may run at, from its own spec or its autoscaler. */
-function minimumSize(context: PolicyContext, workload: IndexedObject): number | undefined {
+export function minimumSize(context: PolicyContext, workload: IndexedObject): number | undefined {
   const name = workload.json.metadata?.name;
   const ns = namespaceOf(workload);
   const hpa = context.autoscalersOf('HorizontalPodAutoscaler', ns, name).find((h) => h.json.spec?.scaleTargetRef?.kind === workload.json.kind);
@@ -37,7 +40,8 @@ function minimumSize(context: PolicyContext, workload: IndexedObject): number | 
   return workload.json.kind === 'DaemonSet' ? undefined : workload.json.spec?.replicas ?? 1;
 }
 
-function scaled(value: number | string, size: number): number {
+/** A budget's count or percentage of `size` pods, rounded up as the disruption controller rounds it. */
+export function scaled(value: number | string, size: number): number {
   return typeof value === 'number' ? value : Math.ceil((Number(value.replace('%', '')) / 100) * size);
 }
 
@@ -125,6 +129,50 @@ export function checkResources(context: PolicyContext): PolicyFinding[] {
       .filter((field) => { const [kind, name] = field.split('.'); return c.resources?.[kind]?.[name] === undefined; });
     return missing.length === 0 ? [] : [context.finding(Policy.RESOURCES, t.owner, `container '${c.name}' has no ${missing.join(', ')}`, 'Set CPU and memory requests and limits (the construct\'s resources prop).')];
   }));
+}
+
+/**
+ * Every container states how much node disk its logs and writable layer may use, every emptyDir
+ * its size, and the containers' limits cover the disk-backed emptyDirs (the kubelet counts them
+ * against the pod's limits): otherwise one pod fills the node's disk and the kubelet evicts its
+ * neighbours, or evicts the pod itself before its emptyDir is full.
+ */
+export function checkEphemeralStorage(context: PolicyContext): PolicyFinding[] {
+  return context.templates.flatMap((t) => {
+    const containers: Json[] = [...(t.spec.initContainers ?? []), ...(t.spec.containers ?? [])];
+    const findings = containers.flatMap((c) => {
+      const missing = ['requests', 'limits'].filter((kind) => c.resources?.[kind]?.[EPHEMERAL_STORAGE] === undefined).map((kind) => `${kind}.${EPHEMERAL_STORAGE}`);
+      return missing.length === 0 ? [] : [context.finding(Policy.EPHEMERAL_STORAGE, t.owner, `container '${c.name}' has no ${missing.join(', ')}`,
+        'Set ephemeral-storage requests and limits for its logs and writable layer (the pod builder sets a default unless the construct states them).')];
+    });
+    const volumes: Json[] = t.spec.volumes ?? [];
+    for (const volume of volumes.filter((v) => v.emptyDir !== undefined && v.emptyDir.sizeLimit === undefined)) {
+      findings.push(context.finding(Policy.EPHEMERAL_STORAGE, t.owner, `emptyDir '${volume.name}' has no sizeLimit`,
+        'Give the emptyDir a sizeLimit, the most it may hold.'));
+    }
+    const shortfall = emptyDirShortfall(t.spec, volumes);
+    if (shortfall) {
+      findings.push(context.finding(Policy.EPHEMERAL_STORAGE, t.owner,
+        `its disk-backed emptyDirs may hold ${binaryQuantity(shortfall.emptyDirs)} but its ephemeral-storage limits allow the pod ${binaryQuantity(shortfall.limit)}, so the kubelet evicts it before they are full`,
+        'Raise the ephemeral-storage limit of a container that mounts them by their sizeLimit, or lower the sizeLimit.'));
+    }
+    return findings;
+  });
+}
+
+/** The pod's ephemeral-storage limit (its containers' sum, or its largest init container's) when below what its disk-backed emptyDirs may hold. */
+function emptyDirShortfall(spec: Json, volumes: readonly Json[]): { emptyDirs: number; limit: number } | undefined {
+  const containers: Json[] = spec.containers ?? [];
+  const initContainers: Json[] = spec.initContainers ?? [];
+  // An emptyDir no container mounts stays empty.
+  const mounted = new Set([...containers, ...initContainers].flatMap((c) => (c.volumeMounts ?? []).map((m: Json) => m.name)));
+  const sizes = volumes.filter((v) => v.emptyDir !== undefined && v.emptyDir.medium !== 'Memory' && mounted.has(v.name)).map((v) => v.emptyDir.sizeLimit);
+  const limitOf = (c: Json): unknown => c.resources?.limits?.[EPHEMERAL_STORAGE];
+  // Unknown sizes or limits are reported above, or leave nothing to compare.
+  if (sizes.length === 0 || ![...sizes, ...[...containers, ...initContainers].map(limitOf)].every(isQuantity)) return undefined;
+  const emptyDirs = sizes.reduce((sum: number, size) => sum + memoryBytes(size), 0);
+  const limit = Math.max(containers.reduce((sum: number, c) => sum + memoryBytes(limitOf(c) as string), 0), ...initContainers.map((c) => memoryBytes(limitOf(c) as string)));
+  return emptyDirs > limit ? { emptyDirs, limit } : undefined;
 }
 
 /** Every workload in an application namespace is selected by a NetworkPolicy written for it. */

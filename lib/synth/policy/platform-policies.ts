@@ -2,11 +2,26 @@ import { IConstruct } from 'constructs';
 import { JsonOf, addJsonValidation } from '../json-validation';
 import { PolicyContext } from './_context';
 import { indexObjects } from './_objects';
+import { checkSinglePointsOfFailure } from './_node-loss';
 import {
-  checkAutoscalers, checkDisruptionBudgets, checkGpuScheduling, checkImages, checkNetworkPolicyCoverage,
+  checkAutoscalers, checkDisruptionBudgets, checkEphemeralStorage, checkGpuScheduling, checkImages, checkNetworkPolicyCoverage,
   checkPodSecurity, checkResources, checkServices,
 } from './_rules';
-import { PolicyFinding, formatFinding } from './policy-finding';
+import { Policy, PolicyFinding, formatFinding } from './policy-finding';
+
+/** Every policy and its check, in the order findings are reported. */
+const CHECKS: ReadonlyArray<readonly [Policy, (context: PolicyContext) => PolicyFinding[]]> = [
+  [Policy.SERVICE_SELECTS_PODS, checkServices],
+  [Policy.DISRUPTION_BUDGET, checkDisruptionBudgets],
+  [Policy.AUTOSCALER_TARGET, checkAutoscalers],
+  [Policy.POD_SECURITY_RESTRICTED, checkPodSecurity],
+  [Policy.RESOURCES, checkResources],
+  [Policy.EPHEMERAL_STORAGE, checkEphemeralStorage],
+  [Policy.NETWORK_POLICY_COVERAGE, checkNetworkPolicyCoverage],
+  [Policy.PINNED_IMAGES, checkImages],
+  [Policy.GPU_SCHEDULING, checkGpuScheduling],
+  [Policy.SINGLE_POINT_OF_FAILURE, checkSinglePointsOfFailure],
+];
 
 /** Options of {@link PlatformPolicies}. */
 export interface PlatformPoliciesOptions {
@@ -21,9 +36,10 @@ export interface PlatformPoliciesOptions {
 /**
  * Synth-time policy checks over every object under a construct (usually the App): services that
  * select nothing, budgets that block drains, autoscalers that fight, pods below the "restricted"
- * profile, containers without requests and limits, workloads no NetworkPolicy is written for,
- * unpinned images and GPU pods that cannot land on GPU nodes. Each finding names the construct
- * path and a fix.
+ * profile, containers without requests and limits (ephemeral storage included) and emptyDirs
+ * without a size, workloads no NetworkPolicy is written for, unpinned images and GPU pods that
+ * cannot land on GPU nodes; and, when opted in, workloads that do not survive the loss of a node.
+ * Each finding names the construct path and a fix.
  */
 export class PlatformPolicies {
   /** Runs every policy now and returns the findings. */
@@ -42,14 +58,5 @@ export class PlatformPolicies {
 
 function checkObjects(scope: IConstruct, options: PlatformPoliciesOptions, jsonOf: JsonOf): PolicyFinding[] {
   const context = new PolicyContext(indexObjects(scope, jsonOf), options.gpuCapacity);
-  return [
-    ...checkServices(context),
-    ...checkDisruptionBudgets(context),
-    ...checkAutoscalers(context),
-    ...checkPodSecurity(context),
-    ...checkResources(context),
-    ...checkNetworkPolicyCoverage(context),
-    ...checkImages(context),
-    ...checkGpuScheduling(context),
-  ];
+  return CHECKS.flatMap(([, check]) => check(context));
 }

@@ -10,6 +10,13 @@ export enum Policy {
   NETWORK_POLICY_COVERAGE = 'network-policy-coverage',
   PINNED_IMAGES = 'pinned-images',
   GPU_SCHEDULING = 'gpu-scheduling',
+  /** Containers state ephemeral-storage requests and limits; emptyDirs a sizeLimit their pod's limits cover. */
+  EPHEMERAL_STORAGE = 'ephemeral-storage',
+  /**
+   * Deployments and StatefulSets survive the loss or drain of any one node, unless they say why one
+   * replica is enough (the `video-analytics.io/single-replica-reason` annotation, set by the pod builder).
+   */
+  SINGLE_POINT_OF_FAILURE = 'single-point-of-failure',
 }
 
 /** One object that breaks one policy. */
