@@ -317,8 +317,8 @@ describe('passwords never appear in error messages', () => {
     expect(message).not.toContain(password);
   });
 
-  test('parameters that only look alike pass: keyframe, transportmode, channel', () => {
-    expect(CameraInventory.of([{ id: 'cam-1', url: 'rtsp://cam/Streaming/Channels/101?transportmode=unicast&keyframe=1' }]).cameras).toHaveLength(1);
+  test('ordinary stream parameters pass: transportmode, channel, subtype', () => {
+    expect(CameraInventory.of([{ id: 'cam-1', url: 'rtsp://cam/cam/realmonitor?channel=1&subtype=0&transportmode=unicast' }]).cameras).toHaveLength(1);
   });
 
   test.each([

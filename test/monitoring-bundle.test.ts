@@ -3,8 +3,8 @@ import { Cpu } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { parse as parseYaml } from 'yaml';
 import {
-  AlertSeverity, Connections, IConnectable, IPrometheusClient, IRuleSource, IScrapeTarget, PlatformNamespace, PrometheusEndpoint, RuleGroup,
-  ScopeSettings, ScrapeTarget, StreamIngest, runbookUrl,
+  AlertSeverity, Connections, IConnectable, IPrometheusClient, IRuleSource, IScrapeTarget, PlatformNamespace, PlatformPolicies, PrometheusEndpoint,
+  RuleGroup, ScopeSettings, ScrapeTarget, StreamIngest, runbookUrl,
 } from '../lib';
 import { MonitoringBundle, MonitoringBundleProps, MonitoringMode, Receiver, isRuleSource } from '../lib/monitoring/monitoring-bundle';
 import { CAMERA_INFO_RECORD, ingestRuleGroups } from '../lib/ingest/rules';
@@ -12,6 +12,7 @@ import { PrometheusLink } from '../lib/synth/autoscaler';
 import { MAX_DATA_BYTES } from '../lib/synth/validation/_size-rules';
 import { KubeObject, findObject, objectsOfKind, synthValid, testApp, testChart } from './_helpers';
 import { NetworkModel } from './_network-policy-evaluator';
+import { thrownMessage } from './_properties';
 
 const OPS = Receiver.webhook('ops', { url: 'https://alerts.example.com/hook' });
 const NS = 'video-analytics';
@@ -80,10 +81,14 @@ describe('MonitoringBundle, standalone', () => {
     expect(findObject(objects, 'Namespace', 'monitoring-host').metadata.labels['pod-security.kubernetes.io/enforce']).toBe('privileged');
   });
 
-  test('Prometheus is a single-replica StatefulSet on local-path with retention by time and size', () => {
+  test('Prometheus is an HA pair: two replicas of a StatefulSet, each on its own local-path volume, with retention by time and size', () => {
     const { objects } = synthBundle({ retention: Duration.days(7), storageSize: Size.gibibytes(20) });
     const statefulSet = findObject(objects, 'StatefulSet', 'prometheus');
-    expect(statefulSet.spec.replicas).toBe(1);
+    expect(statefulSet.spec.replicas).toBe(2);
+    // Independent replicas: one whose node is lost does not hold back the other.
+    expect(statefulSet.spec.podManagementPolicy).toBe('Parallel');
+    // One claim per replica, from the template: no claim that every replica mounts.
+    expect(statefulSet.spec.template.spec.volumes.filter((v: any) => v.persistentVolumeClaim)).toEqual([]);
     expect(statefulSet.spec.volumeClaimTemplates).toEqual([expect.objectContaining({
       spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'local-path', resources: { requests: { storage: '20Gi' } } },
     })]);
@@ -92,6 +97,100 @@ describe('MonitoringBundle, standalone', () => {
     expect(container.args).toEqual(expect.arrayContaining(['--storage.tsdb.retention.time=7d', '--storage.tsdb.retention.size=16384MB']));
     expect(container.startupProbe.httpGet).toEqual({ path: '/-/ready', port: 'web' });
     expect(statefulSet.spec.template.spec.automountServiceAccountToken).toBe(true);
+  });
+
+  test('the Prometheus replicas: on different nodes, a disruption budget, a headless governing Service and a queried one that selects both', () => {
+    const { objects } = synthBundle();
+    const statefulSet = findObject(objects, 'StatefulSet', 'prometheus');
+    const pods = statefulSet.spec.selector.matchLabels;
+    expect(statefulSet.spec.template.spec.topologySpreadConstraints).toEqual([{
+      maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: pods }, nodeTaintsPolicy: 'Honor',
+    }]);
+    expect(findObject(objects, 'PodDisruptionBudget', 'prometheus').spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: pods } });
+
+    // The governing Service is headless: each replica gets its own DNS name.
+    expect(statefulSet.spec.serviceName).toBe('prometheus-headless');
+    const headless = findObject(objects, 'Service', 'prometheus-headless').spec;
+    expect(headless).toEqual({ clusterIP: 'None', selector: pods, ports: [{ name: 'web', port: 9090, targetPort: 'web', protocol: 'TCP' }] });
+    // Grafana and KEDA query `prometheus`, a ClusterIP Service over both replicas, each client kept to one.
+    const queried = findObject(objects, 'Service', 'prometheus').spec;
+    expect(queried).toEqual({ sessionAffinity: 'ClientIP', selector: pods, ports: [{ name: 'web', port: 9090, targetPort: 'web', protocol: 'TCP' }] });
+    expect(parseYaml(findObject(objects, 'ConfigMap', 'grafana-provisioning').data['datasources.yaml']).datasources[0].url)
+      .toBe('http://prometheus.monitoring.svc.cluster.local:9090');
+    // Each replica scrapes the other (the `prometheus` job), and Grafana queries both.
+    const model = new NetworkModel(objects);
+    const prometheus = model.group('monitoring', 'prometheus');
+    expect(model.allows({ from: prometheus, to: prometheus, port: 9090 })).toBe(true);
+    expect(model.allows({ from: model.group('monitoring', 'grafana'), to: prometheus, port: 9090 })).toBe(true);
+  });
+
+  test('the Prometheus replicas differ only in their replica external label, the pod name, which their alerts leave out', () => {
+    const { objects } = synthBundle();
+    const statefulSet = findObject(objects, 'StatefulSet', 'prometheus');
+    const [container] = statefulSet.spec.template.spec.containers;
+    expect(container.args).toContain('--enable-feature=expand-external-labels');
+    expect(container.env).toContainEqual({ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } });
+    const config = prometheusConfig(objects);
+    expect(config.global.external_labels).toEqual({ replica: '${POD_NAME}' });
+    // As Prometheus expands it in each pod of the StatefulSet: one value per replica.
+    const podNames = Array.from({ length: statefulSet.spec.replicas }, (_, i) => `${statefulSet.metadata.name}-${i}`);
+    const replicaLabels = podNames.map((pod) => config.global.external_labels.replica.replace('${POD_NAME}', pod));
+    expect(replicaLabels).toEqual(['prometheus-0', 'prometheus-1']);
+    // Without it the two replicas' alerts are identical, and Alertmanager sends each once.
+    expect(config.alerting.alert_relabel_configs).toEqual([{ action: 'labeldrop', regex: 'replica' }]);
+    // Every replica sends to every Alertmanager pod, found by discovery.
+    expect(config.alerting.alertmanagers).toEqual([expect.objectContaining({ kubernetes_sd_configs: [{ role: 'pod', namespaces: { names: ['monitoring'] } }] })]);
+  });
+
+  test('Grafana: two replicas on different nodes, a disruption budget, and each client kept to the replica that holds its session', () => {
+    const { objects } = synthBundle();
+    const deployment = findObject(objects, 'Deployment', 'grafana');
+    const pods = deployment.spec.selector.matchLabels;
+    expect(deployment.spec.replicas).toBe(2);
+    expect(deployment.spec.template.spec.topologySpreadConstraints).toEqual([{
+      maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: pods }, nodeTaintsPolicy: 'Honor',
+    }]);
+    expect(findObject(objects, 'PodDisruptionBudget', 'grafana').spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: pods } });
+    // Each replica's database is its own emptyDir: provisioned alike, sessions not shared.
+    expect(deployment.spec.template.spec.volumes).toContainEqual({ name: 'data', emptyDir: { sizeLimit: '512Mi' } });
+    const service = findObject(objects, 'Service', 'grafana');
+    expect(service.spec.sessionAffinity).toBe('ClientIP');
+    // Traefik balances over the pods itself: it keeps a browser on one by a cookie.
+    expect(service.metadata.annotations).toEqual({
+      'traefik.ingress.kubernetes.io/service.sticky.cookie': 'true', 'traefik.ingress.kubernetes.io/service.sticky.cookie.httponly': 'true',
+    });
+  });
+
+  test('kube-state-metrics runs alone and says why', () => {
+    const deployment = findObject(synthBundle().objects, 'Deployment', 'kube-state-metrics');
+    expect(deployment.spec.replicas).toBe(1);
+    expect(deployment.metadata.annotations['video-analytics.io/single-replica-reason']).toMatch(/^stateless: rescheduled on another node in seconds/);
+  });
+
+  test('with defaults, no monitoring workload is a single point of failure, kube-state-metrics excepted with its reason', () => {
+    const chart = testChart();
+    new MonitoringBundle(chart, 'monitoring', { receivers: [OPS] });
+    expect(PlatformPolicies.check(chart).map((f) => f.message)).toEqual([]);
+  });
+
+  test('the one-node opt-outs: one replica each, no spread, no disruption budget, each saying why; the policies pass', () => {
+    const chart = testChart();
+    new MonitoringBundle(chart, 'monitoring', { receivers: [OPS], prometheusReplicas: 1, alertmanagerReplicas: 1, grafanaReplicas: 1 });
+    const objects = synthValid(chart);
+    for (const [kind, name] of WORKLOADS.filter(([kind]) => kind !== 'DaemonSet')) {
+      const workload = findObject(objects, kind, name);
+      expect({ name, replicas: workload.spec.replicas, spread: workload.spec.template.spec.topologySpreadConstraints })
+        .toEqual({ name, replicas: 1, spread: undefined });
+      expect(workload.metadata.annotations['video-analytics.io/single-replica-reason']).toEqual(expect.any(String));
+    }
+    // No budget at all: none can block a drain.
+    expect(objectsOfKind(objects, 'PodDisruptionBudget')).toEqual([]);
+    expect(findObject(objects, 'StatefulSet', 'prometheus').metadata.annotations['video-analytics.io/single-replica-reason']).toMatch(/^prometheusReplicas: 1/);
+    // The headless Service governs the StatefulSet whatever the count; nothing is sticky with one replica.
+    expect(findObject(objects, 'StatefulSet', 'prometheus').spec.serviceName).toBe('prometheus-headless');
+    expect(findObject(objects, 'Service', 'prometheus').spec.sessionAffinity).toBeUndefined();
+    expect(findObject(objects, 'Service', 'grafana').metadata.annotations).toBeUndefined();
+    expect(PlatformPolicies.check(chart).map((f) => f.message)).toEqual([]);
   });
 
   test('least-privilege RBAC for discovery and the kubelet metrics', () => {
@@ -216,10 +315,13 @@ describe('MonitoringBundle, standalone', () => {
     expect(checksumOf(synthBundle().objects)).toBe(before);
   });
 
-  test('Alertmanager: two gossiping replicas with a disruption budget; one replica runs alone', () => {
+  test('Alertmanager: two gossiping replicas on different nodes with a disruption budget; one replica runs alone', () => {
     const { objects } = synthBundle();
     const statefulSet = findObject(objects, 'StatefulSet', 'alertmanager');
     expect(statefulSet.spec.replicas).toBe(2);
+    expect(statefulSet.spec.template.spec.topologySpreadConstraints).toEqual([{
+      maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: statefulSet.spec.selector.matchLabels }, nodeTaintsPolicy: 'Honor',
+    }]);
     expect(statefulSet.spec.template.spec.containers[0].args).toEqual(expect.arrayContaining([
       '--cluster.listen-address=:9094',
       '--cluster.peer=alertmanager-0.alertmanager-cluster.monitoring.svc.cluster.local:9094',
@@ -229,7 +331,8 @@ describe('MonitoringBundle, standalone', () => {
 
     const single = synthBundle({ alertmanagerReplicas: 1 }).objects;
     expect(findObject(single, 'StatefulSet', 'alertmanager').spec.template.spec.containers[0].args).toContain('--cluster.listen-address=');
-    expect(objectsOfKind(single, 'PodDisruptionBudget')).toEqual([]);
+    expect(findObject(single, 'StatefulSet', 'alertmanager').spec.template.spec.topologySpreadConstraints).toBeUndefined();
+    expect(objectsOfKind(single, 'PodDisruptionBudget').map((b) => b.metadata.name)).not.toContain('alertmanager');
   });
 
   test('routes: Watchdog to the dead man\'s switch, severity none to nobody, then the user\'s routes', () => {
@@ -315,8 +418,8 @@ describe('MonitoringBundle, standalone', () => {
     for (const [kind, name] of WORKLOADS) {
       const pod = podSpec(objects, kind, name);
       for (const container of pod.containers) {
-        expect(Object.keys(container.resources.requests).sort()).toEqual(['cpu', 'memory']);
-        expect(Object.keys(container.resources.limits).sort()).toEqual(['cpu', 'memory']);
+        expect(Object.keys(container.resources.requests)).toEqual(expect.arrayContaining(['cpu', 'memory']));
+        expect(Object.keys(container.resources.limits)).toEqual(expect.arrayContaining(['cpu', 'memory']));
         expect(container.readinessProbe).toBeDefined();
         expect(container.livenessProbe).toBeDefined();
         expect(container.securityContext).toEqual(expect.objectContaining({ runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } }));
@@ -350,17 +453,25 @@ describe('MonitoringBundle, standalone', () => {
     expect(findObject(objects, 'NetworkPolicy', 'default-deny', 'monitoring').spec.policyTypes).toEqual(['Ingress', 'Egress']);
   });
 
-  test('the footprint adds up every pod; resources can be overridden per component', () => {
+  test('the footprint adds up every pod, every replica counted; resources can be overridden per component', () => {
     const { bundle } = synthBundle();
-    expect(bundle.footprint.requests).toEqual({ cpu: Cpu.millis(300), memory: Size.mebibytes(800) });
-    expect(bundle.footprint.limits).toEqual({ cpu: Cpu.millis(2100), memory: Size.mebibytes(1920) });
+    // Prometheus 2 x 200m, 512Mi; Alertmanager 2 x 10m, 32Mi; Grafana 2 x 50m, 128Mi; kube-state-metrics 20m, 64Mi; node-exporter 10m, 32Mi.
+    expect(bundle.footprint.requests).toEqual({ cpu: Cpu.millis(550), memory: Size.mebibytes(1440) });
+    expect(bundle.footprint.limits).toEqual({ cpu: Cpu.millis(3600), memory: Size.mebibytes(3328) });
     expect(bundle.footprint.perAdditionalNode).toEqual({
       requests: { cpu: Cpu.millis(10), memory: Size.mebibytes(32) }, limits: { cpu: Cpu.millis(200), memory: Size.mebibytes(64) },
     });
-    expect(bundle.footprint.storage).toEqual(Size.gibibytes(10));
+    // One volume per Prometheus replica.
+    expect(bundle.footprint.storage).toEqual(Size.gibibytes(20));
     const bigger = synthBundle({ prometheusResources: { memory: { limit: Size.gibibytes(2) } } });
     expect(podSpec(bigger.objects, 'StatefulSet', 'prometheus').containers[0].resources.limits.memory).toBe('2Gi');
-    expect(bigger.bundle.footprint.limits.memory).toEqual(Size.mebibytes(2944));
+    expect(bigger.bundle.footprint.limits.memory).toEqual(Size.mebibytes(5376));
+    // The one-node opt-out: one Prometheus, Alertmanager and Grafana.
+    const small = synthBundle({ prometheusReplicas: 1, alertmanagerReplicas: 1, grafanaReplicas: 1 }).bundle.footprint;
+    expect(small.requests).toEqual({ cpu: Cpu.millis(290), memory: Size.mebibytes(768) });
+    expect(small.limits).toEqual({ cpu: Cpu.millis(2000), memory: Size.mebibytes(1792) });
+    expect(small.storage).toEqual(Size.gibibytes(10));
+    expect(synthBundle({ prometheusReplicas: 3, storageSize: Size.mebibytes(1500) }).bundle.footprint.storage).toEqual(Size.mebibytes(4500));
     expect(bundleUrl()).toBe('http://prometheus.monitoring.svc.cluster.local:9090');
   });
 
@@ -397,6 +508,8 @@ describe('MonitoringBundle, standalone', () => {
       ['a request above its limit', { grafanaResources: { cpu: { request: Cpu.units(2) } } }, /'grafanaResources\.cpu\.request' \(2\) must be at most the CPU limit \(500m\)/],
       ['one namespace for everything', { hostNamespace: 'monitoring' }, /'hostNamespace' \(monitoring\) must be different from 'namespace'/],
       ['zero Alertmanager replicas', { alertmanagerReplicas: 0 }, /'alertmanagerReplicas' \(0\) must be an integer >= 1/],
+      ['zero Prometheus replicas', { prometheusReplicas: 0 }, /'prometheusReplicas' \(0\) must be an integer >= 1\. Use 2 for an HA pair, or 1 on a one-node site\./],
+      ['a fractional number of Grafana replicas', { grafanaReplicas: 1.5 }, /'grafanaReplicas' \(1\.5\) must be an integer >= 1/],
       ['a runbook page that is not a URL', { runbookBaseUrl: 'wiki/runbooks' }, /'runbookBaseUrl' \(wiki\/runbooks\) must be an http or https URL without a #fragment/],
       ['a runbook page with an anchor of its own', { runbookBaseUrl: 'https://wiki.example.com/runbooks#top' }, /'runbookBaseUrl' \(https:\/\/wiki\.example\.com\/runbooks#top\) must be an http or https URL without a #fragment/],
     ])('%s', (_title, props, message) => {
@@ -409,7 +522,7 @@ describe('MonitoringBundle, standalone', () => {
       ['a password without a user', () => Receiver.email('oncall', { to: 'a@example.com', from: 'b@example.com', smarthost: 'smtp:25', authPasswordSecret: { secretName: 's', key: 'p' } }), /'authUsername' \(undefined\) must be set when 'authPasswordSecret' is/],
       ['a webhook without a URL', () => Receiver.webhook('ops', {}), /Receiver 'ops': 'url' \(undefined\) must be given exactly once: either 'url' or 'urlSecret'/],
       ['a webhook with both URLs', () => Receiver.webhook('ops', { url: 'https://a.example.com', urlSecret: { secretName: 's', key: 'u' } }), /must be given exactly once/],
-      ['a webhook URL with a password', () => Receiver.webhook('ops', { url: 'https://user:hunter2@a.example.com/x' }), /'url' \(https:\/\/\*\*\*@a\.example\.com\/x\) must be free of a username or password/],
+      ['a webhook URL with a password', () => Receiver.webhook('ops', { url: 'https://user:hunter2@a.example.com/x' }), /'url' \(https:\/\/\*\*\*@a\.example\.com\/x\) must be free of credentials/],
       ['a non-HTTP webhook', () => Receiver.webhook('ops', { url: 'ftp://a.example.com' }), /must be an http or https URL/],
       ['a bad Secret name', () => Receiver.webhook('ops', { urlSecret: { secretName: 'Hook_URL', key: 'url' } }), /'urlSecret\.secretName' \(Hook_URL\) must be a Secret name/],
       ['the reserved name', () => Receiver.webhook('null', { url: 'https://a.example.com' }), /Receiver 'null': 'name' \(null\) must be letters, digits/],
@@ -419,6 +532,32 @@ describe('MonitoringBundle, standalone', () => {
 
     test('a password in a webhook URL is never echoed', () => {
       expect(() => Receiver.webhook('ops', { url: 'https://user:hunter2@a.example.com/x' })).toThrow(/^((?!hunter2).)*$/s);
+    });
+
+    test.each<[string, string, string]>([
+      ['a token in the query', 'https://hooks.example.com/alert?token=s3cr3t-val&team=ops', 'https://hooks.example.com/alert?token=***&team=ops'],
+      ['an API key, in another case and within a longer name', 'https://hooks.example.com/alert?team=ops&X-API-KEY=s3cr3t-val', 'https://hooks.example.com/alert?team=ops&X-API-KEY=***'],
+      ['a percent-encoded name', 'https://hooks.example.com/alert?api%5Fkey=s3cr3t-val', 'https://hooks.example.com/alert?api%5Fkey=***'],
+      ['a password as a path parameter', 'https://hooks.example.com/alert;Password=s3cr3t-val/x', 'https://hooks.example.com/alert;Password=***/x'],
+      ['an auth segment of the path', 'https://hooks.example.com/auth=s3cr3t-val/alert', 'https://hooks.example.com/auth=***/alert'],
+      ['a secret holding separators, masked whole', 'https://hooks.example.com/alert?client_secret=s3cr3t-val;s3cr3t-val/s3cr3t-val&x=1', 'https://hooks.example.com/alert?client_secret=***&x=1'],
+      ['credentials and a pwd together', 'https://bot:s3cr3t-val@hooks.example.com/alert?pwd=s3cr3t-val', 'https://***@hooks.example.com/alert?pwd=***'],
+      ['a credential parameter in a URL without a scheme', 'hooks.example.com/alert?credential=s3cr3t-val', 'hooks.example.com/alert?credential=***'],
+    ])('a webhook URL with %s: refused, the value masked and never echoed, with the Secret-based alternative', (_title, url, shown) => {
+      const message = thrownMessage(() => Receiver.webhook('ops', { url }));
+      expect(message.startsWith(`Receiver 'ops': 'url' (${shown}) must be `)).toBe(true);
+      expect(message).not.toContain('s3cr3t');
+      expect(message).toMatch(/'urlSecret'/);
+    });
+
+    test('the refusal of a credential names the Secret-based alternative', () => {
+      expect(() => Receiver.webhook('ops', { url: 'https://hooks.example.com/alert?token=abc' }))
+        .toThrow(/^Receiver 'ops': 'url' \(https:\/\/hooks\.example\.com\/alert\?token=\*\*\*\) must be free of credentials: no user name or password, and no query or path parameter named like password, pass, pwd, token, key, secret, auth or credential\. .*put it in a Secret and give it as 'urlSecret'/);
+      // Given both ways, the URL is still shown masked.
+      expect(thrownMessage(() => Receiver.webhook('ops', { url: 'https://hooks.example.com/?token=hunter2', urlSecret: { secretName: 'hook', key: 'url' } }))).not.toContain('hunter2');
+      // Without a value, or under names that are no credential, the URL is accepted.
+      expect(Receiver.webhook('ops', { url: 'https://hooks.example.com/alert?token=&team=ops&channel=video' }).webhookOptions?.url).toBeDefined();
+      expect(Receiver.webhook('ops', { urlSecret: { secretName: 'hook', key: 'url' } }).secretKeys).toEqual([{ secretName: 'hook', key: 'url' }]);
     });
 
     test('a rule whose expression does not parse, given to addRules()', () => {
@@ -589,6 +728,8 @@ describe('MonitoringBundle, operator mode', () => {
   test('standalone settings are refused rather than silently ignored', () => {
     expect(() => synthOperator({ receivers: [OPS] })).toThrow(/'receivers' \(set\) must be left out in operator mode/);
     expect(() => synthOperator({ retention: Duration.days(1) })).toThrow(/'retention' \(set\) must be left out in operator mode/);
+    expect(() => synthOperator({ prometheusReplicas: 1 })).toThrow(/'prometheusReplicas' \(set\) must be left out in operator mode/);
+    expect(() => synthOperator({ grafanaReplicas: 2 })).toThrow(/'grafanaReplicas' \(set\) must be left out in operator mode/);
     const bundle = new MonitoringBundle(testChart(), 'm', { mode: MonitoringMode.OPERATOR });
     expect(bundle.prometheusUrl).toBeUndefined();
     expect(bundle.footprint.requests).toEqual({ cpu: Cpu.millis(0), memory: Size.mebibytes(0) });

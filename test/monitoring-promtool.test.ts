@@ -140,6 +140,20 @@ describe('monitoring proofs with promtool', () => {
     checkConfig(files);
   });
 
+  test('each replica of the HA pair, its replica label expanded from its pod name as Prometheus does, passes promtool with a label of its own', () => {
+    const config = parseYaml(files.config);
+    // Written once for every replica: Prometheus expands it at start (--enable-feature=expand-external-labels).
+    expect(config.global.external_labels).toEqual({ replica: '${POD_NAME}' });
+    const labels = ['prometheus-0', 'prometheus-1'].map((pod) => {
+      const expanded = files.config.split('${POD_NAME}').join(pod);
+      checkConfig({ config: expanded, rules: files.rules });
+      return parseYaml(expanded).global.external_labels.replica;
+    });
+    expect(labels).toEqual(['prometheus-0', 'prometheus-1']);
+    // The label is dropped from alerts, which are then the same from both replicas.
+    expect(config.alerting.alert_relabel_configs).toEqual([{ action: 'labeldrop', regex: 'replica' }]);
+  });
+
   test('the Kubernetes discovery blocks promtool cannot parse here have the documented shape', () => {
     const discoveries = kubernetesDiscoveries(parseYaml(files.config));
     expect(discoveries.length).toBeGreaterThan(0);

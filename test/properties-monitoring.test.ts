@@ -1,5 +1,5 @@
 import * as fc from 'fast-check';
-import { Duration, Size } from 'cdk8s';
+import { Duration, Size, SizeRoundingBehavior } from 'cdk8s';
 import { Construct } from 'constructs';
 import { parse as parseYaml } from 'yaml';
 import {
@@ -127,7 +127,9 @@ const standaloneProps: fc.Arbitrary<MonitoringBundleProps> = fc.tuple(
     storageClassName: fc.option(fc.constantFrom('local-path', 'longhorn', 'fast.ssd'), { nil: undefined }),
     scrapeInterval: fc.option(duration(1, 300), { nil: undefined }),
     evaluationInterval: fc.option(duration(1, 300), { nil: undefined }),
+    prometheusReplicas: fc.option(fc.integer({ min: 1, max: 3 }), { nil: undefined }),
     alertmanagerReplicas: fc.option(fc.integer({ min: 1, max: 3 }), { nil: undefined }),
+    grafanaReplicas: fc.option(fc.integer({ min: 1, max: 3 }), { nil: undefined }),
     grafanaAdminUser: fc.option(fc.stringMatching(/^[a-z][a-z0-9_.-]{0,10}$/), { nil: undefined }),
     grafanaAdminPassword: fc.option(secretKey, { nil: undefined }),
     grafanaIngressNamespaces: fc.option(fc.array(dnsLabel, { maxLength: 2 }), { nil: undefined }),
@@ -232,6 +234,7 @@ describe('property: random valid props synthesize valid, compliant objects', () 
       const { app, chart } = appWithNamespaces();
       const bundle = new MonitoringBundle(chart, ID, props);
       register(chart, bundle, targets, groups);
+      // Compliant with the single-point-of-failure policy too: replicated, or saying why one is enough.
       const objects = expectValidAndCompliant(app);
 
       const ns = bundle.namespace;
@@ -244,7 +247,22 @@ describe('property: random valid props synthesize valid, compliant objects', () 
       const alertmanager = configFile(objects, 'alertmanager-config', ns, 'alertmanager.yml');
       expect(alertmanager.receivers.map((r: any) => r.name).sort()).toEqual([...props.receivers!.map((r) => r.name), 'null'].sort());
       expect(alertmanager.route.receiver).toBe(props.defaultReceiver ?? props.receivers![0].name);
-      expect(findObject(objects, 'StatefulSet', 'alertmanager', ns).spec.replicas).toBe(props.alertmanagerReplicas ?? 2);
+      // Each replicated component: its count, and with two or more a hard spread over nodes and a budget of one.
+      const budgets = objectsOfKind(objects, 'PodDisruptionBudget').map((b) => b.metadata.name);
+      for (const [kind, name, replicas] of [
+        ['StatefulSet', 'prometheus', props.prometheusReplicas], ['StatefulSet', 'alertmanager', props.alertmanagerReplicas], ['Deployment', 'grafana', props.grafanaReplicas],
+      ] as const) {
+        const workload = findObject(objects, kind, name, ns);
+        const count = replicas ?? 2;
+        const spread = (workload.spec.template.spec.topologySpreadConstraints ?? []).map((c: any) => `${c.topologyKey}:${c.whenUnsatisfiable}`);
+        expect({ name, replicas: workload.spec.replicas, spread, budget: budgets.includes(name) })
+          .toEqual({ name, replicas: count, spread: count > 1 ? ['kubernetes.io/hostname:DoNotSchedule'] : [], budget: count > 1 });
+      }
+      expect(findObject(objects, 'StatefulSet', 'prometheus', ns).spec.serviceName).toBe('prometheus-headless');
+      expect(findObject(objects, 'Service', 'prometheus-headless', ns).spec.clusterIP).toBe('None');
+      expect(prometheus.global.external_labels).toEqual({ replica: '${POD_NAME}' });
+      expect(bundle.footprint.storage.toMebibytes({ rounding: SizeRoundingBehavior.NONE }))
+        .toBeCloseTo((props.storageSize ?? Size.gibibytes(10)).toMebibytes({ rounding: SizeRoundingBehavior.NONE }) * (props.prometheusReplicas ?? 2));
     }), { numRuns: RUNS });
   });
 
@@ -279,6 +297,30 @@ interface Invalid<P> {
 }
 
 const OPS = Receiver.webhook('ops', { url: 'https://alerts.example.com/hook' });
+
+/**
+ * A webhook URL holding a credential, and the credential: in the user info, or as the value of a
+ * query or path parameter named like one (in any case, within a longer name, sometimes with
+ * characters that separate other parameters).
+ */
+const credentialUrl: fc.Arbitrary<{ url: string; secret: string }> = fc.tuple(
+  host,
+  fc.stringMatching(/^[A-Za-z0-9]{12,20}$/),
+  fc.constantFrom('password', 'pass', 'pwd', 'token', 'key', 'secret', 'auth', 'credential'),
+  fc.constantFrom('', 'api_', 'X-', 'client-'),
+  fc.constantFrom((s: string) => s, (s: string) => s.toUpperCase(), (s: string) => s[0].toUpperCase() + s.slice(1)),
+  fc.constantFrom('query', 'path', 'matrix', 'userinfo'),
+  fc.constantFrom('', ';x', '/y'),
+).map(([h, secret, word, prefix, casing, where, tail]) => {
+  const name = `${prefix}${casing(word)}`;
+  const url = {
+    query: `https://${h}/hook?team=ops&${name}=${secret}${tail.replace('/', '%2F')}`,
+    path: `https://${h}/${name}=${secret}/hook`,
+    matrix: `https://${h}/hook;${name}=${secret}`,
+    userinfo: `https://bot:${secret}@${h}/hook`,
+  }[where]!;
+  return { url, secret };
+});
 const belowOneSecond = fc.oneof(fc.integer({ min: 0, max: 999 }).map((ms) => Duration.millis(ms)), fc.double({ min: 1000.01, max: 5000, noInteger: true, noNaN: true }).map((ms) => Duration.millis(ms)));
 
 describe('property: random invalid props throw an error that names the prop', () => {
@@ -301,7 +343,8 @@ describe('property: random invalid props throw an error that names the prop', ()
       fc.constant({ prop: 'routes[0].matchers', props: { routes: [{ receiver: 'ops', matchers: {} }] } }),
       fc.constantFrom('1abc', 'has-dash', 'has.dot', 'ü').map((label) => ({ prop: 'routes[0].matchers', props: { routes: [{ receiver: 'ops', matchers: { [label]: 'x' } }] } })),
       belowOneSecond.map((repeatInterval) => ({ prop: 'routes[0].repeatInterval', props: { routes: [{ receiver: 'ops', matchers: { severity: 'warning' }, repeatInterval }] } })),
-      fc.oneof(fc.integer({ max: 0 }), fc.double({ min: 0.01, max: 5, noInteger: true, noNaN: true })).map((n) => ({ prop: 'alertmanagerReplicas', props: { alertmanagerReplicas: n } })),
+      fc.tuple(fc.constantFrom('prometheusReplicas', 'alertmanagerReplicas', 'grafanaReplicas'), fc.oneof(fc.integer({ max: 0 }), fc.double({ min: 0.01, max: 5, noInteger: true, noNaN: true })))
+        .map(([prop, n]) => ({ prop, props: { [prop]: n } })),
       badDnsName.map((secretName) => ({ prop: 'grafanaAdminPassword.secretName', props: { grafanaAdminPassword: { secretName, key: 'password' } } })),
       fc.constantFrom('', 'a b', 'a/b').map((key) => ({ prop: 'grafanaAdminPassword.key', props: { grafanaAdminPassword: { secretName: 'grafana', key } } })),
       fc.constantFrom('', ' ', '\t').map((grafanaAdminUser) => ({ prop: 'grafanaAdminUser', props: { grafanaAdminUser } })),
@@ -316,7 +359,7 @@ describe('property: random invalid props throw an error that names the prop', ()
         .chain((prop) => resourcesAboveLimit(prop).map(({ prop: path, value }) => ({ prop: path, props: { [prop]: value } }))),
       // Standalone-only props refused in operator mode, where they would silently do nothing.
       fc.constantFrom<[keyof MonitoringBundleProps, unknown]>(
-        ['receivers', [OPS]], ['retention', Duration.days(1)], ['storageSize', Size.gibibytes(1)], ['alertmanagerReplicas', 1],
+        ['receivers', [OPS]], ['retention', Duration.days(1)], ['storageSize', Size.gibibytes(1)], ['alertmanagerReplicas', 1], ['prometheusReplicas', 1], ['grafanaReplicas', 2],
         ['nodeNetworks', ['10.0.0.0/8']], ['hostNamespace', 'host'], ['grafanaAdminUser', 'root'], ['verifyKubeletTls', false],
       ).map(([prop, value]) => ({ prop, props: { mode: MonitoringMode.OPERATOR, receivers: undefined, [prop]: value } })),
     );
@@ -335,6 +378,7 @@ describe('property: random invalid props throw an error that names the prop', ()
       fc.constant({ name: 'hook', prop: 'url', build: (n: string) => Receiver.webhook(n, { url: 'https://a.example.com/', urlSecret: { secretName: 's', key: 'k' } }) }),
       fc.constantFrom('alerts.example.com/hook', 'ftp://alerts.example.com/', 'https://user:pw@alerts.example.com/', 'https://token@alerts.example.com/x', 'http://')
         .map((url) => ({ name: 'hook', prop: 'url', build: (n: string) => Receiver.webhook(n, { url }) })),
+      credentialUrl.map(({ url }) => ({ name: 'hook', prop: 'url', build: (n: string) => Receiver.webhook(n, { url }) })),
       fc.oneof(fc.integer({ max: 0 }), fc.integer({ min: 65536 }), fc.double({ min: 1.5, max: 100, noInteger: true, noNaN: true }))
         .map((p) => ({ name: 'hook', prop: 'port', build: (n: string) => Receiver.webhook(n, { url: 'https://a.example.com/', port: p }) })),
       badDnsName.map((secretName) => ({ name: 'hook', prop: 'urlSecret.secretName', build: (n: string) => Receiver.webhook(n, { urlSecret: { secretName, key: 'url' } }) })),
@@ -349,6 +393,16 @@ describe('property: random invalid props throw an error that names the prop', ()
     fc.assert(fc.property(invalid, ({ name, prop, build }) => {
       count('Receiver invalid');
       expect(() => build(name)).toThrow(namesProp('Receiver', name, prop));
+    }), { numRuns: RUNS });
+  });
+
+  test('Receiver: a webhook URL with a credential in it is refused, and the message never holds the credential', () => {
+    fc.assert(fc.property(credentialUrl, ({ url, secret }) => {
+      count('Receiver credential URL');
+      const message = thrownMessage(() => Receiver.webhook('hook', { url }));
+      expect(message).toMatch(namesProp('Receiver', 'hook', 'url'));
+      expect(message).toMatch(/'urlSecret'/);
+      expect(message).not.toContain(secret);
     }), { numRuns: RUNS });
   });
 

@@ -4,7 +4,9 @@ import { findUrlSecret, isSecretName, maskUrlSecrets } from '../lib/core/url-sec
 describe('credentials in URLs', () => {
   test('secret-looking names in any case and spelling, and not their look-alikes', () => {
     for (const name of ['password', 'PASS', 'pwd', 'token', 'access_token', 'accessToken', 'apiKey', 'X-Auth', 'client_secret', 'credentials']) expect({ name, secret: isSecretName(name) }).toEqual({ name, secret: true });
-    for (const name of ['user', 'channel', 'keyframe', 'transportmode', 'stream', 'subtype']) expect({ name, secret: isSecretName(name) }).toEqual({ name, secret: false });
+    for (const name of ['user', 'channel', 'transportmode', 'stream', 'subtype', 'resolution']) expect({ name, secret: isSecretName(name) }).toEqual({ name, secret: false });
+    // Broad on purpose: a look-alike costs moving the URL to a Secret; a missed credential ends up in Git.
+    for (const name of ['keyframe', 'author', 'api%5Fkey', 'pass%77ord']) expect({ name, secret: isSecretName(name) }).toEqual({ name, secret: true });
   });
 
   test('a URL without credentials comes back unchanged', () => {

@@ -93,9 +93,12 @@ export function alertmanagerConfig(settings: MonitoringSettings): Record<string,
 
 /**
  * Alertmanager as a StatefulSet, for the stable pod names its peers dial. Two replicas by
- * default: silences and the record of sent notifications live in memory and an emptyDir, and
- * gossip between replicas is what keeps them through a rolling update or a node drain (a
- * local-path volume would pin Alertmanager to one node, the opposite of what alerting needs).
+ * default, never two on one node while another node has none, each told of every peer
+ * (`--cluster.peer`): silences and the record of sent notifications live in memory and an
+ * emptyDir, and gossip between replicas is what keeps them through a rolling update, a node
+ * drain or the loss of a node (a local-path volume would pin Alertmanager to one node, the
+ * opposite of what alerting needs). Every Prometheus replica sends every alert to every
+ * Alertmanager replica; the cluster notifies once.
  */
 export class AlertmanagerCluster extends Construct implements IConnectable {
   /** Alerts in from Prometheus, gossip between replicas, notifications out. */
@@ -152,6 +155,7 @@ export class AlertmanagerCluster extends Construct implements IConnectable {
     const secrets = this.secretVolumes();
     newStatefulSet(this, 'statefulset', {
       metadata: this.pods.metadata(),
+      singleReplicaReason: this.clustered ? undefined : 'alertmanagerReplicas: 1, the opt-out for a one-node site, where a second replica could only share the node',
       spec: {
         replicas: settings.alertmanagerReplicas,
         serviceName: CLUSTER_SERVICE,
@@ -167,8 +171,9 @@ export class AlertmanagerCluster extends Construct implements IConnectable {
             serviceAccount,
             tier: PriorityTier.PLATFORM,
             terminationGracePeriodSeconds: 30,
-            // Preferably apart: on a one-node cluster both replicas still run.
-            topologySpreadConstraints: this.clustered ? this.pods.spreadOverNodes({ soft: true, zones: false }) : undefined,
+            // Apart wherever there is another node: losing one never takes both. On a one-node
+            // cluster that node is the only place to be, and both replicas run there.
+            topologySpreadConstraints: this.clustered ? this.pods.spreadOverNodes({ zones: false }) : undefined,
             containers: [this.container(secrets.map((s) => s.mount))],
             volumes: [
               { name: 'config', configMap: { name: 'alertmanager-config' } },

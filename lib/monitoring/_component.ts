@@ -40,12 +40,17 @@ export interface ServiceOptions {
    * @default - a ClusterIP Service
    */
   readonly spec?: Omit<k8s.ServiceSpec, 'selector' | 'ports'>;
+  /**
+   * Annotations of the Service, read by what routes to it (an ingress controller).
+   * @default - none
+   */
+  readonly annotations?: { readonly [key: string]: string };
 }
 
 /** A Service of the component's pods, each port targeting the container port of its name. */
 export function addService(scope: Construct, id: string, pods: ComponentPods, ports: readonly NamedPort[], options: ServiceOptions = {}): k8s.KubeService {
   return new KubeService(scope, id, {
-    metadata: pods.metadata(options.name),
+    metadata: { ...pods.metadata(options.name), ...(options.annotations ? { annotations: { ...options.annotations } } : {}) },
     spec: {
       ...options.spec,
       selector: { ...pods.selector },

@@ -14,6 +14,14 @@ import { ComponentPods } from '../synth/pod/component-pods';
 
 export const GRAFANA_PORT = 3000;
 const DASHBOARDS_DIR = '/etc/grafana/dashboards';
+/**
+ * Traefik (K3s's ingress controller) routes to the pods directly, past the Service's
+ * `sessionAffinity`: these Service annotations make it pin each browser to one pod by a cookie.
+ */
+const TRAEFIK_STICKY_SESSION = {
+  'traefik.ingress.kubernetes.io/service.sticky.cookie': 'true',
+  'traefik.ingress.kubernetes.io/service.sticky.cookie.httponly': 'true',
+};
 
 function provisioningFiles(settings: MonitoringSettings): Record<string, string> {
   return {
@@ -46,9 +54,20 @@ function provisioningFiles(settings: MonitoringSettings): Record<string, string>
 }
 
 /**
- * Grafana, one replica: its state is provisioned from ConfigMaps (datasource, dashboards) and
- * its database is an emptyDir, so a restart loses nothing that is not in code, and a second
- * replica would only add a second, diverging database.
+ * Grafana, two replicas by default (`grafanaReplicas`), never two on one node while another
+ * has none, with a disruption budget: losing or draining a node leaves one that answers. What
+ * it shows is provisioned (the datasource and dashboards from ConfigMaps, the admin user from a
+ * Secret), so every replica serves the same, and a restart loses nothing that is in code.
+ *
+ * Its database is SQLite in an emptyDir, one per replica, and holds the login sessions: a
+ * session opened on one replica is unknown to the other, which would send the user back to the
+ * login page on every other request. So each client keeps to one replica: by client IP for
+ * clients of the Service's address (`sessionAffinity: ClientIP`), and by a cookie for Traefik,
+ * which balances over the pods itself and reads the Service's sticky-cookie annotation. When
+ * that replica goes, its users log in again on the other. Users, folders or dashboards made in
+ * the UI live in one replica's database until its next restart, as with one replica: keep them
+ * in code. (A shared PostgreSQL or MySQL database, through Grafana's `GF_DATABASE_*` settings,
+ * would share sessions too, at the cost of one more stateful component to run.)
  */
 export class GrafanaServer extends Construct implements IConnectable {
   /** Users in, queries out to Prometheus. */
@@ -64,8 +83,9 @@ export class GrafanaServer extends Construct implements IConnectable {
     new ConfigMapObject(this, 'provisioning', { metadata: this.pods.metadata('grafana-provisioning'), data: provisioning });
     new ConfigMapObject(this, 'dashboards', { metadata: this.pods.metadata('grafana-dashboards'), data: dashboards });
     const serviceAccount = this.pods.addServiceAccount(this);
-    addService(this, 'service', this.pods, [{ name: 'http', port: GRAFANA_PORT }]);
+    this.addService();
     this.addDeployment({ ...provisioning, ...dashboards }, serviceAccount);
+    if (this.replicated) this.pods.addDisruptionBudget(this);
     this.addNetworkPolicy(prometheus);
   }
 
@@ -73,11 +93,22 @@ export class GrafanaServer extends Construct implements IConnectable {
     return { jobName: 'grafana', namespace: this.pods.namespace, podSelector: this.pods.selector, portName: 'http', port: GRAFANA_PORT };
   }
 
+  private get replicated(): boolean {
+    return this.settings.grafanaReplicas > 1;
+  }
+
+  /** With replicas, each client keeps to the one that holds its login session. */
+  private addService(): void {
+    const sticky = this.replicated ? { spec: { sessionAffinity: 'ClientIP' }, annotations: TRAEFIK_STICKY_SESSION } : {};
+    addService(this, 'service', this.pods, [{ name: 'http', port: GRAFANA_PORT }], sticky);
+  }
+
   private addDeployment(config: Record<string, string>, serviceAccount: PodServiceAccount): void {
     newDeployment(this, 'deployment', {
       metadata: this.pods.metadata(),
+      singleReplicaReason: this.replicated ? undefined : 'grafanaReplicas: 1, the opt-out for a one-node site, where a second replica could only share the node',
       spec: {
-        replicas: 1,
+        replicas: this.settings.grafanaReplicas,
         revisionHistoryLimit: 3,
         selector: { matchLabels: { ...this.pods.selector } },
         strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(1), maxUnavailable: k8s.IntOrString.fromNumber(0) } },
@@ -88,6 +119,7 @@ export class GrafanaServer extends Construct implements IConnectable {
           spec: {
             serviceAccount,
             tier: PriorityTier.PLATFORM,
+            topologySpreadConstraints: this.replicated ? this.pods.spreadOverNodes({ zones: false }) : undefined,
             containers: [this.container()],
             volumes: [
               {

@@ -13,6 +13,8 @@ import { ComponentPods, httpProbe } from '../synth/pod/component-pods';
 const METRICS_PORT = 8080;
 const TELEMETRY_PORT = 8081;
 const API_SERVER_PORTS = [443, 6443];
+/** Why one replica is enough; see the class. */
+const SINGLE_REPLICA_REASON = 'stateless: rescheduled on another node in seconds, and its alerts hold for 15 minutes; a second replica would export every series twice';
 
 /**
  * The objects whose state the rules and dashboard read, and nothing more: each resource kind
@@ -43,7 +45,16 @@ function readRules(): k8s.PolicyRule[] {
   }));
 }
 
-/** kube-state-metrics, one replica: it is stateless and restarts in seconds, and a second one would duplicate every series. */
+/**
+ * kube-state-metrics, one replica on purpose. It is stateless (everything it reports it reads
+ * again from the API server), so when its node is lost or drained the Deployment starts it on
+ * another node within seconds, with no volume to wait for. Its alerts tolerate that gap: those
+ * built on its series must hold for 15 minutes before they fire, so a gap of seconds delays an
+ * alert rather than raising a false one. A second replica would not fill the gap for free: it
+ * would export every series a second time, and every rule that counts or sums them would count
+ * twice. The workload says so in its single-replica reason, its exemption from the
+ * single-point-of-failure policy.
+ */
 export class KubeStateMetrics extends Construct implements IConnectable {
   /** Out to the API server; Prometheus's scrape is the bundle's link. */
   public readonly connections: Connections;
@@ -71,6 +82,7 @@ export class KubeStateMetrics extends Construct implements IConnectable {
     const settings = this.settings;
     newDeployment(this, 'deployment', {
       metadata: this.pods.metadata(),
+      singleReplicaReason: SINGLE_REPLICA_REASON,
       spec: {
         replicas: 1,
         revisionHistoryLimit: 3,

@@ -39,6 +39,17 @@ const CONFIG_DIR = '/etc/prometheus/config';
 const RULES_DIR = '/etc/prometheus/rules';
 const RULES_CONFIG_MAP = 'prometheus-rules';
 const DATA_DIR = '/prometheus';
+/** The StatefulSet's governing Service: headless, it gives each replica a DNS name of its own. */
+const PROMETHEUS_HEADLESS_SERVICE = 'prometheus-headless';
+/**
+ * The external label that tells the replicas of the HA pair apart wherever their data leaves
+ * Prometheus (remote write, federation). Its value is the pod's name, expanded by Prometheus
+ * from the environment (`--enable-feature=expand-external-labels`).
+ */
+const REPLICA_LABEL = 'replica';
+const POD_NAME_ENV = 'POD_NAME';
+/** Why one Prometheus is enough, when the user chose one. */
+const SINGLE_PROMETHEUS = 'prometheusReplicas: 1, the opt-out for a one-node site, where a second replica could only share the node';
 
 /**
  * The kubelet's registry on K3s also holds the metrics of the API server, scheduler and
@@ -60,9 +71,13 @@ export function prometheusConfig(settings: MonitoringSettings, jobs: readonly Sc
       scrape_interval: promDuration(settings.scrapeInterval),
       scrape_timeout: promDuration(Duration.millis(timeoutMillis)),
       evaluation_interval: promDuration(settings.evaluationInterval),
+      external_labels: { [REPLICA_LABEL]: `\${${POD_NAME_ENV}}` },
     },
     rule_files: [`${RULES_DIR}/*.rules.yaml`],
     alerting: {
+      // Both replicas evaluate the same rules on the same series: without their replica label
+      // their alerts are identical, and Alertmanager sends each once.
+      alert_relabel_configs: [{ action: 'labeldrop', regex: REPLICA_LABEL }],
       alertmanagers: [{
         api_version: 'v2',
         // Every replica gets every alert: Alertmanager deduplicates among its peers.
@@ -254,12 +269,22 @@ interface RuleConfigMap {
 }
 
 /**
- * Prometheus as a single-replica StatefulSet on a `local-path` volume. One replica on purpose:
- * a local-path volume is a directory on one node's disk, so a second replica could not share
- * it, would double the scrape and memory load on a small edge node, and would only send the
- * same alerts twice. If that node is lost, Prometheus stays Pending until the node returns (or
- * its claim is deleted, losing history); the Watchdog alert, routed to a dead man's switch
- * outside the cluster, is how a person learns of it.
+ * Prometheus as an HA pair by default: a StatefulSet of `prometheusReplicas` identical
+ * replicas, each on its own `local-path` volume (a directory on one node's disk, which no two
+ * replicas could share), never two on one node while another node has none, each scraping
+ * every target and evaluating every rule. They differ only in the external label `replica`
+ * (the pod's name), which is dropped from the alerts they send: both send every alert to every
+ * Alertmanager replica, which sends it once. The `prometheus` Service, which Grafana and KEDA
+ * query, selects both, so losing or draining one node leaves a Prometheus that answers and
+ * alerts; a disruption budget keeps a drain from taking both. Each replica keeps its own
+ * history: the one that was down has a gap for that time, and clients stick to one replica
+ * (session affinity by client IP) so that a dashboard does not flip between the two.
+ *
+ * A replica's volume ties it to its node: if the node is lost, that replica stays Pending until
+ * the node returns (or its claim is deleted, losing its history), while the other carries on.
+ * With one replica (`prometheusReplicas: 1`, for a one-node site), that is the whole of
+ * Prometheus: the Watchdog alert, routed to a dead man's switch outside the cluster, is how a
+ * person learns of it.
  *
  * Jobs and rule groups are added as the bundle registers them: `prometheus.yml` is rendered when
  * the app is synthesized; rule files go into `prometheus-rules`, then `prometheus-rules-1`, ...
@@ -293,8 +318,9 @@ export class PrometheusServer extends Construct {
       { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['get', 'list', 'watch'] },
       { nonResourceUrLs: ['/metrics'], verbs: ['get'] },
     ]);
-    addService(this, 'service', pods, [{ name: 'web', port: PROMETHEUS_PORT }]);
+    this.addServices();
     this.addStatefulSet(serviceAccount);
+    if (this.paired) pods.addDisruptionBudget(this);
     for (const namespace of settings.queryNamespaces) this.connections.allowFromPeer(namespacePeer(namespace), [PROMETHEUS_PORT]);
     const nodePorts = [...new Set([...NODE_PORTS, ...hostNetworkPorts])].sort((a, b) => a - b);
     this.connections.allowToPeers(addresses(settings.nodeNetworks), nodePorts);
@@ -332,6 +358,21 @@ export class PrometheusServer extends Construct {
     return Object.assign({}, ...this.ruleConfigMaps.map((configMap) => configMap.data));
   }
 
+  private get paired(): boolean {
+    return this.settings.prometheusReplicas > 1;
+  }
+
+  /**
+   * `prometheus`, which clients query, and the headless `prometheus-headless` that governs the
+   * StatefulSet and names each replica (`prometheus-0.prometheus-headless...`), for queries to one.
+   */
+  private addServices(): void {
+    const web = [{ name: 'web', port: PROMETHEUS_PORT }];
+    // The replicas' histories differ where one was down: a client keeps to one replica until it goes.
+    addService(this, 'service', this.pods, web, { spec: this.paired ? { sessionAffinity: 'ClientIP' } : undefined });
+    addService(this, 'headless-service', this.pods, web, { name: PROMETHEUS_HEADLESS_SERVICE, spec: { clusterIp: 'None' } });
+  }
+
   /** `prometheus-rules`, then `prometheus-rules-1`, `-2`, ... */
   private addRuleConfigMap(): RuleConfigMap {
     const index = this.ruleConfigMaps.length;
@@ -357,9 +398,12 @@ export class PrometheusServer extends Construct {
     const settings = this.settings;
     newStatefulSet(this, 'statefulset', {
       metadata: this.pods.metadata(),
+      singleReplicaReason: this.paired ? undefined : SINGLE_PROMETHEUS,
       spec: {
-        replicas: 1,
-        serviceName: this.pods.name,
+        replicas: settings.prometheusReplicas,
+        serviceName: PROMETHEUS_HEADLESS_SERVICE,
+        // The replicas are independent: one whose node is lost must not hold back the other's (re)start.
+        podManagementPolicy: 'Parallel',
         selector: { matchLabels: { ...this.pods.selector } },
         updateStrategy: { type: 'RollingUpdate' },
         template: {
@@ -373,6 +417,8 @@ export class PrometheusServer extends Construct {
             podSecurityContext: { fsGroupChangePolicy: 'OnRootMismatch' },
             // Time to finish writing the head block; a cut-off shutdown means a long WAL replay.
             terminationGracePeriodSeconds: 120,
+            // Never two on one node while another has none: losing a node loses at most one replica.
+            topologySpreadConstraints: this.paired ? this.pods.spreadOverNodes({ zones: false }) : undefined,
             containers: [this.container()],
             volumes: [
               { name: 'config', configMap: { name: 'prometheus-config' } },
@@ -405,8 +451,10 @@ export class PrometheusServer extends Construct {
         // Prometheus reads MB as MiB. local-path does not enforce a claim's size: this limit is what does.
         `--storage.tsdb.retention.size=${wholeMebibytes(settings.retentionSize)}MB`,
         `--web.listen-address=:${PROMETHEUS_PORT}`,
+        // Fills the `replica` external label from the pod's name.
+        '--enable-feature=expand-external-labels',
       ],
-      env: goRuntimeEnv('prometheus'),
+      env: [{ name: POD_NAME_ENV, valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }, ...goRuntimeEnv('prometheus')],
       ports: [{ name: 'web', containerPort: PROMETHEUS_PORT, protocol: 'TCP' }],
       // Replaying the write-ahead log after a restart takes minutes on a full disk.
       startupProbe: httpProbe('/-/ready', 'web', { ...READINESS, failureThreshold: 60 }),

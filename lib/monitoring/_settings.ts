@@ -20,7 +20,9 @@ export interface MonitoringSettings {
   readonly routes: readonly AlertRoute[];
   readonly defaultReceiver: string;
   readonly watchdogReceiver?: string;
+  readonly prometheusReplicas: number;
   readonly alertmanagerReplicas: number;
+  readonly grafanaReplicas: number;
   readonly grafanaAdminUser: string;
   readonly grafanaAdminPassword: SecretKey;
   readonly grafanaIngressNamespaces: readonly string[];

@@ -1,4 +1,4 @@
-import { Duration, Size } from 'cdk8s';
+import { Duration, Size, SizeRoundingBehavior } from 'cdk8s';
 import { ContainerResources, Cpu } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { IRuleSource, RuleGroup, isRuleSource } from './alert-rules';
@@ -95,7 +95,7 @@ export interface MonitoringBundleProps {
    */
   readonly retention?: Duration;
   /**
-   * Size of Prometheus's volume.
+   * Size of the volume of each Prometheus replica.
    * @default Size.gibibytes(10)
    */
   readonly storageSize?: Size;
@@ -106,7 +106,7 @@ export interface MonitoringBundleProps {
    */
   readonly retentionSize?: Size;
   /**
-   * StorageClass of Prometheus's volume.
+   * StorageClass of Prometheus's volumes.
    * @default 'local-path' - K3s's built-in provisioner
    */
   readonly storageClassName?: string;
@@ -121,10 +121,31 @@ export interface MonitoringBundleProps {
    */
   readonly evaluationInterval?: Duration;
   /**
-   * Alertmanager replicas. Two or more form a gossip cluster that keeps silences through restarts and drains.
+   * Prometheus replicas: two or more are an HA pair, identical but for their `replica` external
+   * label, on different nodes, each with its own volume, each scraping everything and alerting,
+   * so that the loss or drain of one node leaves Prometheus answering queries (Grafana, KEDA)
+   * and sending alerts. 1 is the opt-out for a one-node site, where a second replica would share
+   * the only node: it halves Prometheus's CPU, memory and disk, and costs every restart, upgrade
+   * or drain of Prometheus a gap in data and alerting, and the loss of its node all of
+   * Prometheus until the node returns.
+   * @default 2
+   */
+  readonly prometheusReplicas?: number;
+  /**
+   * Alertmanager replicas. Two or more, on different nodes, form a gossip cluster that keeps
+   * silences and the notification log through restarts, drains and the loss of a node. 1 is the
+   * opt-out for a one-node site: silences then live only as long as the pod.
    * @default 2
    */
   readonly alertmanagerReplicas?: number;
+  /**
+   * Grafana replicas. Two or more, on different nodes, keep the dashboards up through the loss
+   * or drain of a node; each client keeps to one replica, which holds its login session (a
+   * replica's database is its own). 1 is the opt-out for a one-node site: Grafana is then
+   * down while it restarts or moves.
+   * @default 2
+   */
+  readonly grafanaReplicas?: number;
   /**
    * Grafana's admin user name.
    * @default 'admin'
@@ -191,7 +212,7 @@ export interface MonitoringBundleProps {
    */
   readonly prometheusUrl?: string;
   /**
-   * CPU and memory of Prometheus; fields left out keep their default.
+   * CPU and memory of each Prometheus replica; fields left out keep their default.
    * @default - requests 200m CPU and 512Mi memory, limits 1 CPU and 1Gi memory
    */
   readonly prometheusResources?: ContainerResources;
@@ -201,7 +222,7 @@ export interface MonitoringBundleProps {
    */
   readonly alertmanagerResources?: ContainerResources;
   /**
-   * CPU and memory of Grafana.
+   * CPU and memory of each Grafana replica.
    * @default - requests 50m CPU and 128Mi memory, limits 500m CPU and 384Mi memory
    */
   readonly grafanaResources?: ContainerResources;
@@ -231,7 +252,7 @@ export interface MonitoringFootprint {
   readonly limits: ResourceAmount;
   /** What each further node adds: one node-exporter. */
   readonly perAdditionalNode: { readonly requests: ResourceAmount; readonly limits: ResourceAmount };
-  /** The size of Prometheus's volume. */
+  /** The size of Prometheus's volumes: one `storageSize` volume per replica. */
   readonly storage: Size;
 }
 
@@ -260,22 +281,39 @@ const DEFAULT_RESOURCES: ComponentResources = {
  * `job` label; rule files go to `prometheus-rules` until it is full (a ConfigMap holds 1 MiB),
  * then to `prometheus-rules-1`, `-2`, ..., in the order the groups arrive, mounted together.
  *
- * Replicas, chosen for an edge cluster of one to a few nodes:
- * - Prometheus: 1, a StatefulSet on a `local-path` volume. Such a volume is a directory on one
- *   node's disk: a second replica could not share it, would double scrape load and memory on a
- *   small node, and would only send every alert twice. If that node is lost, Prometheus waits for
- *   it; route the always-firing Watchdog alert to a dead man's switch outside the cluster
- *   (`watchdogReceiver`) to learn of it.
- * - Alertmanager: 2, gossiping, so that silences and the record of sent notifications survive a
- *   restart or a drain without pinning it to a node's disk; with a PodDisruptionBudget.
- * - Grafana and kube-state-metrics: 1 each; both are rebuilt from code or the API in seconds.
+ * Replicas: by default no single pod or node takes monitoring down. Replicated components
+ * spread hard over nodes (never two on one node while another eligible node has none; on a
+ * one-node cluster they share it) and have a PodDisruptionBudget of `maxUnavailable: 1`, so a
+ * drain takes one replica at a time:
+ * - Prometheus: 2 (`prometheusReplicas`), an HA pair: a StatefulSet whose replicas each have
+ *   their own `local-path` volume (a directory on one node's disk, which they could not share),
+ *   scrape every target, evaluate every rule and send every alert to every Alertmanager
+ *   replica, which sends it once (the replicas differ only in the external label `replica`,
+ *   dropped from alerts). Grafana and KEDA query the `prometheus` Service, which selects both;
+ *   the headless `prometheus-headless` governs the StatefulSet. A replica whose node is lost
+ *   waits for it, pinned by its volume, while the other carries on.
+ * - Alertmanager: 2 (`alertmanagerReplicas`), gossiping, so that silences and the record of sent
+ *   notifications survive a restart, a drain or a lost node without pinning it to a node's disk.
+ * - Grafana: 2 (`grafanaReplicas`), provisioned alike; each client keeps to one replica, which
+ *   holds its login session.
+ * - kube-state-metrics: 1. It is stateless and restarts on another node in seconds, and its
+ *   alerts hold for 15 minutes before firing, so a short gap delays them rather than raising
+ *   false ones; a second replica would export every series twice.
  * - node-exporter: one per node, GPU nodes included.
+ *
+ * The opt-out for a one-node site, where replicas could only share the one node, is
+ * `prometheusReplicas: 1, alertmanagerReplicas: 1, grafanaReplicas: 1`: about half the
+ * footprint, at the cost of gaps in data, alerting and dashboards whenever a pod restarts, and
+ * of everything while the node is down. Route the always-firing Watchdog alert to a dead man's
+ * switch outside the cluster (`watchdogReceiver`) to learn of that, in any case.
  */
 export class MonitoringBundle extends Construct {
   /** Who runs the monitoring stack. */
   public readonly mode: MonitoringMode;
   /** Namespace of the stack, or of the operator objects. */
   public readonly namespace: string;
+  /** The privileged namespace of node-exporter; undefined in operator mode, which runs no pods. */
+  public readonly hostNamespace?: string;
 
   private readonly settings: MonitoringSettings;
   /** Who registered each job name and rule group name, to name both owners of a name. */
@@ -293,6 +331,7 @@ export class MonitoringBundle extends Construct {
     this.settings = resolveSettings(this, id, props);
     this.mode = props.mode ?? MonitoringMode.STANDALONE;
     this.namespace = this.settings.namespace;
+    this.hostNamespace = this.settings.operator ? undefined : this.settings.hostNamespace;
     if (this.settings.operator) {
       addDashboardConfigMap(this, this.settings);
     } else {
@@ -377,14 +416,16 @@ export class MonitoringBundle extends Construct {
   /** CPU and memory requested and allowed by the bundle's pods; all zero in operator mode. */
   public get footprint(): MonitoringFootprint {
     const r = this.settings.resources;
-    const perNode = this.settings.operator ? [] : [r.nodeExporter];
-    const clusterWide = this.settings.operator ? [] : [r.prometheus, r.grafana, r.kubeStateMetrics,
-      ...Array.from({ length: this.settings.alertmanagerReplicas }, () => r.alertmanager), ...perNode];
+    const s = this.settings;
+    const times = (count: number, resources: FullResources): FullResources[] => Array.from({ length: count }, () => resources);
+    const perNode = s.operator ? [] : [r.nodeExporter];
+    const clusterWide = s.operator ? [] : [...times(s.prometheusReplicas, r.prometheus), ...times(s.alertmanagerReplicas, r.alertmanager),
+      ...times(s.grafanaReplicas, r.grafana), r.kubeStateMetrics, ...perNode];
     return {
       requests: total(clusterWide, 'request'),
       limits: total(clusterWide, 'limit'),
       perAdditionalNode: { requests: total(perNode, 'request'), limits: total(perNode, 'limit') },
-      storage: this.settings.operator ? Size.gibibytes(0) : this.settings.storageSize,
+      storage: s.operator ? Size.gibibytes(0) : multiplied(s.storageSize, s.prometheusReplicas),
     };
   }
 
@@ -509,10 +550,19 @@ function total(resources: readonly FullResources[], field: 'request' | 'limit'):
   return { cpu: Cpu.millis(millis), memory: Size.mebibytes(kibibytes / 1024) };
 }
 
+/** `count` times a size, in the largest unit that is exact. */
+function multiplied(size: Size, count: number): Size {
+  if (count === 1) return size;
+  const kib = size.toKibibytes({ rounding: SizeRoundingBehavior.NONE }) * count;
+  if (kib % (1024 * 1024) === 0) return Size.gibibytes(kib / (1024 * 1024));
+  return kib % 1024 === 0 ? Size.mebibytes(kib / 1024) : Size.kibibytes(kib);
+}
+
 /** Props only the bundle's own stack reads: in operator mode they would silently do nothing. */
 const STANDALONE_ONLY: ReadonlyArray<keyof MonitoringBundleProps> = [
   'hostNamespace', 'receivers', 'routes', 'defaultReceiver', 'watchdogReceiver', 'retention', 'storageSize', 'retentionSize',
-  'storageClassName', 'scrapeInterval', 'evaluationInterval', 'alertmanagerReplicas', 'grafanaAdminUser', 'grafanaAdminPassword',
+  'storageClassName', 'scrapeInterval', 'evaluationInterval', 'prometheusReplicas', 'alertmanagerReplicas', 'grafanaReplicas',
+  'grafanaAdminUser', 'grafanaAdminPassword',
   'grafanaIngressNamespaces', 'queryNamespaces', 'nodeNetworks', 'verifyKubeletTls', 'prometheusResources', 'alertmanagerResources',
   'grafanaResources', 'kubeStateMetricsResources', 'nodeExporterResources',
 ];
@@ -570,8 +620,9 @@ function resolveSettings(scope: Construct, id: string, props: MonitoringBundlePr
     if (route.repeatInterval) checkDuration(fail, `routes[${i}].repeatInterval`, route.repeatInterval, 1000);
   });
 
-  const alertmanagerReplicas = props.alertmanagerReplicas ?? 2;
-  if (!Number.isInteger(alertmanagerReplicas) || alertmanagerReplicas < 1) fail('alertmanagerReplicas', alertmanagerReplicas, 'an integer >= 1', 'Use 1, or 2 to keep silences through restarts.');
+  const prometheusReplicas = checkReplicas(fail, 'prometheusReplicas', props.prometheusReplicas, 'Use 2 for an HA pair, or 1 on a one-node site.');
+  const alertmanagerReplicas = checkReplicas(fail, 'alertmanagerReplicas', props.alertmanagerReplicas, 'Use 2 to keep silences through restarts and lost nodes, or 1 on a one-node site.');
+  const grafanaReplicas = checkReplicas(fail, 'grafanaReplicas', props.grafanaReplicas, 'Use 2 to keep the dashboards up through a lost node, or 1 on a one-node site.');
   const grafanaAdminPassword = props.grafanaAdminPassword ?? { secretName: 'grafana-admin', key: 'admin-password' };
   const secretProblem = dns1123Subdomain(grafanaAdminPassword.secretName ?? '');
   if (secretProblem) fail('grafanaAdminPassword.secretName', grafanaAdminPassword.secretName, `a Secret name (${secretProblem})`, 'Use the name of a Secret in the monitoring namespace.');
@@ -622,7 +673,9 @@ function resolveSettings(scope: Construct, id: string, props: MonitoringBundlePr
     routes: props.routes ?? [],
     defaultReceiver,
     watchdogReceiver: props.watchdogReceiver,
+    prometheusReplicas,
     alertmanagerReplicas,
+    grafanaReplicas,
     grafanaAdminUser,
     grafanaAdminPassword,
     grafanaIngressNamespaces,
@@ -648,6 +701,13 @@ function checkDuration(fail: Fail, prop: string, duration: Duration, minMillis: 
     fail(prop, `${duration.toMilliseconds({ integral: false })} ms`, rule, 'Write it like Duration.days(15) or Duration.seconds(30).');
   }
   return duration;
+}
+
+/** A replica count: a whole number of at least one, 2 unless given. */
+function checkReplicas(fail: Fail, prop: string, replicas: number | undefined, fix: string): number {
+  const count = replicas ?? 2;
+  if (!Number.isInteger(count) || count < 1) fail(prop, count, 'an integer >= 1', fix);
+  return count;
 }
 
 function checkNamespaces(fail: Fail, prop: string, namespaces: readonly string[]): readonly string[] {

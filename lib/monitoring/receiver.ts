@@ -1,6 +1,7 @@
 import { Duration } from 'cdk8s';
 import { propError } from '../core/errors';
 import { dns1123Subdomain, secretDataKey } from '../core/names';
+import { findUrlSecret, maskUrlSecrets } from '../core/url-secrets';
 
 /** One key of a Kubernetes Secret, in the namespace of the workload that reads it. */
 export interface SecretKey {
@@ -13,8 +14,13 @@ export interface SecretKey {
 /** Options of {@link Receiver.webhook}. Give exactly one of `url` and `urlSecret`. */
 export interface WebhookReceiverOptions {
   /**
-   * Where Alertmanager POSTs its JSON payload: an http or https URL without credentials.
-   * Use `urlSecret` instead when the URL itself is a credential (a token in the path or query).
+   * Where Alertmanager POSTs its JSON payload: an http or https URL without credentials. It is
+   * written into a ConfigMap, readable by anyone who can read the namespace's ConfigMaps, so a
+   * URL with a user name or password, or with a query or path parameter named like a
+   * credential (`password`, `pass`, `pwd`, `token`, `key`, `secret`, `auth`, `credential`, in
+   * any case and within longer names such as `api_key`), is refused, and the message masks the
+   * value. Use `urlSecret` instead whenever the URL itself is a credential, including a token
+   * that is a bare path segment, which no name gives away (`https://hooks.example.com/T0/B0/XXXX`).
    * @default - none; `urlSecret` must be set
    * @see https://prometheus.io/docs/alerting/latest/configuration/#webhook_config
    */
@@ -152,7 +158,8 @@ function checkName(name: string): void {
 
 function checkWebhook(name: string, options: WebhookReceiverOptions): void {
   if ((options.url === undefined) === (options.urlSecret === undefined)) {
-    throw propError('Receiver', name, 'url', options.url, "given exactly once: either 'url' or 'urlSecret'",
+    const shown = options.url === undefined ? undefined : maskUrlSecrets(options.url);
+    throw propError('Receiver', name, 'url', shown, "given exactly once: either 'url' or 'urlSecret'",
       "Set 'url' to the endpoint, or 'urlSecret' when the URL holds a token.");
   }
   if (options.url !== undefined) checkUrl(name, options.url);
@@ -164,6 +171,14 @@ function checkWebhook(name: string, options: WebhookReceiverOptions): void {
 }
 
 function checkUrl(name: string, url: string): void {
+  // Credentials first: whatever else is wrong with the URL, it must not be written into a ConfigMap.
+  const secret = findUrlSecret(url);
+  if (secret) {
+    throw propError('Receiver', name, 'url', secret.masked,
+      'free of credentials: no user name or password, and no query or path parameter named like password, pass, pwd, token, key, secret, auth or credential',
+      "The URL is written into a ConfigMap: put it in a Secret and give it as 'urlSecret' (read from a mounted file), "
+      + "or send a token in the Authorization header with 'bearerTokenSecret'.");
+  }
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -172,10 +187,6 @@ function checkUrl(name: string, url: string): void {
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
     throw propError('Receiver', name, 'url', url, 'an http or https URL', "Write it like 'https://alerts.example.com/hook'.");
-  }
-  if (parsed.username || parsed.password) {
-    throw propError('Receiver', name, 'url', `${parsed.protocol}//***@${parsed.host}${parsed.pathname}`, 'free of a username or password',
-      "Put credentials in a Secret and use 'urlSecret' or 'bearerTokenSecret'.");
   }
 }
 
