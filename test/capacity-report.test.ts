@@ -68,11 +68,36 @@ describe('CapacityReport of the reference platform', () => {
     for (const d of data.siteDetections) expect(d.ingestShards).toBeGreaterThanOrEqual(1);
   });
 
-  test('the GPU pool takes the whole inventory at maximum scale: 8 slices of 8, no headroom', () => {
+  test('the GPU pool takes the whole inventory at maximum scale: 8 slices of 8, no headroom; its two workers spread over both nodes', () => {
     const pool = data.inferencePools.find((p) => p.pool === 'yolo')!;
-    expect(pool).toMatchObject({ workers: { min: 2, max: 4 }, slicesPerWorker: 2, slices: { min: 4, max: 8 }, gpus: { min: 1, max: 2 }, nodes: { min: 1, max: 2 } });
+    expect(pool).toMatchObject({ workers: { min: 2, max: 4 }, slicesPerWorker: 2, slices: { min: 4, max: 8 }, gpus: { min: 1, max: 2 }, nodes: { min: 2, max: 2 } });
     expect(data.gpuInventories).toHaveLength(1);
     expect(data.gpuInventories[0]).toMatchObject({ capacitySlices: 8, demandSlices: 8, headroomSlices: 0, headroomPercent: 0, capacityGpus: 2, demandGpus: 2 });
+  });
+
+  test('(c) shows the placement synthesis checks: two workers of 0.5 on each node\'s GPU, nothing left out', () => {
+    const yolo = (worker: number) => ({ consumer: `${APP_NAMESPACE}/yolo`, worker });
+    expect(data.gpuInventories[0].placement).toEqual({
+      gpus: [
+        { node: 1, gpu: 0, used: 4, free: 0, workers: [yolo(1), yolo(3)] },
+        { node: 2, gpu: 0, used: 4, free: 0, workers: [yolo(2), yolo(4)] },
+      ],
+      unplaced: [],
+    });
+    const markdown = report.toMarkdown();
+    expect(markdown).toContain([
+      `### Placement at maximum scale: ${data.gpuInventories[0].inventory}`,
+      '',
+      "Every consumer's workers at maximum scale, as synthesis places them: a worker's slices on one GPU,",
+      "a pool's workers spread over the nodes (no node takes a second worker of a pool while another has none), largest workers first.",
+      'Used and free in slices, 4 per GPU. Nodes are numbered: the inventory declares how many, not which.',
+      '',
+      '| Node | GPU | Used | Free | Workers |',
+      '|:---|---:|---:|---:|:---|',
+      `| node 1 | 0 | 4 | 0 | ${APP_NAMESPACE}/yolo #1, #3 |`,
+      `| node 2 | 0 | 4 | 0 | ${APP_NAMESPACE}/yolo #2, #4 |`,
+    ].join('\n'));
+    expect(markdown).not.toContain('Not placed');
   });
 
   test('sums the requests of the application namespace from its workloads', () => {
@@ -205,10 +230,22 @@ describe('CapacityReport of a small platform, computed by hand', () => {
     }]);
   });
 
-  test('inventory: 3 nodes × 2 GPUs = 6 against a peak of 4, headroom 2 (33.3%)', () => {
+  test('inventory: 3 nodes × 2 GPUs = 6 against a peak of 4, headroom 2 (33.3%); each worker on both GPUs of a node of its own', () => {
+    const worker = (n: number) => [{ consumer: 'ns/pool', worker: n }];
     expect(data.gpuInventories).toEqual([{
       inventory: 'small/gpus', nodes: 3, gpusPerNode: 2, slicesPerGpu: 1, capacitySlices: 6, demandSlices: 4, headroomSlices: 2,
       headroomPercent: 33.3, capacityGpus: 6, demandGpus: 4, consumers: ['ns/pool: 2 workers × 2 = 4'],
+      placement: {
+        gpus: [
+          { node: 1, gpu: 0, used: 1, free: 0, workers: worker(1) },
+          { node: 1, gpu: 1, used: 1, free: 0, workers: worker(1) },
+          { node: 2, gpu: 0, used: 1, free: 0, workers: worker(2) },
+          { node: 2, gpu: 1, used: 1, free: 0, workers: worker(2) },
+          { node: 3, gpu: 0, used: 0, free: 1, workers: [] },
+          { node: 3, gpu: 1, used: 0, free: 1, workers: [] },
+        ],
+        unplaced: [],
+      },
     }]);
   });
 
@@ -294,6 +331,9 @@ describe('CapacityReport of a small platform, computed by hand', () => {
     expect(markdown).toContain('| a | 4 | 4 | det-a, det-all |');
     expect(markdown).toContain('| pool | ns | small/gpus | 1 | 2 | 2 | 4 | 4 | 2 |');
     expect(markdown).toContain('| small/gpus | 3 | 2 | 1 | 6 | 4 | 2 | 33.3% | 4 / 6 | ns/pool: 2 workers × 2 = 4 |');
+    expect(markdown).toContain('Used and free in whole GPUs.');
+    expect(markdown).toContain('| node 1 | 1 | 1 | 0 | ns/pool #1 |\n| node 2 | 0 | 1 | 0 | ns/pool #2 |');
+    expect(markdown).toContain('| node 3 | 1 | 0 | 1 | — |');
     expect(markdown).toContain('| raw | 14 | 18 | 11.25 | 11.65 | 9388 MiB | 9788 MiB | 12.4 | 13.2 | 10640 MiB | 11440 MiB | requests 0.01 CPU, 10 MiB; limits 0.02 CPU, 20 MiB |');
     expect(markdown).toContain('| raw | DaemonSet | everywhere | per node | every node (count unknown) | 0.01 | 10 MiB | 0.02 | 20 MiB |');
   });
@@ -309,6 +349,15 @@ describe('CapacityReport errors', () => {
     const chart = new Chart(app, 'bad');
     new ApiObject(chart, 'web', workloadObject('Deployment', 'web', { replicas: 1 }, { containers: [container('web', { cpu: 'lots', memory: '1Gi' }, { cpu: '1', memory: '1Gi' })] }) as any);
     expect(() => CapacityReport.of(app).toJson()).toThrow(/Deployment raw\/web container 'web' requests.cpu \(lots\) must be a Kubernetes quantity/);
+  });
+
+  test('a placement that leaves workers out (synthesis would refuse it) lists them below the table', () => {
+    const app = testApp();
+    const chart = new Chart(app, 'gpu');
+    const gpus = new GpuInventory(chart, 'gpus', { nodes: 2 });
+    new GpuWorkerPool(chart, 'pool', { namespace: 'ns', inventory: gpus, modelRepository: ModelRepository.existingClaim('models'), minWorkers: 3 });
+    const markdown = CapacityReport.of(app).toMarkdown();
+    expect(markdown).toContain('| node 2 | 0 | 1 | 0 | ns/pool #2 |\n\n- Not placed: 1 of the 3 workers of ns/pool (1 GPU each).');
   });
 
   test('an empty scope gives empty tables, not an error', () => {

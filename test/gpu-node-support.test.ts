@@ -8,6 +8,7 @@ import { Connections } from '../lib/synth/connections';
 import { CONFIG_CHECKSUM_ANNOTATION } from '../lib/synth/pod/builder';
 import { ScopeSettings } from '../lib/synth/pod/scope-settings';
 import { promqlSyntaxError } from '../lib/synth/validation/_promql-rules';
+import { ScalingSignal } from '../lib/inference/inference-scaling';
 import { KubeObject, findObject, objectsOfKind, synthValid, testApp, testChart } from './_helpers';
 
 interface Scenario {
@@ -51,9 +52,10 @@ describe('GpuNodeSupport', () => {
     const namespace = findObject(objects, 'Namespace', 'gpu-system');
     expect(namespace.metadata.labels['pod-security.kubernetes.io/enforce']).toBe('privileged');
     expect(findObject(objects, 'NetworkPolicy', 'default-deny').metadata.namespace).toBe('gpu-system');
-    // K3s ships the RuntimeClass; time-slicing is off, so no configuration either.
+    // K3s ships the RuntimeClass; time-slicing is off, so no device plugin configuration either:
+    // the one ConfigMap is dcgm-exporter's field list.
     expect(objectsOfKind(objects, 'RuntimeClass')).toEqual([]);
-    expect(objectsOfKind(objects, 'ConfigMap')).toEqual([]);
+    expect(objectsOfKind(objects, 'ConfigMap').map((c) => c.metadata.name)).toEqual(['dcgm-exporter-collectors']);
 
     for (const { pod } of [devicePluginOf(objects), dcgmExporterOf(objects)]) {
       expect(pod.runtimeClassName).toBe('nvidia');
@@ -61,6 +63,7 @@ describe('GpuNodeSupport', () => {
       expect(pod.tolerations).toEqual([{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }]);
       expect(pod.affinity).toEqual(GPU_NODE_AFFINITY);
       expect(pod.automountServiceAccountToken).toBe(false);
+      expect(pod.securityContext).toEqual({ seccompProfile: { type: 'RuntimeDefault' } });
     }
   });
 
@@ -69,11 +72,15 @@ describe('GpuNodeSupport', () => {
     expect(container.image).toBe(DEVICE_PLUGIN_IMAGE);
     expect(DEVICE_PLUGIN_IMAGE).toBe('nvcr.io/nvidia/k8s-device-plugin:v0.20.0');
     expect(container.env).toEqual([{ name: 'FAIL_ON_INIT_ERROR', value: 'false' }, { name: 'MIG_STRATEGY', value: 'none' }]);
-    // Privileged by a named exception: upstream's settings, root with every capability dropped.
+    // Privileged by a named exception: upstream's settings, root with every capability dropped,
+    // under the runtime's default seccomp profile.
     expect(container.securityContext).toEqual({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
-    expect(pod.securityContext).toBeUndefined();
+    expect(pod.securityContext).toEqual({ seccompProfile: { type: 'RuntimeDefault' } });
     expect(container.imagePullPolicy).toBe('IfNotPresent');
-    expect(container.resources).toEqual({ requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '100m', memory: '128Mi' } });
+    expect(container.resources).toEqual({
+      requests: { 'cpu': '10m', 'memory': '32Mi', 'ephemeral-storage': '64Mi' },
+      limits: { 'cpu': '100m', 'memory': '128Mi', 'ephemeral-storage': '512Mi' },
+    });
     expect(container.volumeMounts).toEqual([{ name: 'device-plugins', mountPath: '/var/lib/kubelet/device-plugins' }]);
     expect(pod.volumes).toEqual([{ name: 'device-plugins', hostPath: { path: '/var/lib/kubelet/device-plugins', type: 'Directory' } }]);
   });
@@ -112,7 +119,7 @@ describe('GpuNodeSupport', () => {
     expect(runtimeClass.handler).toBe('nvidia');
   });
 
-  test('dcgm-exporter: port 9400, Kubernetes pod attribution, read-only pod-resources, root with SYS_ADMIN, a Service and a NetworkPolicy', () => {
+  test('dcgm-exporter: port 9400, Kubernetes pod attribution, read-only pod-resources, its own field list, root without capabilities, a Service and a NetworkPolicy', () => {
     const { objects } = synthSupport();
     const { pod, container } = dcgmExporterOf(objects);
     expect(container.image).toBe(DCGM_EXPORTER_IMAGE);
@@ -121,14 +128,24 @@ describe('GpuNodeSupport', () => {
     expect(container.env).toEqual([
       { name: 'DCGM_EXPORTER_LISTEN', value: ':9400' },
       { name: 'DCGM_EXPORTER_KUBERNETES', value: 'true' },
+      { name: 'DCGM_EXPORTER_COLLECTORS', value: '/etc/dcgm-exporter-collectors/collectors.csv' },
       { name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
     ]);
-    expect(container.volumeMounts).toEqual([{ name: 'pod-resources', mountPath: '/var/lib/kubelet/pod-resources', readOnly: true }]);
-    expect(pod.volumes).toEqual([{ name: 'pod-resources', hostPath: { path: '/var/lib/kubelet/pod-resources', type: 'Directory' } }]);
-    expect(container.resources).toEqual({ requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '500m', memory: '1Gi' } });
+    expect(container.volumeMounts).toEqual([
+      { name: 'pod-resources', mountPath: '/var/lib/kubelet/pod-resources', readOnly: true },
+      { name: 'collectors', mountPath: '/etc/dcgm-exporter-collectors', readOnly: true },
+    ]);
+    expect(pod.volumes).toEqual([
+      { name: 'pod-resources', hostPath: { path: '/var/lib/kubelet/pod-resources', type: 'Directory' } },
+      { name: 'collectors', configMap: { name: 'dcgm-exporter-collectors' } },
+    ]);
+    expect(container.resources).toEqual({
+      requests: { 'cpu': '100m', 'memory': '256Mi', 'ephemeral-storage': '64Mi' },
+      limits: { 'cpu': '500m', 'memory': '1Gi', 'ephemeral-storage': '512Mi' },
+    });
     expect(container.readinessProbe.httpGet).toEqual({ path: '/health', port: 'metrics' });
-    expect(container.securityContext).toEqual({ runAsNonRoot: false, runAsUser: 0, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'], add: ['SYS_ADMIN'] } });
-    expect(pod.securityContext).toBeUndefined();
+    expect(container.securityContext).toEqual({ runAsNonRoot: false, runAsUser: 0, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+    expect(pod.securityContext).toEqual({ seccompProfile: { type: 'RuntimeDefault' } });
 
     const service = findObject(objects, 'Service', 'dcgm-exporter');
     expect(service.spec.ports).toEqual([{ name: 'metrics', port: 9400, targetPort: 'metrics', protocol: 'TCP' }]);
@@ -205,7 +222,61 @@ describe('GpuNodeSupport', () => {
     expect(findObject(objects, 'DaemonSet', 'dcgm-exporter').metadata.namespace).toBe('nvidia');
     expect(findObject(objects, 'NetworkPolicy', 'dcgm-exporter').metadata.namespace).toBe('nvidia');
     expect(support.connections.namespace).toBe('nvidia');
-    expect(dcgmExporterOf(objects).container.resources.limits).toEqual({ cpu: '500m', memory: '2Gi' });
+    expect(dcgmExporterOf(objects).container.resources.limits).toEqual({ 'cpu': '500m', 'memory': '2Gi', 'ephemeral-storage': '512Mi' });
+  });
+
+  describe('dcgm-exporter privileges and fields', () => {
+    const collectorsOf = (objects: KubeObject[]): string => findObject(objects, 'ConfigMap', 'dcgm-exporter-collectors').data['collectors.csv'];
+    const fieldsOf = (csv: string): string[] => csv.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('#')).map((l) => l.split(',')[0].trim());
+
+    test('by default: no capability at all, and a field list of DCGM_FI_DEV_* fields only', () => {
+      const { objects } = synthSupport();
+      const { pod, container } = dcgmExporterOf(objects);
+      expect(container.securityContext.capabilities).toEqual({ drop: ['ALL'] });
+      expect(pod.securityContext.seccompProfile).toEqual({ type: 'RuntimeDefault' });
+      const fields = fieldsOf(collectorsOf(objects));
+      expect(fields.length).toBeGreaterThan(0);
+      for (const field of fields) expect(field).toMatch(/^DCGM_FI_DEV_/);
+      expect(collectorsOf(objects)).not.toMatch(/DCGM_FI_PROF_/);
+    });
+
+    test('the field list holds every DCGM metric the GPU alerts and the GPU utilization scaling read', () => {
+      const { support, objects } = synthSupport();
+      const fields = new Set(fieldsOf(collectorsOf(objects)));
+      const used = new Set([
+        ...support.toRuleGroups().flatMap((g) => g.alerts ?? []).flatMap((a) => a.expr.match(/DCGM_FI_[A-Z_]+/g) ?? []),
+        ScalingSignal.GPU_UTILIZATION,
+      ]);
+      expect(used.size).toBeGreaterThanOrEqual(4);
+      for (const metric of used) expect(fields).toContain(metric);
+    });
+
+    test('profilingMetrics: SYS_ADMIN and the DCGM_FI_PROF_* fields, still under RuntimeDefault, and the change rolls the exporter', () => {
+      const off = synthSupport().objects;
+      const on = synthSupport({ support: { profilingMetrics: true } }).objects;
+      const { pod, container } = dcgmExporterOf(on);
+      expect(container.securityContext).toEqual({ runAsNonRoot: false, runAsUser: 0, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'], add: ['SYS_ADMIN'] } });
+      expect(pod.securityContext).toEqual({ seccompProfile: { type: 'RuntimeDefault' } });
+      const fields = fieldsOf(collectorsOf(on));
+      expect(fields.filter((f) => f.startsWith('DCGM_FI_PROF_'))).toEqual([
+        'DCGM_FI_PROF_GR_ENGINE_ACTIVE', 'DCGM_FI_PROF_SM_ACTIVE', 'DCGM_FI_PROF_SM_OCCUPANCY', 'DCGM_FI_PROF_PIPE_TENSOR_ACTIVE', 'DCGM_FI_PROF_DRAM_ACTIVE',
+      ]);
+      // The device fields stay.
+      expect(fields).toEqual(expect.arrayContaining(fieldsOf(collectorsOf(off))));
+      const checksum = (o: KubeObject[]) => findObject(o, 'DaemonSet', 'dcgm-exporter').spec.template.metadata.annotations[CONFIG_CHECKSUM_ANNOTATION];
+      expect(checksum(off)).toMatch(/^[0-9a-f]{64}$/);
+      expect(checksum(on)).not.toBe(checksum(off));
+      // The device plugin is the same either way.
+      expect(devicePluginOf(on)).toEqual(devicePluginOf(off));
+    });
+
+    test('both daemons stay in their privileged namespace, with or without profiling', () => {
+      for (const profilingMetrics of [false, true]) {
+        const { objects } = synthSupport({ support: { profilingMetrics } });
+        expect(findObject(objects, 'Namespace', 'gpu-system').metadata.labels['pod-security.kubernetes.io/enforce']).toBe('privileged');
+        expect(objectsOfKind(objects, 'DaemonSet').map((d) => d.metadata.namespace)).toEqual(['gpu-system', 'gpu-system']);
+      }
+    });
   });
 
   describe('refuses bad input', () => {

@@ -5,12 +5,14 @@ import { GpuInventory, GpuInventoryProps, GpuRequest, GpuSharing } from '../lib/
 import { GpuNodeSupport } from '../lib/inference/gpu-node-support';
 import { GpuWorkerPool, GpuWorkerPoolProps, TRITON_IMAGE } from '../lib/inference/gpu-worker-pool';
 import { InferenceScaling } from '../lib/inference/inference-scaling';
-import { ModelRepository, ModelVolumeAccessMode } from '../lib/inference/model-repository';
+import { DEFAULT_MODEL_CACHE_SIZE, ModelRepository, ModelVolumeAccessMode } from '../lib/inference/model-repository';
+import { memoryBytes } from '../lib/core/quantity';
 import { Connections } from '../lib/synth/connections';
 import { ScopeSettings } from '../lib/synth/pod/scope-settings';
 import { Scaling } from '../lib/synth/scaling';
 import { promqlSyntaxError } from '../lib/synth/validation/_promql-rules';
 import { KubeObject, findObject, objectsOfKind, synthValid, testApp, testChart } from './_helpers';
+import { SINGLE_REPLICA_REASON_ANNOTATION } from '../lib/synth/pod/builder';
 
 const NS = 'video-analytics';
 const MODELS = ModelRepository.fromImage('registry.example.com/models/yolo:1.2.0', '/models');
@@ -107,8 +109,55 @@ describe('GpuWorkerPool', () => {
   test('each worker requests and is limited to one GPU, really present in the synthesized JSON', () => {
     const { objects } = synthPool();
     expect(serverOf(objects).resources).toEqual({
-      requests: { 'cpu': '1', 'memory': '2Gi', 'nvidia.com/gpu': '1' },
-      limits: { 'cpu': '4', 'memory': '8Gi', 'nvidia.com/gpu': '1' },
+      // Ephemeral storage: 64Mi / 512Mi for logs, plus the model copy (10Gi by default) and /tmp (1Gi).
+      requests: { 'cpu': '1', 'memory': '2Gi', 'ephemeral-storage': '11328Mi', 'nvidia.com/gpu': '1' },
+      limits: { 'cpu': '4', 'memory': '8Gi', 'ephemeral-storage': '11776Mi', 'nvidia.com/gpu': '1' },
+    });
+  });
+
+  describe('ephemeral storage', () => {
+    const Mi = 2 ** 20;
+    const bytes = (quantity: string): number => memoryBytes(quantity);
+
+    test('every emptyDir has a sizeLimit, and the server requests and is limited to all of them, so the scheduler counts the models', () => {
+      const { objects } = synthPool({ pool: { modelRepository: ModelRepository.fromImage('registry.example.com/models/yolo:1.2.0', '/models', { sizeLimit: Size.gibibytes(3) }) } });
+      const pod = podSpecOf(objects);
+      const emptyDirs = pod.volumes.filter((v: any) => v.emptyDir !== undefined);
+      expect(emptyDirs).toEqual([{ name: 'models', emptyDir: { sizeLimit: '3Gi' } }, { name: 'tmp', emptyDir: { sizeLimit: '1Gi' } }]);
+      const sized = emptyDirs.reduce((sum: number, v: any) => sum + bytes(v.emptyDir.sizeLimit), 0);
+      const { requests, limits } = serverOf(objects).resources;
+      expect(bytes(requests['ephemeral-storage'])).toBe(sized + 64 * Mi);
+      expect(bytes(limits['ephemeral-storage'])).toBe(sized + 512 * Mi);
+      // The loader writes into the emptyDir, which the server's figures already count: its own are for its logs.
+      expect(pod.initContainers[0].resources.requests['ephemeral-storage']).toBeDefined();
+    });
+
+    test('the model copy is 10Gi unless stated', () => {
+      expect(DEFAULT_MODEL_CACHE_SIZE.asString()).toBe('10Gi');
+      expect(podSpecOf(synthPool().objects).volumes).toContainEqual({ name: 'models', emptyDir: { sizeLimit: '10Gi' } });
+    });
+
+    test('a model volume claim takes no node disk: only /tmp and the logs', () => {
+      const { objects } = synthPool({ pool: { modelRepository: ModelRepository.existingClaim('triton-models') } });
+      expect(serverOf(objects).resources.requests['ephemeral-storage']).toBe('1088Mi');
+      expect(serverOf(objects).resources.limits['ephemeral-storage']).toBe('1536Mi');
+    });
+
+    test('stated ephemeral storage is kept when it covers the emptyDirs, and refused below them', () => {
+      const { objects } = synthPool({ pool: { resources: { ephemeralStorage: { request: Size.gibibytes(12), limit: Size.gibibytes(20) } } } });
+      expect(serverOf(objects).resources.requests['ephemeral-storage']).toBe('12Gi');
+      expect(serverOf(objects).resources.limits['ephemeral-storage']).toBe('20Gi');
+      expect(() => synthPool({ pool: { resources: { ephemeralStorage: { request: Size.gibibytes(1) } } } }))
+        .toThrow(/^GpuWorkerPool 'yolo': 'resources\.ephemeralStorage\.request' \(1Gi\) must be at least the pod's emptyDirs \(models, tmp\), 11Gi\. Raise it, or leave it out to get the emptyDirs plus room for the logs: the scheduler must count the models\./);
+      expect(() => synthPool({ pool: { resources: { ephemeralStorage: { limit: Size.gibibytes(10) } } } }))
+        .toThrow(/'resources\.ephemeralStorage\.limit' \(10Gi\) must be at least the pod's emptyDirs \(models, tmp\), 11Gi/);
+      expect(() => synthPool({ pool: { resources: { ephemeralStorage: { request: Size.gibibytes(30) } } } }))
+        .toThrow(/'resources\.ephemeralStorage\.request' \(30Gi\) must be at most the ephemeral-storage limit \(11776Mi\)/);
+    });
+
+    test('a model copy below 1Mi is refused', () => {
+      expect(() => synthPool({ pool: { modelRepository: ModelRepository.fromImage('models/yolo:1', '/models', { sizeLimit: Size.kibibytes(512) }) } }))
+        .toThrow(/^GpuWorkerPool 'yolo': 'modelRepository\.sizeLimit' \(512Ki\) must be at least 1Mi/);
     });
   });
 
@@ -329,7 +378,7 @@ describe('GpuWorkerPool', () => {
     expect(server.image).toBe('nvcr.io/nvidia/tritonserver:24.09-py3');
     expect(server.args).toContain('--http-port=9000');
     expect(server.startupProbe.failureThreshold).toBe(120);
-    expect(server.resources.limits).toEqual({ 'cpu': '4', 'memory': '16Gi', 'nvidia.com/gpu': '1' });
+    expect(server.resources.limits).toEqual({ 'cpu': '4', 'memory': '16Gi', 'ephemeral-storage': '11776Mi', 'nvidia.com/gpu': '1' });
     expect(findObject(objects, 'Service', 'yolo').spec.ports.map((p: any) => p.port)).toEqual([9000, 9001, 9002]);
     expect(pool.toScrapeTarget().port).toBe(9002);
     expect(findObject(objects, 'Deployment', 'yolo').metadata.labels['app.kubernetes.io/version']).toBe('24.09-py3');
@@ -367,6 +416,9 @@ describe('GpuWorkerPool', () => {
     expect(scoped.host).toBe('yolo.video-analytics.svc.edge.internal');
     expect(own.host).toBe('plates.video-analytics.svc.cluster.local');
     expect(findObject(objects, 'Deployment', 'plates').spec.template.spec.priorityClassName).toBe('inference-critical');
+    // One worker is the user's choice, recorded for the single-point-of-failure policy; two by default need no reason.
+    expect(findObject(objects, 'Deployment', 'plates').metadata.annotations[SINGLE_REPLICA_REASON_ANNOTATION]).toMatch(/^'minWorkers' is 1/);
+    expect(findObject(objects, 'Deployment', 'yolo').metadata.annotations?.[SINGLE_REPLICA_REASON_ANNOTATION]).toBeUndefined();
   });
 
   test('offers its metrics as a scrape target and its Service as an inference endpoint', () => {

@@ -2,12 +2,14 @@ import * as fc from 'fast-check';
 import { Duration, Size } from 'cdk8s';
 import { parse as parseYaml } from 'yaml';
 import {
-  GpuInventory, GpuInventoryProps, GpuNodeSupport, GpuNodeSupportProps, GpuRequest, GpuSharing, GpuWorkerPool, GpuWorkerPoolProps,
+  GpuDemand, GpuInventory, GpuInventoryProps, GpuNodeSupport, GpuNodeSupportProps, GpuRequest, GpuSharing, GpuWorkerPool, GpuWorkerPoolProps,
   MigStrategy, PlatformPriorities,
 } from '../lib';
 import { InferenceScaling } from '../lib/inference/inference-scaling';
 import { ModelRepository, ModelVolumeAccessMode } from '../lib/inference/model-repository';
 import { Scaling } from '../lib/synth/scaling';
+import { memoryBytes } from '../lib/core/quantity';
+import { GpuPlacement, GpuSupply, placeAtMaximumScale } from '../lib/inference/gpu-placement';
 import { findObject, objectsOfKind } from './_helpers';
 import {
   appWithNamespaces, badDnsName, badLabelValue, caseCounter, dnsLabel, expectValidAndCompliant, labelKey, labelValue, namesProp,
@@ -44,6 +46,17 @@ function supplyOf(props: GpuInventoryProps): { gpusPerNode: number; replicas: nu
   const gpusPerNode = props.gpusPerNode ?? 1;
   const replicas = props.sharing?.isTimeSliced ? props.sharing.replicas : 1;
   return { gpusPerNode, replicas, capacity: props.nodes * gpusPerNode * replicas };
+}
+
+/**
+ * The most workers of `slices` each the inventory holds, node by node: a time-sliced worker's
+ * slices on one GPU, a whole-GPU worker's GPUs on one node, the same number on every node (the
+ * pool's spread).
+ */
+function placeableWorkers(props: GpuInventoryProps, slices: number): number {
+  const { gpusPerNode, replicas } = supplyOf(props);
+  const perNode = props.sharing?.isTimeSliced ? gpusPerNode * Math.floor(replicas / slices) : Math.floor(gpusPerNode / slices);
+  return props.nodes * perNode;
 }
 
 /**
@@ -104,12 +117,12 @@ const poolOptions = fc.record({
   priorityClassName: fc.option(fc.constantFrom(PlatformPriorities.ANALYSIS, PlatformPriorities.BATCH), { nil: undefined }),
 });
 
-/** A pool the inventory can hold at its peak, with every optional prop sometimes set. */
+/** A pool the inventory can hold at its peak, node by node, with every optional prop sometimes set. */
 type PoolCase = { slices: number; props: Omit<GpuWorkerPoolProps, 'namespace' | 'inventory'> };
 
 function poolCase(inventory: GpuInventoryProps): fc.Arbitrary<PoolCase> {
   return gpuRequest(inventory).chain(({ request, slices }) => {
-    const most = Math.floor(supplyOf(inventory).capacity / slices);
+    const most = placeableWorkers(inventory, slices);
     return fc.integer({ min: 1, max: Math.min(3, most) }).chain((minWorkers) => fc.integer({ min: minWorkers, max: Math.min(most, minWorkers + 4) })
       .chain((maxWorkers) => fc.tuple(inventory.nodes === 1 || maxWorkers === 1 ? anyModelRepository : spreadModelRepository, poolOptions)
         .map(([modelRepository, { ports: chosenPorts, ...options }]) => ({
@@ -159,10 +172,19 @@ describe('property: random valid props synthesize valid, compliant objects', () 
       // Nothing linked, nothing admitted; models are local, nothing goes out.
       const policy = findObject(objects, 'NetworkPolicy', pool.name, NS);
       expect([policy.spec.ingress, policy.spec.egress]).toEqual([[], []]);
+      // Every emptyDir is sized, and the server requests and is limited to all of them: the scheduler counts the models.
+      const pod = deployment.spec.template.spec;
+      const emptyDirs = pod.volumes.filter((v: any) => v.emptyDir !== undefined);
+      for (const volume of emptyDirs) expect(volume.emptyDir.sizeLimit).toBeDefined();
+      const sized = emptyDirs.reduce((sum: number, v: any) => sum + memoryBytes(v.emptyDir.sizeLimit), 0);
+      expect(memoryBytes(server.resources.requests['ephemeral-storage'])).toBeGreaterThanOrEqual(sized);
+      expect(memoryBytes(server.resources.limits['ephemeral-storage'])).toBeGreaterThanOrEqual(memoryBytes(server.resources.requests['ephemeral-storage']));
+      // And the pool's workers are placed node by node.
+      expect(inventory.placement().unplaced).toEqual([]);
     }), { numRuns: RUNS });
   });
 
-  test('GpuInventory: pools that fit its capacity together synthesize and pass the GPU policy', () => {
+  test('GpuInventory: pools of one-slice workers that fit its capacity together synthesize and pass the GPU policy', () => {
     const inventoryAndPools = inventories.chain((inventory) => {
       const { capacity } = supplyOf(inventory);
       // Up to three pools of one slice per worker; each takes its peak from what the others left.
@@ -199,6 +221,7 @@ describe('property: random valid props synthesize valid, compliant objects', () 
       dcgmExporterImage: fc.option(pinnedImage, { nil: undefined }),
       devicePluginResources: fc.option(resources, { nil: undefined }),
       dcgmExporterResources: fc.option(resources, { nil: undefined }),
+      profilingMetrics: fc.option(fc.boolean(), { nil: undefined }),
     });
     fc.assert(fc.property(inventories, supportProps, (inventoryProps, props) => {
       count('GpuNodeSupport valid');
@@ -212,7 +235,7 @@ describe('property: random valid props synthesize valid, compliant objects', () 
       expect(env.MIG_STRATEGY).toBe(props.migStrategy ?? MigStrategy.NONE);
       expect(objectsOfKind(objects, 'RuntimeClass').length).toBe(props.emitRuntimeClass ? 1 : 0);
       // Time-slicing reaches the device plugin as its config file; exclusive GPUs need none.
-      const configs = objectsOfKind(objects, 'ConfigMap');
+      const configs = objectsOfKind(objects, 'ConfigMap').filter((c) => c.metadata.name === 'nvidia-device-plugin-config');
       if (inventory.sharing.isTimeSliced) {
         expect(parseYaml(configs[0].data['config.yaml']).sharing.timeSlicing.resources).toEqual([{ name: 'nvidia.com/gpu', replicas: inventory.sharing.replicas }]);
       } else {
@@ -223,10 +246,122 @@ describe('property: random valid props synthesize valid, compliant objects', () 
         const terms = daemon.spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms;
         expect(terms).toEqual([{ matchExpressions: Object.entries(inventory.nodeSelector).map(([key, value]) => ({ key, operator: 'In', values: [value] })) }]);
         expect(daemon.spec.template.spec.priorityClassName).toBe('system-node-critical');
+        expect(daemon.spec.template.spec.securityContext.seccompProfile).toEqual({ type: 'RuntimeDefault' });
       }
+      // SYS_ADMIN and the profiling fields together, or neither.
+      const exporter = findObject(objects, 'DaemonSet', 'dcgm-exporter', support.namespace).spec.template.spec.containers[0];
+      const collectors: string = findObject(objects, 'ConfigMap', 'dcgm-exporter-collectors', support.namespace).data['collectors.csv'];
+      expect(exporter.securityContext.capabilities).toEqual(props.profilingMetrics ? { drop: ['ALL'], add: ['SYS_ADMIN'] } : { drop: ['ALL'] });
+      expect(/^DCGM_FI_PROF_/m.test(collectors)).toBe(props.profilingMetrics ?? false);
       // dcgm-exporter admits only what is linked to it: here nothing.
       const policy = findObject(objects, 'NetworkPolicy', 'dcgm-exporter', support.namespace);
       expect([policy.spec.ingress, policy.spec.egress]).toEqual([[], []]);
+    }), { numRuns: RUNS });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// GPU placement
+// ---------------------------------------------------------------------------------------------
+
+function supplyFor(props: GpuInventoryProps): GpuSupply {
+  const { gpusPerNode, replicas } = supplyOf(props);
+  return { nodes: props.nodes, gpusPerNode, slicesPerGpu: replicas, timeSliced: props.sharing?.isTimeSliced ?? false };
+}
+
+/** Slices of one worker the inventory accepts: up to a GPU's slices (one with several GPUs per node), or up to a node's GPUs. */
+function workerSlices(props: GpuInventoryProps): fc.Arbitrary<number> {
+  const { gpusPerNode, replicas } = supplyOf(props);
+  return fc.integer({ min: 1, max: props.sharing?.isTimeSliced ? (gpusPerNode === 1 ? replicas : 1) : gpusPerNode });
+}
+
+/** One to four consumers of 1 to 6 workers, each of a size the inventory accepts. */
+function demandsFor(props: GpuInventoryProps, slices: fc.Arbitrary<number> = workerSlices(props)): fc.Arbitrary<GpuDemand[]> {
+  return fc.array(fc.tuple(slices, fc.integer({ min: 1, max: 6 })), { minLength: 1, maxLength: 4 })
+    .map((drawn) => drawn.map(([slicesPerWorker, maxWorkers], i) => ({ consumer: `${NS}/pool-${i}`, maxWorkers, slicesPerWorker })));
+}
+
+const placementCase = inventories.chain((inventory) => demandsFor(inventory).map((demands) => ({ inventory, demands })));
+
+/**
+ * What every placement guarantees: no GPU over-committed, each worker's slices on one GPU (whole
+ * GPUs on one node), every worker placed once, and each pool's workers spread evenly over the nodes.
+ */
+function expectSound(placement: GpuPlacement, supply: GpuSupply, demands: readonly GpuDemand[]): void {
+  expect(placement.gpus).toHaveLength(supply.nodes * supply.gpusPerNode);
+  const gpusOfWorker = new Map<string, Array<{ node: number; gpu: number }>>();
+  for (const gpu of placement.gpus) {
+    expect(gpu.used).toBeGreaterThanOrEqual(0);
+    expect(gpu.used).toBeLessThanOrEqual(supply.slicesPerGpu);
+    expect(gpu.free).toBe(supply.slicesPerGpu - gpu.used);
+    const taken = gpu.workers.reduce((sum, w) => sum + (supply.timeSliced ? demands.find((d) => d.consumer === w.consumer)!.slicesPerWorker : 1), 0);
+    expect(gpu.used).toBe(taken);
+    for (const w of gpu.workers) {
+      const key = `${w.consumer}#${w.worker}`;
+      gpusOfWorker.set(key, [...(gpusOfWorker.get(key) ?? []), { node: gpu.node, gpu: gpu.gpu }]);
+    }
+  }
+  for (const demand of demands) {
+    const unplaced = placement.unplaced.find((u) => u.consumer === demand.consumer)?.count ?? 0;
+    const placed = demand.maxWorkers - unplaced;
+    const perNode = new Array<number>(supply.nodes).fill(0);
+    for (let worker = 1; worker <= demand.maxWorkers; worker++) {
+      const gpus = gpusOfWorker.get(`${demand.consumer}#${worker}`) ?? [];
+      if (worker > placed) {
+        expect(gpus).toEqual([]);
+        continue;
+      }
+      // A time-sliced worker's slices on one GPU; a whole-GPU worker's GPUs on one node, each once.
+      expect(gpus).toHaveLength(supply.timeSliced ? 1 : demand.slicesPerWorker);
+      expect(new Set(gpus.map((g) => g.node)).size).toBe(1);
+      expect(new Set(gpus.map((g) => g.gpu)).size).toBe(gpus.length);
+      perNode[gpus[0].node - 1]++;
+    }
+    // The pool's hard spread: no node holds two more than another.
+    expect(Math.max(...perNode) - Math.min(...perNode)).toBeLessThanOrEqual(1);
+  }
+  // Never more than the sum of the slices.
+  if (placement.unplaced.length === 0) {
+    expect(demands.reduce((sum, d) => sum + d.maxWorkers * d.slicesPerWorker, 0)).toBeLessThanOrEqual(supply.nodes * supply.gpusPerNode * supply.slicesPerGpu);
+  }
+}
+
+describe('property: GPU placement node by node', () => {
+  test('no GPU over-committed, each worker\'s slices on one GPU, each pool spread evenly', () => {
+    fc.assert(fc.property(placementCase, ({ inventory, demands }) => {
+      count('placement sound');
+      const supply = supplyFor(inventory);
+      expectSound(placeAtMaximumScale(supply, demands), supply, demands);
+    }), { numRuns: RUNS * 10 });
+  });
+
+  test('one-slice workers are placed exactly when the sum of the slices fits', () => {
+    const oneSlice = inventories.chain((inventory) => demandsFor(inventory, fc.constant(1)).map((demands) => ({ inventory, demands })));
+    fc.assert(fc.property(oneSlice, ({ inventory, demands }) => {
+      count('placement one-slice');
+      const supply = supplyFor(inventory);
+      const fits = demands.reduce((sum, d) => sum + d.maxWorkers, 0) <= supplyOf(inventory).capacity;
+      expect(placeAtMaximumScale(supply, demands).unplaced.length === 0).toBe(fits);
+    }), { numRuns: RUNS * 10 });
+  });
+
+  test('pools synthesize exactly when their placement succeeds, and then no GPU is over-committed and each worker\'s slices are on one GPU', () => {
+    const pools = inventories.chain((inventory) => fc.array(fc.tuple(gpuRequest(inventory), fc.integer({ min: 1, max: 6 })), { minLength: 1, maxLength: 3 })
+      .map((drawn) => ({ inventory, pools: drawn })));
+    fc.assert(fc.property(pools, ({ inventory: props, pools: drawn }) => {
+      count('placement synthesized');
+      const { chart } = appWithNamespaces(NS);
+      const inventory = new GpuInventory(chart, 'gpus', props);
+      drawn.forEach(([{ request }, maxWorkers], i) => new GpuWorkerPool(chart, `pool-${i}`, {
+        namespace: NS, inventory, minWorkers: 1, maxWorkers, gpusPerWorker: request, modelRepository: MODELS, prometheusAddress,
+      }));
+      const placement = inventory.placement();
+      expectSound(placement, inventory.supply, inventory.demands);
+      if (placement.unplaced.length === 0) {
+        expect(() => chart.toJson()).not.toThrow();
+      } else {
+        expect(() => chart.toJson()).toThrow(new RegExp(`GpuInventory 'gpus': 'capacity' \\([^]*no place is left for [^]*${placement.unplaced[0].consumer}[^]*Placement at maximum scale`));
+      }
     }), { numRuns: RUNS });
   });
 });
@@ -291,6 +426,10 @@ describe('property: random invalid props throw an error that names the prop', ()
       badDnsName.map((claim) => ({ prop: 'modelRepository.claimName', props: { modelRepository: ModelRepository.existingClaim(claim) } })),
       // ReadWriteOnce on three nodes, for more than one worker.
       fc.integer({ min: 2, max: 5 }).map((maxWorkers) => ({ prop: 'modelRepository', props: { minWorkers: 1, maxWorkers, modelRepository: ModelRepository.newVolume(Size.gibibytes(1)) } })),
+      fc.integer({ min: 0, max: 1023 }).map((kib) => ({ prop: 'modelRepository.sizeLimit', props: { modelRepository: ModelRepository.fromImage('models/yolo:1.0.0', '/models', { sizeLimit: Size.kibibytes(kib) }) } })),
+      // Ephemeral storage below the emptyDirs (10Gi of models and 1Gi of /tmp by default).
+      fc.tuple(fc.constantFrom('request', 'limit'), fc.integer({ min: 1, max: 11 * 1024 - 1 }))
+        .map(([part, mib]) => ({ prop: `resources.ephemeralStorage.${part}`, props: { resources: { ephemeralStorage: { [part]: Size.mebibytes(mib) } } } })),
       fc.integer({ min: 0, max: 1023 }).map((kib) => ({
         prop: 'modelRepository.size', props: { modelRepository: ModelRepository.newVolume(Size.kibibytes(kib), { accessMode: ModelVolumeAccessMode.READ_WRITE_MANY }) },
       })),

@@ -1,7 +1,10 @@
 import { Construct } from 'constructs';
 import { propError, requireInteger } from '../core/errors';
 import { describeDemand, describeSupply, formatSlices } from './gpu-capacity';
+import { GpuPlacement, GpuSupply, describeUnplaced, placeAtMaximumScale, placementTable } from './gpu-placement';
 import { labelValue, qualifiedName } from '../core/names';
+
+export type { GpuPlacement, GpuSupply, GpuWorkerRef, PlacedGpu, UnplacedWorkers } from './gpu-placement';
 
 /** The label the reference K3s agents with GPUs carry; the GPU Operator sets it too. */
 export const GPU_PRESENT_LABEL = 'nvidia.com/gpu.present';
@@ -126,8 +129,10 @@ export interface GpuInventoryProps {
 /**
  * The GPUs of the cluster, as the platform declares them: nodes × GPUs per node × time-slices per
  * GPU. GPU consumers reserve their peak demand here (a {@link GpuWorkerPool} does so when it is
- * created); synthesis fails if the peak demand of all of them exceeds the supply, because the
- * workers beyond it would stay Pending exactly when the load is highest.
+ * created); synthesis fails unless every consumer's workers at maximum scale can be placed node
+ * by node ({@link placement}): a worker's slices on one GPU, whole GPUs on one node, a pool's
+ * workers spread over the nodes. Workers beyond that would stay Pending exactly when the load is
+ * highest, though the sum of the slices may fit.
  *
  * It creates no Kubernetes objects: {@link GpuNodeSupport} turns its sharing into device plugin
  * configuration, and pools turn its node selector into scheduling rules.
@@ -179,14 +184,37 @@ export class GpuInventory extends Construct {
     return this.consumers.map((consumer) => consumer.gpuDemand());
   }
 
+  /** The inventory's shape, for {@link placement}. */
+  public get supply(): GpuSupply {
+    return { nodes: this.nodes, gpusPerNode: this.gpusPerNode, slicesPerGpu: this.sharing.replicas, timeSliced: this.sharing.isTimeSliced };
+  }
+
+  /**
+   * Every consumer's workers at maximum scale, packed node by node and GPU by GPU (first-fit
+   * decreasing, each pool's workers round-robin over the nodes as its spread demands).
+   */
+  public placement(): GpuPlacement {
+    return placeAtMaximumScale(this.supply, this.demands);
+  }
+
   private capacityErrors(): string[] {
+    const placement = this.placement();
+    if (placement.unplaced.length === 0) return [];
+    const short = placement.unplaced.map((u) => u.consumer);
+    const smaller = this.sharing.isTimeSliced ? `give ${short.length === 1 ? 'its' : 'their'} workers a smaller share` : 'request fewer GPUs per worker';
+    const error = propError('GpuInventory', this.node.id, 'capacity', describeSupply(this), this.placementRule(placement),
+      `Add GPU nodes, or lower maxWorkers of ${short.join(', ')} or ${smaller}.`);
+    return [`${error.message}\n${placementTable(placement, this.supply)}`];
+  }
+
+  /** What the placement needs and who finds no place, with the peak demand of every consumer. */
+  private placementRule(placement: GpuPlacement): string {
     const demands = this.demands;
     const peak = demands.reduce((sum, d) => sum + d.maxWorkers * d.slicesPerWorker, 0);
-    if (peak <= this.capacity) return [];
-    const error = propError('GpuInventory', this.node.id, 'capacity', describeSupply(this),
-      `at least the peak demand of its consumers, ${formatSlices(peak, this.sharing)} (${demands.map((d) => describeDemand(d, this.sharing)).join('; ')})`,
-      `Add GPU nodes, lower maxWorkers${this.sharing.isTimeSliced ? ' or give workers a smaller share' : ''}.`);
-    return [error.message];
+    const oneGpu = this.sharing.isTimeSliced ? "a worker's slices come from one GPU" : "a worker's GPUs come from one node";
+    return `enough for every consumer at maximum scale, placed node by node, but no place is left for ${placement.unplaced.map((u) => describeUnplaced(u, this.supply)).join(' and ')}: `
+      + `${oneGpu}, and a pool's workers spread over the nodes: no node takes a second worker of a pool while another has none `
+      + `(peak demand ${formatSlices(peak, this.sharing)}: ${demands.map((d) => describeDemand(d, this.sharing)).join('; ')})`;
   }
 }
 

@@ -27,6 +27,8 @@ const DCGM_PORT = 9400;
 const DEVICE_PLUGIN_DIR = '/var/lib/kubelet/device-plugins';
 const POD_RESOURCES_DIR = '/var/lib/kubelet/pod-resources';
 const CONFIG_DIR = '/etc/nvidia-device-plugin';
+const COLLECTORS_DIR = '/etc/dcgm-exporter-collectors';
+const COLLECTORS_FILE = 'collectors.csv';
 
 /**
  * How the device plugin exposes MIG (Multi-Instance GPU) partitions.
@@ -80,6 +82,16 @@ export interface GpuNodeSupportProps {
    * @default - requests 100m CPU and 256Mi memory, limits 500m CPU and 1Gi memory
    */
   readonly dcgmExporterResources?: ContainerResources;
+  /**
+   * Whether dcgm-exporter also collects the profiling fields (`DCGM_FI_PROF_*`: graphics engine,
+   * SM and tensor pipe activity, memory bandwidth). Only these need `SYS_ADMIN`, because the
+   * driver restricts the GPU's performance counters to admins, and they exist on data-centre
+   * GPUs only. Off, dcgm-exporter collects `DCGM_FI_DEV_*` fields only (utilization, memory,
+   * temperature, power, clocks, XID errors: what the alerts and the GPU utilization scaling use)
+   * and runs without any capability.
+   * @default false
+   */
+  readonly profilingMetrics?: boolean;
 }
 
 const DEVICE_PLUGIN_RESOURCES: FullResources = {
@@ -95,8 +107,44 @@ const DCGM_EXPORTER_RESOURCES: FullResources = {
 const NODE_CRITICAL = 'system-node-critical';
 
 /** Why each daemon runs outside the restricted profile. */
-const DEVICE_PLUGIN_PRIVILEGE = "registers the node's GPUs with the kubelet through the kubelet's device-plugin socket on the host";
-const DCGM_EXPORTER_PRIVILEGE = "reads GPU telemetry through the NVIDIA driver (as root, with SYS_ADMIN) and each GPU's pod through the kubelet's pod-resources socket";
+const DEVICE_PLUGIN_PRIVILEGE = "registers the node's GPUs with the kubelet through the kubelet's device-plugin socket on the host (hostPath), as root";
+function dcgmExporterPrivilege(profiling: boolean): string {
+  return `reads GPU telemetry through the NVIDIA driver as root${profiling ? ', with SYS_ADMIN for the profiling counters,' : ''} `
+    + "and each GPU's pod through the kubelet's pod-resources socket on the host (hostPath)";
+}
+
+/**
+ * The pods' seccomp profile. Both daemons talk to the driver and the kubelet through ioctls and
+ * Unix sockets, which the container runtime's default profile allows; the syscalls it keeps
+ * for SYS_ADMIN stay open when dcgm-exporter has that capability.
+ */
+const RUNTIME_DEFAULT_SECCOMP: k8s.PodSecurityContext = { seccompProfile: { type: 'RuntimeDefault' } };
+
+/** The DCGM fields dcgm-exporter collects, as `field, Prometheus type, help` lines of its collectors file. */
+const DEVICE_FIELDS: ReadonlyArray<readonly [string, string, string]> = [
+  ['DCGM_FI_DEV_GPU_UTIL', 'gauge', 'GPU utilization (%).'],
+  ['DCGM_FI_DEV_MEM_COPY_UTIL', 'gauge', 'Memory copy utilization (%).'],
+  ['DCGM_FI_DEV_ENC_UTIL', 'gauge', 'Video encoder utilization (%).'],
+  ['DCGM_FI_DEV_DEC_UTIL', 'gauge', 'Video decoder utilization (%).'],
+  ['DCGM_FI_DEV_FB_USED', 'gauge', 'Frame buffer memory used (MiB).'],
+  ['DCGM_FI_DEV_FB_FREE', 'gauge', 'Frame buffer memory free (MiB).'],
+  ['DCGM_FI_DEV_GPU_TEMP', 'gauge', 'GPU temperature (C).'],
+  ['DCGM_FI_DEV_MEMORY_TEMP', 'gauge', 'Memory temperature (C).'],
+  ['DCGM_FI_DEV_POWER_USAGE', 'gauge', 'Power draw (W).'],
+  ['DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION', 'counter', 'Energy consumed since boot (mJ).'],
+  ['DCGM_FI_DEV_SM_CLOCK', 'gauge', 'SM clock (MHz).'],
+  ['DCGM_FI_DEV_MEM_CLOCK', 'gauge', 'Memory clock (MHz).'],
+  ['DCGM_FI_DEV_PCIE_REPLAY_COUNTER', 'counter', 'PCIe retries.'],
+  ['DCGM_FI_DEV_XID_ERRORS', 'gauge', 'Code of the last XID error.'],
+];
+/** Profiling fields: performance counters the driver opens to admins only, on data-centre GPUs. */
+const PROFILING_FIELDS: ReadonlyArray<readonly [string, string, string]> = [
+  ['DCGM_FI_PROF_GR_ENGINE_ACTIVE', 'gauge', 'Share of time the graphics engine is active.'],
+  ['DCGM_FI_PROF_SM_ACTIVE', 'gauge', 'Share of cycles an SM has at least one warp assigned.'],
+  ['DCGM_FI_PROF_SM_OCCUPANCY', 'gauge', 'Share of warps resident on an SM.'],
+  ['DCGM_FI_PROF_PIPE_TENSOR_ACTIVE', 'gauge', 'Share of cycles the tensor pipe is active.'],
+  ['DCGM_FI_PROF_DRAM_ACTIVE', 'gauge', 'Share of cycles the memory interface is active.'],
+];
 
 /**
  * What GPU nodes need before pools can use them: the NVIDIA device plugin, which advertises
@@ -126,9 +174,9 @@ export class GpuNodeSupport extends Construct implements IScrapeTarget, IRuleSou
     this.dcgmExporter = this.daemonPods(DCGM_EXPORTER, 'gpu-metrics', this.settings.dcgmExporterImage);
     this.connections = this.dcgmExporter.connections;
 
-    // Privileged, not restricted: the device plugin serves its socket from a hostPath under
-    // /var/lib/kubelet and both daemons load NVML through the nvidia runtime; dcgm-exporter also
-    // runs as root with SYS_ADMIN to read the kubelet's pod-resources socket and profiling counters.
+    // Privileged, not restricted: both daemons run as root on hostPath sockets under
+    // /var/lib/kubelet (the device plugin serves its own, dcgm-exporter reads pod-resources) and
+    // load NVML through the nvidia runtime; dcgm-exporter adds SYS_ADMIN for profiling counters only.
     new PlatformNamespace(this, 'namespace', { name: this.namespace, podSecurity: PodSecurityLevel.PRIVILEGED });
     if (props.emitRuntimeClass ?? false) this.addRuntimeClass();
     this.addDevicePlugin();
@@ -193,8 +241,8 @@ export class GpuNodeSupport extends Construct implements IScrapeTarget, IRuleSou
       config: configData,
       privileged: {
         reason: DEVICE_PLUGIN_PRIVILEGE,
-        // None of the pod's own, as upstream: the image's root user.
-        // Upstream's settings: root to write the kubelet's socket directory, nothing else.
+        podSecurityContext: RUNTIME_DEFAULT_SECCOMP,
+        // Upstream's settings: the image's root user to write the kubelet's socket directory, nothing else.
         containerSecurityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
       },
       container: this.devicePluginContainer(config !== undefined),
@@ -234,14 +282,28 @@ export class GpuNodeSupport extends Construct implements IScrapeTarget, IRuleSou
   }
 
   private addDcgmExporter(): void {
+    const profiling = this.settings.profilingMetrics;
+    const collectors = { [COLLECTORS_FILE]: collectorsCsv(profiling) };
+    const collectorsName = `${DCGM_EXPORTER}-collectors`;
+    new ConfigMapObject(this, 'dcgm-exporter-collectors', { metadata: this.dcgmExporter.metadata(collectorsName), data: collectors });
     this.addGpuDaemon('dcgm-exporter', this.dcgmExporter, {
+      // dcgm-exporter reads its fields only at start: a changed list rolls it.
+      config: collectors,
       privileged: {
-        reason: DCGM_EXPORTER_PRIVILEGE,
-        // Upstream's settings: root for the kubelet's socket, SYS_ADMIN for DCGM (some versions refuse to watch fields without it).
-        containerSecurityContext: { runAsNonRoot: false, runAsUser: 0, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'], add: ['SYS_ADMIN'] } },
+        reason: dcgmExporterPrivilege(profiling),
+        podSecurityContext: RUNTIME_DEFAULT_SECCOMP,
+        // Root for the kubelet's pod-resources socket. SYS_ADMIN only for the profiling fields: DCGM
+        // refuses to watch a field that needs it (and stops) instead of skipping it.
+        containerSecurityContext: {
+          runAsNonRoot: false, runAsUser: 0, allowPrivilegeEscalation: false,
+          capabilities: profiling ? { drop: ['ALL'], add: ['SYS_ADMIN'] } : { drop: ['ALL'] },
+        },
       },
       container: this.dcgmExporterContainer(),
-      volumes: [{ name: 'pod-resources', hostPath: { path: POD_RESOURCES_DIR, type: 'Directory' } }],
+      volumes: [
+        { name: 'pod-resources', hostPath: { path: POD_RESOURCES_DIR, type: 'Directory' } },
+        { name: 'collectors', configMap: { name: collectorsName } },
+      ],
     });
     new KubeService(this, 'dcgm-exporter-service', {
       metadata: this.dcgmExporter.metadata(),
@@ -263,6 +325,8 @@ export class GpuNodeSupport extends Construct implements IScrapeTarget, IRuleSou
         { name: 'DCGM_EXPORTER_LISTEN', value: `:${DCGM_PORT}` },
         // Labels each GPU's series with the pod that holds it, from the kubelet's pod-resources API.
         { name: 'DCGM_EXPORTER_KUBERNETES', value: 'true' },
+        // The library's field list, not the image's default, which differs between releases.
+        { name: 'DCGM_EXPORTER_COLLECTORS', value: `${COLLECTORS_DIR}/${COLLECTORS_FILE}` },
         { name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
       ],
       ports: [{ name: 'metrics', containerPort: DCGM_PORT, protocol: 'TCP' }],
@@ -271,7 +335,10 @@ export class GpuNodeSupport extends Construct implements IScrapeTarget, IRuleSou
       readinessProbe: httpProbe('/health', 'metrics', { periodSeconds: 15, timeoutSeconds: 5, failureThreshold: 3 }),
       livenessProbe: httpProbe('/health', 'metrics', { periodSeconds: 30, timeoutSeconds: 5, failureThreshold: 3 }),
       resources: toResourceRequirements(this.settings.dcgmExporterResources),
-      volumeMounts: [{ name: 'pod-resources', mountPath: POD_RESOURCES_DIR, readOnly: true }],
+      volumeMounts: [
+        { name: 'pod-resources', mountPath: POD_RESOURCES_DIR, readOnly: true },
+        { name: 'collectors', mountPath: COLLECTORS_DIR, readOnly: true },
+      ],
     };
   }
 
@@ -369,9 +436,22 @@ function gpuXidErrors(): AlertRule {
   };
 }
 
+/** dcgm-exporter's collectors file: the device fields, and the profiling fields only when asked for. */
+function collectorsCsv(profiling: boolean): string {
+  const line = ([field, type, help]: readonly [string, string, string]): string => `${field}, ${type}, ${help}`;
+  return [
+    '# DCGM field, Prometheus type, help. Written by GpuNodeSupport.',
+    '# Device fields: read through NVML, no capability needed.',
+    ...DEVICE_FIELDS.map(line),
+    ...(profiling ? ['# Profiling fields: need SYS_ADMIN and a data-centre GPU.', ...PROFILING_FIELDS.map(line)] : []),
+    '',
+  ].join('\n');
+}
+
 interface Settings {
   readonly namespace: string;
   readonly migStrategy: MigStrategy;
+  readonly profilingMetrics: boolean;
   readonly devicePluginImage: string;
   readonly dcgmExporterImage: string;
   readonly devicePluginResources: FullResources;
@@ -388,6 +468,7 @@ function resolveSettings(id: string, props: GpuNodeSupportProps): Settings {
   return {
     namespace,
     migStrategy: props.migStrategy ?? MigStrategy.NONE,
+    profilingMetrics: props.profilingMetrics ?? false,
     devicePluginImage: requireImage(id, 'devicePluginImage', props.devicePluginImage ?? DEVICE_PLUGIN_IMAGE),
     dcgmExporterImage: requireImage(id, 'dcgmExporterImage', props.dcgmExporterImage ?? DCGM_EXPORTER_IMAGE),
     devicePluginResources,

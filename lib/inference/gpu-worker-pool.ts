@@ -1,17 +1,18 @@
 import { Duration, Size } from 'cdk8s';
-import { ContainerResources, Cpu, k8s } from 'cdk8s-plus-27';
+import { ContainerResources, Cpu, EphemeralStorageResources, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { propError, requireComponentName, requireDnsLabel, requireInteger } from '../core/errors';
 import { imageTag, requirePinnedImage } from '../core/images';
 import { labelValue } from '../core/names';
+import { memoryBytes } from '../core/quantity';
 import { AlertRule, AlertSeverity, IRuleSource, RuleGroup, runbookUrl } from '../monitoring/alert-rules';
 import { IScrapeTarget, ScrapeTarget } from '../monitoring/scrape-target';
 import { IPrometheusClient, PrometheusEndpoint, PrometheusLink, PrometheusTrigger, newScaledObject } from '../synth/autoscaler';
 import { Connections, IConnectable } from '../synth/connections';
 import { KubeService } from '../synth/kube-objects';
-import { ContainerOptions, PodOptions, PodServiceAccount, PriorityTier, newDeployment } from '../synth/pod/builder';
+import { ContainerOptions, PodOptions, PodServiceAccount, PriorityTier, newDeployment, singleReplicaChosenBy } from '../synth/pod/builder';
 import { ComponentPods, httpProbe } from '../synth/pod/component-pods';
-import { FullResources, checkResources, mergeResources } from '../synth/pod/resources';
+import { DEFAULT_EPHEMERAL_STORAGE, FullResources, SizeRange, checkResources, mergeResources } from '../synth/pod/resources';
 import { ScopedPodProps, resolveScopedPodProps } from '../synth/pod/scope-settings';
 import { Scaling, ScalingKind } from '../synth/scaling';
 import { promqlSyntaxError } from '../synth/validation/_promql-rules';
@@ -62,8 +63,11 @@ export interface GpuWorkerPoolProps extends ScopedPodProps {
    */
   readonly gpuProduct?: string;
   /**
-   * CPU and memory of each server container; fields left out keep their default. GPUs come from `gpusPerWorker`.
-   * @default - requests 1 CPU and 2Gi memory, limits 4 CPU and 8Gi memory
+   * CPU, memory and ephemeral storage of each server container; fields left out keep their
+   * default. GPUs come from `gpusPerWorker`. Ephemeral storage covers the pod's emptyDirs (the
+   * model copy of `ModelRepository.fromImage` and 1Gi of /tmp) in its request and its limit, so
+   * that the scheduler counts the models; a value below them is refused.
+   * @default - requests 1 CPU, 2Gi memory and 64Mi plus the emptyDirs of ephemeral storage; limits 4 CPU, 8Gi memory and 512Mi plus the emptyDirs of ephemeral storage
    */
   readonly resources?: ContainerResources;
   /**
@@ -113,6 +117,8 @@ const DEFAULT_RESOURCES: FullResources = {
   cpu: { request: Cpu.units(1), limit: Cpu.units(4) },
   memory: { request: Size.gibibytes(2), limit: Size.gibibytes(8) },
 };
+/** Triton and its backends write scratch files here; the root filesystem stays read-only. */
+const TMP_VOLUME: k8s.Volume = { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('1Gi') } };
 const DEFAULT_QUEUE_TARGET = 4;
 const PROBE_PERIOD_SECONDS = 10;
 /**
@@ -176,8 +182,9 @@ export class GpuWorkerPool extends Construct implements IScrapeTarget, IInferenc
       maxWorkers: this.maxWorkers, nodes: props.inventory.nodes,
     });
     const serviceAccount = this.pods.addServiceAccount(this);
+    const resources = serverResources(id, this.settings.resources, [models.volume, TMP_VOLUME], props.resources?.ephemeralStorage);
     this.addService();
-    this.addDeployment(models, props.inventory, serviceAccount);
+    this.addDeployment(models, resources, props.inventory, serviceAccount);
     if (this.isAutoscaled) this.addScaledObject();
     this.pods.addDisruptionBudget(this);
     this.pods.addNetworkPolicy(this);
@@ -287,9 +294,10 @@ export class GpuWorkerPool extends Construct implements IScrapeTarget, IInferenc
     return [{ name: 'http', port: httpPort }, { name: 'grpc', port: grpcPort }, { name: 'metrics', port: metricsPort }];
   }
 
-  private addDeployment(models: ModelRepositoryBinding, inventory: GpuInventory, serviceAccount: PodServiceAccount): void {
+  private addDeployment(models: ModelRepositoryBinding, resources: FullResources, inventory: GpuInventory, serviceAccount: PodServiceAccount): void {
     newDeployment(this, 'deployment', {
       metadata: this.pods.metadata(),
+      singleReplicaReason: singleReplicaChosenBy('minWorkers', this.minWorkers),
       spec: {
         // KEDA owns the replica count of an autoscaled pool: a `replicas` here would fight it on every sync.
         replicas: this.isAutoscaled ? undefined : this.minWorkers,
@@ -298,12 +306,12 @@ export class GpuWorkerPool extends Construct implements IScrapeTarget, IInferenc
         // No surge: a surge worker needs a free GPU, which a fully reserved inventory does not have,
         // so every rollout would stall. One worker at a time is replaced instead.
         strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(0), maxUnavailable: k8s.IntOrString.fromNumber(1) } },
-        template: { labels: this.pods.labels, connections: this.connections, spec: this.podSpec(models, inventory, serviceAccount) },
+        template: { labels: this.pods.labels, connections: this.connections, spec: this.podSpec(models, resources, inventory, serviceAccount) },
       },
     });
   }
 
-  private podSpec(models: ModelRepositoryBinding, inventory: GpuInventory, serviceAccount: PodServiceAccount): PodOptions {
+  private podSpec(models: ModelRepositoryBinding, resources: FullResources, inventory: GpuInventory, serviceAccount: PodServiceAccount): PodOptions {
     return {
       serviceAccount,
       tier: PriorityTier.ANALYSIS,
@@ -316,16 +324,12 @@ export class GpuWorkerPool extends Construct implements IScrapeTarget, IInferenc
       // the GPU nodes: CPU-only nodes must not block scheduling.
       topologySpreadConstraints: this.pods.spreadOverNodes({ honorNodeAffinity: true }),
       initContainers: models.initContainers,
-      containers: [this.serverContainer(models.volume.name)],
-      volumes: [
-        models.volume,
-        // Triton and its backends write scratch files; the root filesystem stays read-only.
-        { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('1Gi') } },
-      ],
+      containers: [this.serverContainer(models.volume.name, resources)],
+      volumes: [models.volume, TMP_VOLUME],
     };
   }
 
-  private serverContainer(modelsVolume: string): ContainerOptions {
+  private serverContainer(modelsVolume: string, resources: FullResources): ContainerOptions {
     return {
       name: CONTAINER,
       image: this.settings.image,
@@ -337,7 +341,7 @@ export class GpuWorkerPool extends Construct implements IScrapeTarget, IInferenc
       startupProbe: httpProbe('/v2/health/ready', 'http', { periodSeconds: PROBE_PERIOD_SECONDS, timeoutSeconds: 5, failureThreshold: this.settings.startupFailureThreshold }),
       readinessProbe: httpProbe('/v2/health/ready', 'http', { periodSeconds: PROBE_PERIOD_SECONDS, timeoutSeconds: 5, failureThreshold: 3 }),
       livenessProbe: httpProbe('/v2/health/live', 'http', { periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 3 }),
-      resources: resourcesWithGpus(this.settings.resources, this.slicesPerWorker),
+      resources: resourcesWithGpus(resources, this.slicesPerWorker),
       volumeMounts: [
         { name: modelsVolume, mountPath: MODELS_PATH, readOnly: true },
         { name: 'tmp', mountPath: '/tmp' },
@@ -409,7 +413,8 @@ function resolveSettings(scope: Construct, id: string, props: GpuWorkerPoolProps
     throw propError('GpuWorkerPool', id, 'maxWorkers', maxWorkers, `an integer >= minWorkers (${minWorkers})`, "Raise 'maxWorkers', or lower 'minWorkers'.");
   }
   const ports = resolvePorts(id, props);
-  const resources = mergeResources(DEFAULT_RESOURCES, props.resources);
+  // Ephemeral storage depends on the model repository's volume: serverResources adds it once bound.
+  const resources = mergeResources(DEFAULT_RESOURCES, { cpu: props.resources?.cpu, memory: props.resources?.memory });
   checkResources('GpuWorkerPool', id, 'resources', resources);
   return {
     name,
@@ -425,6 +430,42 @@ function resolveSettings(scope: Construct, id: string, props: GpuWorkerPoolProps
     startupFailureThreshold: resolveStartupFailureThreshold(id, props.modelLoadTimeout),
     ...resolveScopedPodProps(scope, 'GpuWorkerPool', props),
   };
+}
+
+/**
+ * CPU and memory, and ephemeral storage for the server's logs plus the pod's disk-backed
+ * emptyDirs: in the limit, or the kubelet evicts the pod before an emptyDir is full; and in the
+ * request, so that the scheduler only places a worker where the node has disk for its models.
+ */
+function serverResources(id: string, resources: FullResources, volumes: readonly k8s.Volume[], stated: EphemeralStorageResources | undefined): FullResources {
+  // A Memory emptyDir counts against the memory limit instead; the builder refuses one without a sizeLimit.
+  const onDisk = volumes.filter((v) => v.emptyDir?.sizeLimit !== undefined && v.emptyDir.medium !== 'Memory');
+  const emptyDirs = onDisk.reduce((sum, v) => sum + memoryBytes(v.emptyDir!.sizeLimit!.value), 0);
+  const ephemeralStorage: SizeRange = {
+    request: stated?.request ?? sizeOfBytes(sizeBytes(DEFAULT_EPHEMERAL_STORAGE.request) + emptyDirs),
+    limit: stated?.limit ?? sizeOfBytes(sizeBytes(DEFAULT_EPHEMERAL_STORAGE.limit) + emptyDirs),
+  };
+  for (const part of ['request', 'limit'] as const) {
+    if (sizeBytes(ephemeralStorage[part]) < emptyDirs) {
+      throw propError('GpuWorkerPool', id, `resources.ephemeralStorage.${part}`, ephemeralStorage[part].asString(),
+        `at least the pod's emptyDirs (${onDisk.map((v) => v.name).join(', ')}), ${sizeOfBytes(emptyDirs).asString()}`,
+        `Raise it, or leave it out to get the emptyDirs plus room for the logs${part === 'request' ? ': the scheduler must count the models' : ''}.`);
+    }
+  }
+  const full = { ...resources, ephemeralStorage };
+  checkResources('GpuWorkerPool', id, 'resources', full);
+  return full;
+}
+
+function sizeBytes(size: Size): number {
+  return memoryBytes(size.asString());
+}
+
+/** Whole bytes as a Size in the largest binary unit that holds them exactly, rounded up to KiB. */
+function sizeOfBytes(bytes: number): Size {
+  if (bytes > 0 && bytes % 2 ** 30 === 0) return Size.gibibytes(bytes / 2 ** 30);
+  if (bytes > 0 && bytes % 2 ** 20 === 0) return Size.mebibytes(bytes / 2 ** 20);
+  return Size.kibibytes(Math.ceil(bytes / 1024));
 }
 
 function resolveSlices(id: string, props: GpuWorkerPoolProps): number {

@@ -43,11 +43,21 @@ export interface NewModelVolumeOptions {
   readonly accessMode?: ModelVolumeAccessMode;
 }
 
+/**
+ * The node disk a copy of the models may take by default: room for the usual inference models
+ * (detectors of tens to hundreds of MiB, TensorRT plans of a few GiB) without reserving a GPU
+ * node's disk for models it does not hold.
+ */
+export const DEFAULT_MODEL_CACHE_SIZE = Size.gibibytes(10);
+
 /** Options of {@link ModelRepository.fromImage}. */
 export interface ModelImageOptions {
   /**
-   * Most disk the copied models may take on the node; a pod that exceeds it is evicted.
-   * @default - no limit
+   * Most node disk the copied models may take (the emptyDir's `sizeLimit`). Each worker requests
+   * it as ephemeral storage, so the scheduler only places a worker on a node with that much
+   * disk left; a worker whose copy grows beyond it is evicted. Set it to the size of the models
+   * with some room.
+   * @default DEFAULT_MODEL_CACHE_SIZE (10Gi)
    */
   readonly sizeLimit?: Size;
 }
@@ -104,7 +114,8 @@ export class ModelRepository {
 
   /**
    * Models baked into an image: an init container copies `path` of that image into an emptyDir
-   * at each worker start. Versioned like code, needs no shared storage; the image needs `cp`.
+   * of `sizeLimit` at each worker start. Versioned like code, needs no shared storage; the image
+   * needs `cp`. The copy takes node disk: each worker requests `sizeLimit` of ephemeral storage.
    * @param image the image holding the models, pinned by tag or digest
    * @param path absolute path of the model repository inside that image
    */
@@ -155,9 +166,12 @@ function bindImage(bind: ModelRepositoryBindOptions, image: string, path: string
     throw propError('GpuWorkerPool', bind.poolId, 'modelRepository.path', path, `an absolute path below / and outside ${LOADER_TARGET}`, "Give the folder that holds the models inside the image, e.g. '/models'.");
   }
   requirePinnedImage('GpuWorkerPool', bind.poolId, 'modelRepository.image', image);
-  const sizeLimit = options.sizeLimit ? k8s.Quantity.fromString(options.sizeLimit.asString()) : undefined;
+  const sizeLimit = options.sizeLimit ?? DEFAULT_MODEL_CACHE_SIZE;
+  if (!(sizeLimit.toKibibytes({ rounding: SizeRoundingBehavior.NONE }) >= 1024)) {
+    throw propError('GpuWorkerPool', bind.poolId, 'modelRepository.sizeLimit', sizeLimit.asString(), 'at least 1Mi', 'Size the copy for the models the image holds, with some room.');
+  }
   return {
-    volume: { name: MODELS_VOLUME, emptyDir: { sizeLimit } },
+    volume: { name: MODELS_VOLUME, emptyDir: { sizeLimit: k8s.Quantity.fromString(sizeLimit.asString()) } },
     initContainers: [{
       name: 'load-models',
       image,

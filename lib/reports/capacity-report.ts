@@ -4,6 +4,7 @@ import { App } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { AnalysisService } from '../analysis/analysis-service';
 import { GpuInventory } from '../inference/gpu-inventory';
+import { GpuPlacement, PLACEMENT_COLUMNS, describeUnplaced, placementRows, placementUnit } from '../inference/gpu-placement';
 import { GpuWorkerPool } from '../inference/gpu-worker-pool';
 import { Amount, ZERO, add, podResources, times } from './pod-resources';
 import { IndexedObject, Json, indexObjects, namespaceOf } from '../synth/policy/_objects';
@@ -99,7 +100,10 @@ export interface InferencePoolCapacity {
   readonly slices: MinMax<number>;
   /** The same in physical GPUs (slices / slices per GPU); undefined without an inventory. */
   readonly gpus?: MinMax<number>;
-  /** GPU nodes the workers need, packed as tightly as whole workers fit on a node; undefined without an inventory. */
+  /**
+   * GPU nodes the workers occupy: the pool's spread puts one worker on every node before any node
+   * takes a second; undefined without an inventory.
+   */
   readonly nodes?: MinMax<number>;
 }
 
@@ -125,6 +129,11 @@ export interface GpuInventoryCapacity {
   readonly demandGpus: number;
   /** Each consumer's peak, e.g. `video-analytics/yolo: 4 workers × 2 = 8`. */
   readonly consumers: readonly string[];
+  /**
+   * Every consumer's workers at maximum scale, node by node and GPU by GPU, as synthesis places
+   * them (it fails if any worker is left out).
+   */
+  readonly placement: GpuPlacement;
 }
 
 /** Pods and their requests and limits, at the minimum and maximum scale. */
@@ -336,9 +345,8 @@ function poolCapacity(pool: GpuWorkerPool, inventories: readonly GpuInventory[])
   const workers = { min: pool.minWorkers, max: pool.maxWorkers };
   const slices = { min: workers.min * pool.slicesPerWorker, max: workers.max * pool.slicesPerWorker };
   if (inventory === undefined) return { pool: pool.name, namespace: pool.namespace, workers, slicesPerWorker: pool.slicesPerWorker, slices };
-  // A node holds only whole workers: with 4 slices per node and 3 per worker, one worker per node.
-  const workersPerNode = Math.floor(inventory.capacityPerNode / pool.slicesPerWorker);
-  const nodesFor = (count: number): number => Math.ceil(count / Math.max(1, workersPerNode));
+  // The pool's spread: a second worker on a node only once every node has one.
+  const nodesFor = (count: number): number => Math.min(count, inventory.nodes);
   return {
     pool: pool.name,
     namespace: pool.namespace,
@@ -367,6 +375,7 @@ function inventoryCapacity(inventory: GpuInventory): GpuInventoryCapacity {
     capacityGpus: inventory.nodes * inventory.gpusPerNode,
     demandGpus: demandSlices / inventory.sharing.replicas,
     consumers: demands.map((d) => `${d.consumer}: ${d.maxWorkers} workers × ${d.slicesPerWorker} = ${d.maxWorkers * d.slicesPerWorker}`).sort(),
+    placement: inventory.placement(),
   };
 }
 
@@ -506,6 +515,7 @@ function renderMarkdown(data: CapacityReportData, siteLabel: string): string {
       data.gpuInventories.map((i) => [i.inventory, num(i.nodes), num(i.gpusPerNode), num(i.slicesPerGpu), num(i.capacitySlices), num(i.demandSlices),
         num(i.headroomSlices), `${num(i.headroomPercent)}%`, `${num(i.demandGpus)} / ${num(i.capacityGpus)}`, i.consumers.join('; ') || '—']),
       'No GPU inventories.'),
+    ...data.gpuInventories.flatMap(placementSection),
     '## Requests and limits per namespace',
     table(['Namespace', 'Pods (min)', 'Pods (max)', 'CPU requests (min)', 'CPU requests (max)', 'Memory requests (min)', 'Memory requests (max)',
       'CPU limits (min)', 'CPU limits (max)', 'Memory limits (min)', 'Memory limits (max)', 'Per node (DaemonSets)'], 'lrrrrrrrrrrl',
@@ -519,6 +529,25 @@ function renderMarkdown(data: CapacityReportData, siteLabel: string): string {
   ];
   if (data.notes.length > 0) sections.push('## Notes', data.notes.map((note) => `- ${note}`).join('\n'));
   return `${sections.join('\n\n')}\n`;
+}
+
+/**
+ * The placement synthesis checks, one row per GPU: the sum of the slices may fit while a worker
+ * finds no GPU (or node) with room for it.
+ */
+function placementSection(inventory: GpuInventoryCapacity): string[] {
+  const supply = { nodes: inventory.nodes, gpusPerNode: inventory.gpusPerNode, slicesPerGpu: inventory.slicesPerGpu, timeSliced: inventory.slicesPerGpu > 1 };
+  const unplaced = inventory.placement.unplaced.map((u) => `- Not placed: ${describeUnplaced(u, supply)}.`);
+  return [
+    `### Placement at maximum scale: ${inventory.inventory}`,
+    [
+      `Every consumer's workers at maximum scale, as synthesis places them: ${supply.timeSliced ? "a worker's slices on one GPU" : "a worker's GPUs on one node"},`,
+      "a pool's workers spread over the nodes (no node takes a second worker of a pool while another has none), largest workers first.",
+      `Used and free in ${placementUnit(supply)}. Nodes are numbered: the inventory declares how many, not which.`,
+    ].join('\n'),
+    table(PLACEMENT_COLUMNS, 'lrrrl', placementRows(inventory.placement), 'No GPUs.'),
+    ...(unplaced.length > 0 ? [unplaced.join('\n')] : []),
+  ];
 }
 
 function totalsRow(label: string, t: ResourceTotals): string[] {
