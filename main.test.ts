@@ -41,7 +41,7 @@ describe('reference platform', () => {
 
   test('matches the snapshot, and every object carries its layer\'s sync wave', () => {
     expect(objects).toMatchSnapshot();
-    expect(objects.length).toBe(114);
+    expect(objects.length).toBe(124);
     for (const chart of app.charts) {
       const wave = String(Number(chart.node.id.slice(0, 2)));
       for (const object of Testing.synth(chart)) {

@@ -62,7 +62,7 @@ export type { LayerChartProps } from './platform/gitops/layer-chart';
 export { Connections } from './synth/connections';
 export type { AllowFromOptions, ConnectionsOptions, IConnectable } from './synth/connections';
 export type { IPrometheusClient, PrometheusEndpoint } from './synth/autoscaler';
-export { PriorityTier } from './synth/pod/builder';
+export { PriorityTier, SINGLE_REPLICA_REASON_ANNOTATION } from './synth/pod/builder';
 export { ScopeSettings } from './synth/pod/scope-settings';
 export type { PriorityClassNames, ScopeSettingsProps, ScopedPodProps } from './synth/pod/scope-settings';
 
@@ -75,6 +75,7 @@ export type {
 
 // Synthesis: the App for layered platforms, validation and policies
 export { LayeredApp } from './synth/layered-app';
+export { APPLY_ORDER, ApplyOrderedChart } from './synth/apply-order';
 export { ManifestValidationPlugin } from './synth/validation/cdk8s-plugin';
 export type { PluginValidationContext } from './synth/validation/cdk8s-plugin';
 export { ManifestValidator } from './synth/validation/manifest-validator';

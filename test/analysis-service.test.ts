@@ -70,7 +70,8 @@ describe('AnalysisService', () => {
     expect(container.startupProbe.httpGet).toEqual({ path: '/healthz/ready', port: 'http' });
     expect(container.readinessProbe.httpGet).toEqual({ path: '/healthz/ready', port: 'http' });
     expect(container.livenessProbe.httpGet).toEqual({ path: '/healthz/live', port: 'http' });
-    expect(container.resources).toEqual({ requests: { cpu: '500m', memory: '512Mi' }, limits: { cpu: '2', memory: '1Gi' } });
+    // Ephemeral storage: the builder's 64Mi/512Mi for logs and the writable layer, the limit raised by the 256Mi /tmp emptyDir.
+    expect(container.resources).toEqual({ requests: { 'cpu': '500m', 'memory': '512Mi', 'ephemeral-storage': '64Mi' }, limits: { 'cpu': '2', 'memory': '1Gi', 'ephemeral-storage': '768Mi' } });
 
     expect(findObject(objects, 'PodDisruptionBudget', 'safety-helmet').spec.maxUnavailable).toBe(1);
   });

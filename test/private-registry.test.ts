@@ -2,6 +2,7 @@ import { Chart, Size } from 'cdk8s';
 import { PlatformNamespace, PlatformPolicies, PrivateRegistry } from '../lib';
 import { formatFinding } from '../lib/synth/policy/policy-finding';
 import { findObject, synthValid, testApp, testChart } from './_helpers';
+import { SINGLE_REPLICA_REASON_ANNOTATION } from '../lib/synth/pod/builder';
 
 describe('PrivateRegistry', () => {
   test('registry:2 with htpasswd and TLS from Secrets, a persistent store and a LoadBalancer Service', () => {
@@ -43,6 +44,14 @@ describe('PrivateRegistry: fixed in #8', () => {
     const chart = testChart();
     new PrivateRegistry(chart, 'registry', { namespace: 'registry', tlsSecretName: 'tls', htpasswdSecretName: 'auth', image });
     expect(findObject(synthValid(chart), 'Deployment', 'registry').metadata.labels['app.kubernetes.io/version']).toBe(version);
+  });
+
+  test('runs one replica and says why, the embedded registry mirror covering its absence', () => {
+    const chart = testChart();
+    new PrivateRegistry(chart, 'registry', { namespace: 'registry', tlsSecretName: 'tls', htpasswdSecretName: 'auth' });
+    const deployment = findObject(synthValid(chart), 'Deployment', 'registry');
+    expect(deployment.spec.replicas).toBe(1);
+    expect(deployment.metadata.annotations[SINGLE_REPLICA_REASON_ANNOTATION]).toMatch(/node-local volume .* K3s embedded registry mirror/);
   });
 
   test('refuses a storage class the API server would refuse', () => {

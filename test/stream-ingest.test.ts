@@ -5,7 +5,7 @@ import * as path from 'path';
 import { Size, Testing } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-27';
 import { CameraSpec, Connections, SHARD_LABEL, StreamIngest, StreamIngestProps } from '../lib';
-import { CONFIG_CHECKSUM_ANNOTATION } from '../lib/synth/pod/builder';
+import { CONFIG_CHECKSUM_ANNOTATION, SINGLE_REPLICA_REASON_ANNOTATION } from '../lib/synth/pod/builder';
 import { parse as parseYaml } from 'yaml';
 import { KubeObject, findObject, objectsOfKind, synthValid, testChart } from './_helpers';
 
@@ -67,6 +67,13 @@ describe('StreamIngest', () => {
     expect(config.authInternalUsers[1].ips).toEqual(['127.0.0.1', '::1', '10.42.0.0/16']);
   });
 
+  test('one replica per shard is the user\'s recorded choice, the only way past the single-point-of-failure policy', () => {
+    const reason = (props: Partial<StreamIngestProps>) =>
+      findObject(synthIngest({ cameras: cameras(3), ...props }).objects, 'Deployment', 'ingest-shard-0').metadata.annotations?.[SINGLE_REPLICA_REASON_ANNOTATION];
+    expect(reason({})).toBeUndefined();
+    expect(reason({ replicasPerShard: 1 })).toMatch(/^'replicasPerShard' is 1 in the construct's props/);
+  });
+
   test('pods are highly available, hardened and sized', () => {
     const { ingest, objects } = synthIngest({ cameras: small, camerasPerShard: 4 });
     const deployment = findObject(objects, 'Deployment', ingest.shards[1].name);
@@ -82,7 +89,8 @@ describe('StreamIngest', () => {
     const [container] = pod.containers;
     expect(container.image).toBe('bluenviron/mediamtx:1.19.3');
     expect(container.securityContext).toEqual({ runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } });
-    expect(container.resources).toEqual({ requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '1', memory: '512Mi' } });
+    // The in-memory rendered config counts against memory, not ephemeral storage: the builder's 64Mi/512Mi stand.
+    expect(container.resources).toEqual({ requests: { 'cpu': '100m', 'memory': '128Mi', 'ephemeral-storage': '64Mi' }, limits: { 'cpu': '1', 'memory': '512Mi', 'ephemeral-storage': '512Mi' } });
     expect(container.readinessProbe.httpGet).toEqual({ path: '/v3/paths/list', port: 'api' });
     expect(container.livenessProbe.tcpSocket).toEqual({ port: 'rtsp' });
     expect(container.ports.map((p: any) => [p.name, p.containerPort])).toEqual([['rtsp', 8554], ['api', 9997], ['metrics', 9998]]);
@@ -100,7 +108,7 @@ describe('StreamIngest', () => {
   test('resources can be overridden field by field; a request above its limit is refused', () => {
     const { objects } = synthIngest({ cameras: cameras(2), resources: { memory: { limit: Size.gibibytes(1) } } });
     const [container] = findObject(objects, 'Deployment', 'ingest-shard-0').spec.template.spec.containers;
-    expect(container.resources).toEqual({ requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '1', memory: '1Gi' } });
+    expect(container.resources).toEqual({ requests: { 'cpu': '100m', 'memory': '128Mi', 'ephemeral-storage': '64Mi' }, limits: { 'cpu': '1', 'memory': '1Gi', 'ephemeral-storage': '512Mi' } });
     expect(() => synthIngest({ cameras: cameras(2), resources: { cpu: { request: Cpu.units(2) } } }))
       .toThrow(/StreamIngest 'ingest': 'resources.cpu.request' \(2\) must be at most the CPU limit \(1\)/);
   });
@@ -250,6 +258,7 @@ describe('StreamIngest', () => {
       ['a bad name', { name: 'Ingest_A' }, /'name' \(Ingest_A\) must be a DNS-1035 label/],
       ['a cluster domain that is not a DNS name', { clusterDomain: 'Cluster_Local' }, /StreamIngest 'ingest': 'clusterDomain' \(Cluster_Local\) must be a DNS domain/],
       ['a PriorityClass name the API server refuses', { priorityClassName: 'Ingest Tier' }, /StreamIngest 'ingest': 'priorityClassName' \(Ingest Tier\) must be a PriorityClass name/],
+      ['zero replicas per shard', { replicasPerShard: 0 }, /'replicasPerShard' \(0\) must be an integer >= 1/],
       ['a name too long for the shard suffix, with one limit', { name: 'i'.repeat(60) }, /'name' \(i{60}\) must be a DNS-1035 label of at most 50 characters \(it has 60\)\. Pass a 'name' such as 'ingest'\.$/],
       ['a bad namespace', { namespace: 'Video' }, /'namespace' \(Video\) must be a DNS-1123 label/],
       ['a bad API network', { apiAllowedNetworks: ['pods'] }, /'apiAllowedNetworks' \(pods\) must be an IP address or CIDR/],

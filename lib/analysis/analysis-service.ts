@@ -13,7 +13,7 @@ import { ConfigMapObject } from '../synth/config-map';
 import { NotConfigDataError, toConfigYaml } from '../synth/config-yaml';
 import { Connections, IConnectable } from '../synth/connections';
 import { KubeHorizontalPodAutoscalerV2, KubeService } from '../synth/kube-objects';
-import { PodOptions, PodServiceAccount, PriorityTier, newDeployment } from '../synth/pod/builder';
+import { PodOptions, PodServiceAccount, PriorityTier, newDeployment, singleReplicaChosenBy } from '../synth/pod/builder';
 import { ComponentPods, httpProbe, servicePort, surgeBeforeStopping } from '../synth/pod/component-pods';
 import { FullResources, checkResources, mergeResources, toResourceRequirements } from '../synth/pod/resources';
 import { ScopedPodProps, resolveScopedPodProps } from '../synth/pod/scope-settings';
@@ -200,6 +200,7 @@ export class AnalysisService extends Construct implements IScrapeTarget, IRuleSo
     });
     newDeployment(this, 'deployment', {
       metadata: this.pods.metadata(),
+      singleReplicaReason: singleReplicaChosenBy(this.scaling.kind === ScalingKind.FIXED && props.scaling ? 'scaling (Scaling.fixed)' : 'minReplicas', this.minReplicas),
       spec: {
         // An autoscaler owns the count: a replicas field here would make Argo CD and the autoscaler fight.
         replicas: this.scaling.isAutoscaled ? undefined : this.minReplicas,

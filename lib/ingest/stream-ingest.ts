@@ -13,7 +13,7 @@ import { toConfigYaml } from '../synth/config-yaml';
 import { Connections, IConnectable } from '../synth/connections';
 import { ComponentPods, httpProbe, servicePort, surgeBeforeStopping } from '../synth/pod/component-pods';
 import { KubeService } from '../synth/kube-objects';
-import { ContainerOptions, PodOptions, PodServiceAccount, PriorityTier, newDeployment } from '../synth/pod/builder';
+import { ContainerOptions, PodOptions, PodServiceAccount, PriorityTier, newDeployment, singleReplicaChosenBy } from '../synth/pod/builder';
 import { FullResources, checkResources, goRuntimeEnv, mergeResources, toResourceRequirements } from '../synth/pod/resources';
 import { ScopedPodProps, resolveScopedPodProps } from '../synth/pod/scope-settings';
 import { ingestRuleGroups } from './rules';
@@ -260,6 +260,7 @@ export class StreamIngest extends Construct implements IScrapeTarget, IStreamSou
     });
     newDeployment(this, `${shard.name}-deployment`, {
       metadata: { name: shard.name, namespace: this.namespace, labels },
+      singleReplicaReason: singleReplicaChosenBy('replicasPerShard', settings.replicasPerShard),
       spec: {
         replicas: settings.replicasPerShard,
         revisionHistoryLimit: 3,

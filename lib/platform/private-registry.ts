@@ -56,9 +56,11 @@ const DEFAULT_RESOURCES: FullResources = {
 
 /**
  * An in-cluster image registry (Distribution) with htpasswd authentication and TLS from Secrets
- * and a persistent image store. It runs one replica on purpose: its store is a node-local volume,
- * so a second replica would see other images; pulls survive its restarts because nodes cache
- * images. For an HA registry use an external one and point RegistrySettings at it.
+ * and a persistent image store. It runs one replica on purpose (the single-point-of-failure
+ * policy is told why): its store is a node-local volume, so a second replica would see other
+ * images. Pulls survive its loss or drain because K3s's embedded registry mirror (on by default in
+ * `K3sCluster`) lets every node pull an image any node holds. For an HA registry use an external
+ * one and point RegistrySettings at it.
  */
 export class PrivateRegistry extends Construct {
   /** The registry's Service name (`registry`). */
@@ -96,6 +98,8 @@ export class PrivateRegistry extends Construct {
     });
     newDeployment(this, 'deployment', {
       metadata: meta,
+      // The K3s embedded registry mirror serves every image a node holds, so losing this pod fails no pull.
+      singleReplicaReason: 'its store is a node-local volume a second replica could not share; while it is away, nodes pull from each other through the K3s embedded registry mirror',
       spec: {
         replicas: 1,
         revisionHistoryLimit: 3,

@@ -15,7 +15,7 @@ import { K3sCluster, K3sClusterProps } from './k3s/k3s-cluster';
 import { K3sUpgradePlans, K3sUpgradePlansProps } from './k3s/k3s-upgrade-plans';
 import { KedaInstallation } from './k3s/keda-installation';
 import { DeschedulerInstallation, DeschedulerInstallationProps } from './k3s/descheduler-installation';
-import { MonitoringBundle, MonitoringBundleProps, MonitoringMode } from '../monitoring/monitoring-bundle';
+import { MonitoringBundle, MonitoringBundleProps } from '../monitoring/monitoring-bundle';
 import { PlatformNamespace } from './platform-namespace';
 import { PlatformPriorities } from './platform-priorities';
 import { PlatformPolicies } from '../synth/policy/platform-policies';
@@ -229,7 +229,7 @@ export class VideoAnalyticsPlatform extends Construct {
     this.ingest = new StreamIngest(this.layer(PlatformLayer.INGEST), 'ingest', { ...ingestProps, namespace: ingestNamespace, cameras: props.cameras });
     this.monitoring.watch(this.ingest);
     if (upgrades) this.privilegedNamespaces.push(upgrades.namespace);
-    if (this.monitoring.mode === MonitoringMode.STANDALONE) this.privilegedNamespaces.push(props.monitoring.hostNamespace ?? 'monitoring-host');
+    if (this.monitoring.hostNamespace) this.privilegedNamespaces.push(this.monitoring.hostNamespace);
     this.cluster = props.cluster ? new K3sCluster({
       ...props.cluster,
       k3sVersion: props.cluster.k3sVersion ?? props.upgrades?.version,
