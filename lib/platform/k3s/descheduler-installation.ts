@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { HelmChart, HelmChartSpecFailurePolicy } from '../../../imports/helm.cattle.io';
 import { propError } from '../../core/errors';
 import { platformLabels } from '../../core/labels';
+import { requirePinnedChartVersion } from './helm-chart-version';
 import { toConfigYaml } from '../../synth/config-yaml';
 
 /** Props of {@link DeschedulerInstallation}. */
@@ -34,10 +35,7 @@ export const DESCHEDULER_CHART_VERSION = '0.30.1';
 export class DeschedulerInstallation extends Construct {
   constructor(scope: Construct, id: string, props: DeschedulerInstallationProps = {}) {
     super(scope, id);
-    const version = props.version ?? DESCHEDULER_CHART_VERSION;
-    if (!/^\d+\.\d+\.\d+$/.test(version)) {
-      throw propError('DeschedulerInstallation', id, 'version', version, 'an exact chart version such as 0.30.1', 'Pin the version; ranges upgrade silently.');
-    }
+    const version = requirePinnedChartVersion('DeschedulerInstallation', id, props.version ?? DESCHEDULER_CHART_VERSION, DESCHEDULER_CHART_VERSION);
     const schedule = props.schedule ?? '*/15 * * * *';
     if (!/^(\S+\s+){4}\S+$/.test(schedule.trim())) {
       throw propError('DeschedulerInstallation', id, 'schedule', schedule, 'a cron schedule of five fields', "Write it like '*/15 * * * *'.");

@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { HelmChart, HelmChartSpecFailurePolicy } from '../../../imports/helm.cattle.io';
 import { propError } from '../../core/errors';
 import { platformLabels } from '../../core/labels';
+import { requirePinnedChartVersion } from './helm-chart-version';
 import { PlatformNamespace, PodSecurityLevel } from '../platform-namespace';
 import { dns1123Label } from '../../core/names';
 
@@ -33,10 +34,7 @@ export class KedaInstallation extends Construct {
 
   constructor(scope: Construct, id: string, props: KedaInstallationProps = {}) {
     super(scope, id);
-    const version = props.version ?? KEDA_CHART_VERSION;
-    if (!/^\d+\.\d+\.\d+$/.test(version)) {
-      throw new Error(`KedaInstallation '${id}': 'version' (${version}) must be an exact chart version such as 2.20.2. Pin the version; ranges upgrade silently.`);
-    }
+    const version = requirePinnedChartVersion('KedaInstallation', id, props.version ?? KEDA_CHART_VERSION, KEDA_CHART_VERSION);
     this.namespace = props.namespace ?? 'keda';
     // Checked here, or the error would name the inner PlatformNamespace instead of this prop.
     const namespaceProblem = dns1123Label(this.namespace);
