@@ -64,13 +64,27 @@ describe('K3sCluster', () => {
   });
 
   test.each<[string, Partial<K3sClusterProps>, RegExp]>([
-    ['two servers', { servers: SERVERS.slice(0, 2) }, /'servers' \(2 servers\) must be an odd number of at least 3/],
+    ['two servers', { servers: SERVERS.slice(0, 2) }, /'servers' \(2 servers\) must be an odd number: 3 or 5 for high availability, or 1 for a single-node site/],
     ['four servers', { servers: [...SERVERS, { name: 'server-4', address: '10.0.0.14' }] }, /must be an odd number/],
     ['a duplicate node name', { gpuAgents: [{ name: 'server-1', address: '10.0.1.1', gpus: 1 }] }, /'gpuAgents\[0\].name' \(server-1\) must be unique/],
     ['an agent without GPUs', { gpuAgents: [{ name: 'gpu-1', address: '10.0.1.1', gpus: 0 }] }, /'gpuAgents.gpu-1.gpus' \(0\) must be an integer >= 1/],
+    ['a GPU server with a fraction of a GPU', { servers: [{ name: 'edge', address: '10.0.0.5', gpus: 0.5 }] }, /'servers.edge.gpus' \(0.5\) must be an integer >= 1/],
     ['an unknown component', { disable: ['nginx'] }, /'disable' \(nginx\) must be one of/],
   ])('refuses %s', (_title, props, message) => {
     expect(() => new K3sCluster({ ...PROPS, ...props })).toThrow(message);
+  });
+});
+
+describe('K3sCluster: a single-node edge box', () => {
+  const edge = new K3sCluster({ servers: [{ name: 'edge-1', address: '10.0.0.5', gpus: 1, product: 'NVIDIA-L4' }], apiEndpoint: 'edge-1.site.internal' });
+  const config = parse(edge.files()['edge-1/config.yaml']);
+
+  test('one server initializes the cluster and is the GPU node: labelled for the pools, not tainted, since everything runs there', () => {
+    expect(config['cluster-init']).toBe(true);
+    expect(config['node-label']).toEqual(['nvidia.com/gpu.present=true', 'nvidia.com/gpu.count=1', 'nvidia.com/gpu.product=NVIDIA-L4']);
+    expect(config).not.toHaveProperty('node-taint');
+    expect(edge.totalGpus).toBe(1);
+    expect(Object.keys(edge.files()).filter((file) => file.endsWith('config.yaml'))).toEqual(['edge-1/config.yaml']);
   });
 });
 

@@ -13,6 +13,18 @@ export interface K3sServer {
   readonly name: string;
   /** IP address or DNS name other nodes reach it on. */
   readonly address: string;
+  /**
+   * Physical NVIDIA GPUs of the server, for a single-node site where the one server is also the
+   * GPU node: it gets the GPU node labels the pools select, but not the GPU taint, since every
+   * other pod must run there too.
+   * @default - no GPUs
+   */
+  readonly gpus?: number;
+  /**
+   * The GPU product, as GPU Feature Discovery labels it (`nvidia.com/gpu.product`).
+   * @default - no product label
+   */
+  readonly product?: string;
 }
 
 /** A K3s agent with NVIDIA GPUs. */
@@ -32,7 +44,10 @@ export interface K3sGpuAgent {
 
 /** Props of {@link K3sCluster}. */
 export interface K3sClusterProps {
-  /** The servers: an odd number, at least 3 (embedded etcd needs a quorum). The first one initializes the cluster. */
+  /**
+   * The servers: 3 or 5 (embedded etcd needs a quorum), or 1 for a single-node edge box, which has
+   * no high availability. The first one initializes the cluster.
+   */
   readonly servers: readonly K3sServer[];
   /**
    * GPU agents: labelled `nvidia.com/gpu.present=true` and tainted `nvidia.com/gpu=true:NoSchedule`, which GPU pools select and tolerate.
@@ -185,9 +200,9 @@ export class K3sCluster {
     };
   }
 
-  /** Total GPUs of the GPU agents. */
+  /** Total GPUs of the GPU agents and of servers that are GPU nodes too. */
   public get totalGpus(): number {
-    return this.props.gpuAgents.reduce((sum, a) => sum + a.gpus, 0);
+    return [...this.props.gpuAgents, ...this.props.servers].reduce((sum, node) => sum + (node.gpus ?? 0), 0);
   }
 
   /** The GPU agents. */
@@ -243,11 +258,12 @@ export class K3sCluster {
   private serverConfig(server: K3sServer, first: boolean): Record<string, unknown> {
     // Joining servers register through the fixed address, like agents: server-1 may be the one that is down.
     const join = first ? { 'cluster-init': true } : { server: this.registrationUrl() };
-    return { ...join, 'node-name': server.name, ...nodeIp(server.address), ...this.sharedServerSettings() };
+    const gpuLabels = server.gpus ? { 'node-label': gpuNodeLabels(server.gpus, server.product) } : {};
+    return { ...join, 'node-name': server.name, ...nodeIp(server.address), ...gpuLabels, ...this.sharedServerSettings() };
   }
 
   private gpuAgentConfig(agent: K3sGpuAgent): Record<string, unknown> {
-    const labels = [`${GPU_PRESENT_LABEL}=true`, `nvidia.com/gpu.count=${agent.gpus}`, ...(agent.product ? [`nvidia.com/gpu.product=${agent.product}`] : [])];
+    const labels = gpuNodeLabels(agent.gpus, agent.product);
     return {
       server: this.registrationUrl(),
       'token-file': this.props.tokenFile,
@@ -312,13 +328,18 @@ function render(config: Record<string, unknown>, notes: readonly string[]): stri
   return `${header.map((line) => `# ${line}`).join('\n')}\n${toConfigYaml(config)}`;
 }
 
+/** What GPU pools select: the labels a GPU agent, or a server that is one, carries. */
+function gpuNodeLabels(gpus: number, product: string | undefined): string[] {
+  return [`${GPU_PRESENT_LABEL}=true`, `nvidia.com/gpu.count=${gpus}`, ...(product ? [`nvidia.com/gpu.product=${product}`] : [])];
+}
+
 function fail(prop: string, value: unknown, rule: string, fix: string): never {
   throw new Error(`K3sCluster: '${prop}' (${typeof value === 'string' ? value : JSON.stringify(value)}) must be ${rule}. ${fix}`);
 }
 
 function validate(props: K3sClusterProps): void {
   const count = props.servers.length;
-  if (count < 3 || count % 2 === 0) fail('servers', `${count} servers`, 'an odd number of at least 3', 'Embedded etcd needs a quorum: use 3 or 5 servers.');
+  if (count % 2 === 0) fail('servers', `${count} servers`, 'an odd number: 3 or 5 for high availability, or 1 for a single-node site', 'Embedded etcd needs a quorum of servers: an even number adds a server it must wait for and no tolerance.');
   const names = new Set<string>();
   const nodes = [
     ...props.servers.map((node, i) => ({ node, at: `servers[${i}]` })),
@@ -330,11 +351,15 @@ function validate(props: K3sClusterProps): void {
     names.add(node.name);
     if (!isHost(node.address)) fail(`${at}.address`, node.address, 'a DNS name or an IPv4 address', 'Use the address other nodes reach it on.');
   }
-  for (const agent of props.gpuAgents ?? []) {
-    if (!Number.isInteger(agent.gpus) || agent.gpus < 1) fail(`gpuAgents.${agent.name}.gpus`, agent.gpus, 'an integer >= 1', 'Give the number of physical GPUs in the node.');
-    // The product becomes a node label: K3s refuses to start an agent with an invalid one.
-    const productProblem = agent.product === undefined ? undefined : labelValue(agent.product);
-    if (productProblem) fail(`gpuAgents.${agent.name}.product`, agent.product, `a node label value (${productProblem})`, "Use GPU Feature Discovery's spelling, e.g. 'NVIDIA-L4'.");
+  const gpuNodes = [
+    ...(props.gpuAgents ?? []).map((node) => ({ node, at: `gpuAgents.${node.name}`, gpus: node.gpus })),
+    ...props.servers.filter((node) => node.gpus !== undefined || node.product !== undefined).map((node) => ({ node, at: `servers.${node.name}`, gpus: node.gpus })),
+  ];
+  for (const { node, at, gpus } of gpuNodes) {
+    if (!Number.isInteger(gpus) || gpus! < 1) fail(`${at}.gpus`, gpus, 'an integer >= 1', 'Give the number of physical GPUs in the node.');
+    // The product becomes a node label: K3s refuses to start a node with an invalid one.
+    const productProblem = node.product === undefined ? undefined : labelValue(node.product);
+    if (productProblem) fail(`${at}.product`, node.product, `a node label value (${productProblem})`, "Use GPU Feature Discovery's spelling, e.g. 'NVIDIA-L4'.");
   }
   if (!isHost(props.apiEndpoint)) {
     fail('apiEndpoint', props.apiEndpoint, 'a DNS name or an IPv4 address', 'Use the load balancer in front of the servers.');
