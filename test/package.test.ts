@@ -4,7 +4,10 @@ import * as os from 'os';
 import * as path from 'path';
 
 const ROOT = path.join(__dirname, '..');
-const PACKAGE_SOURCES = ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'lib', 'imports'];
+/** The generated validators are committed JavaScript: the one `.js` file that belongs beside the sources. */
+const COMMITTED_JAVASCRIPT = 'lib/synth/validation/_compiled-validators.js';
+/** Files the validator loads at run time, which the package must hold beside the compiled code. */
+const RUNTIME_ASSETS = ['build/lib/synth/validation/k8s-schema.json', 'build/imports/crd-schemas.json', `build/${COMMITTED_JAVASCRIPT}`];
 
 function installedVersion(name: string): string {
   return JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', name, 'package.json'), 'utf8')).version;
@@ -15,33 +18,74 @@ function npm(args: string[], cwd: string): string {
 }
 
 /**
- * Builds and packs a copy of the package, so the working tree never holds compiled files, then
+ * What `git status` reports (ignored files, such as build/, left out) where a build or a pack
+ * could write: beside the sources (lib/, imports/), the repository root (a tarball, build info,
+ * compiled main.js) and build/ should it stop being ignored. Other folders are left out so that
+ * someone editing docs in the same work tree while the test runs does not fail it.
+ */
+function workTreeStatus(): string[] {
+  const pathspecs = ['lib', 'imports', 'build', ':(glob)*'];
+  return execFileSync('git', ['status', '--porcelain', '--untracked-files=all', '--', ...pathspecs], { cwd: ROOT, encoding: 'utf8' })
+    .split('\n').filter(Boolean).sort();
+}
+
+/** Every file under `dir` (relative to the repository), recursively. */
+function filesUnder(dir: string): string[] {
+  return (fs.readdirSync(path.join(ROOT, dir), { recursive: true, withFileTypes: true }) as fs.Dirent[])
+    .filter((entry) => entry.isFile())
+    .map((entry) => path.relative(ROOT, path.join(entry.parentPath, entry.name)).split(path.sep).join('/'))
+    .sort();
+}
+
+/** Compiled output sitting beside the TypeScript sources, where jest, ts-node and require would load it instead of the sources. */
+function compiledBesideSources(): string[] {
+  return [...filesUnder('lib'), ...filesUnder('imports')].filter((f) => f.endsWith('.js') || f.endsWith('.d.ts'));
+}
+
+/**
+ * Packs the repository itself, as `npm pack` / `npm publish` do (prepack builds into build/), then
  * installs the tarball in a fresh consumer project the way a user would.
  */
 describe('the npm package', () => {
   let work: string;
   let tarball: string;
   let files: string[];
+  let statusBefore: string[];
+  let buildExisted: boolean;
 
   beforeAll(() => {
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'package-test-'));
-    const copy = path.join(work, 'package');
-    fs.mkdirSync(copy);
-    for (const entry of PACKAGE_SOURCES) fs.cpSync(path.join(ROOT, entry), path.join(copy, entry), { recursive: true });
-    fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(copy, 'node_modules'));
-    const [packed] = JSON.parse(npm(['pack', '--json', '--pack-destination', work], copy));
+    statusBefore = workTreeStatus();
+    buildExisted = fs.existsSync(path.join(ROOT, 'build'));
+    const [packed] = JSON.parse(npm(['pack', '--json', '--pack-destination', work], ROOT));
     tarball = path.join(work, packed.filename);
     files = packed.files.map((f: { path: string }) => f.path).sort();
   }, 240_000);
 
-  afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+  afterAll(() => {
+    fs.rmSync(work, { recursive: true, force: true });
+    // build/ is ignored; remove it only if this test made it.
+    if (!buildExisted) fs.rmSync(path.join(ROOT, 'build'), { recursive: true, force: true });
+  });
 
-  test('holds only compiled JS, type declarations, schemas, README, LICENSE and CHANGELOG', () => {
-    const unexpected = files.filter((f) => !/\.(js|d\.ts)$/.test(f) && !['README.md', 'LICENSE', 'CHANGELOG.md', 'package.json', 'imports/crd-schemas.json', 'lib/synth/validation/k8s-schema.json'].includes(f));
+  test('packing leaves the work tree as it was: nothing new for git, nothing compiled beside the sources', () => {
+    // On a clean checkout git status shows nothing, before and after.
+    expect(workTreeStatus()).toEqual(statusBefore);
+    expect(compiledBesideSources()).toEqual([COMMITTED_JAVASCRIPT]);
+    expect(fs.existsSync(path.join(ROOT, 'build', 'lib', 'index.js'))).toBe(true);
+  });
+
+  test('holds only the compiled JS and type declarations from build/, the schemas the validator loads, README, LICENSE and CHANGELOG', () => {
+    const unexpected = files.filter((f) => !/^build\/(lib|imports)\/.*\.(js|d\.ts)$/.test(f) && !RUNTIME_ASSETS.includes(f)
+      && !['README.md', 'LICENSE', 'CHANGELOG.md', 'package.json'].includes(f));
     expect(unexpected).toEqual([]);
-    expect(files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
-    expect(files).toEqual(expect.arrayContaining(['lib/index.js', 'lib/index.d.ts', 'lib/ingest/stream-ingest.js', 'imports/keda.sh.js', 'README.md', 'LICENSE', 'CHANGELOG.md']));
-    expect(files.some((f) => f.startsWith('test/') || f.startsWith('dist/') || f.startsWith('reference/'))).toBe(false);
+    expect(files).toEqual(expect.arrayContaining([...RUNTIME_ASSETS, 'build/lib/index.js', 'build/lib/index.d.ts', 'README.md', 'LICENSE', 'CHANGELOG.md']));
+    // Every source file, compiled, with its declarations: the layout mirrors the sources.
+    const sources = [...filesUnder('lib'), ...filesUnder('imports')].filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'));
+    const missing = sources.flatMap((f) => [`build/${f.replace(/\.ts$/, '.js')}`, `build/${f.replace(/\.ts$/, '.d.ts')}`]).filter((f) => !files.includes(f));
+    expect(missing).toEqual([]);
+    const packageJson = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+    expect([packageJson.main, packageJson.types]).toEqual(['build/lib/index.js', 'build/lib/index.d.ts']);
   });
 
   test('installs into a consumer project and synthesizes a valid app', () => {
@@ -70,10 +114,15 @@ describe('the npm package', () => {
       app.synth();
       const result = va.ManifestValidator.validateFiles(['out/edge.k8s.yaml']);
       va.ManifestValidator.assertValid(result);
+      // A kind nothing was compiled ahead for: the validator reads the shipped CRD schemas to say so.
+      const unknown = va.ManifestValidator.validateObjects([{ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } }]);
       const objects = require('yaml').parseAllDocuments(require('fs').readFileSync('out/edge.k8s.yaml', 'utf8')).map((d) => d.toJSON());
       const find = (kind, name) => objects.find((o) => o.kind === kind && o.metadata.name === name);
+      const loaded = Object.keys(require.cache).map((f) => require('path').relative(require('path').join(__dirname, 'node_modules', 'cdk8s-video-analytics'), f));
       console.log(JSON.stringify({
         objects: result.objectCount,
+        unknownKind: unknown.violations.map((v) => v.rule),
+        runtimeAssets: loaded.filter((f) => /(_compiled-validators\\.js|k8s-schema\\.json|crd-schemas\\.json)$/.test(f)).sort(),
         image: find('Deployment', 'smoke').spec.template.spec.containers[0].image,
         prometheusImage: find('StatefulSet', 'prometheus').spec.template.spec.containers[0].image,
         kedaAddress: find('ScaledObject', 'smoke').spec.triggers[0].metadata.serverAddress,
@@ -82,6 +131,8 @@ describe('the npm package', () => {
     `);
     const output = JSON.parse(execFileSync('node', ['app.js'], { cwd: consumer, encoding: 'utf8' }));
     expect(output.objects).toBeGreaterThan(40);
+    expect(output.unknownKind).toEqual(['unknown-kind']);
+    expect(output.runtimeAssets).toEqual([...RUNTIME_ASSETS].sort());
     expect(output.image).toBe('mirror.example.internal:5000/detectors/smoke:2.0.1');
     expect(output.prometheusImage).toBe('mirror.example.internal:5000/prometheus/prometheus:v2.53.2');
     expect(output.kedaAddress).toBe('http://prometheus.monitoring.svc.cluster.local:9090');
