@@ -103,6 +103,6 @@ export function buildBenchPlatform(app: App, cameras: number): PlatformShape {
     receivers: [Receiver.webhook('ops', { urlSecret: { secretName: 'alert-webhook', key: 'url' } })],
   });
   for (const target of [gpuNodeSupport, ingest, ...pools, ...detections]) bundle.watch(target);
-  PlatformPolicies.enforce(app, { gpuCapacity: gpus.capacity });
+  PlatformPolicies.enforce(app);
   return shape;
 }

@@ -5,7 +5,8 @@ import { ApiObject, App, AppProps, Chart, Testing, Yaml, YamlOutputType } from '
 import { Construct } from 'constructs';
 import { parse as parseYaml } from 'yaml';
 import { APPLY_ORDER, ApplyOrderedChart, applyRank, inApplyOrder } from '../lib/synth/apply-order';
-import { LayeredApp } from '../lib/synth/layered-app';
+import { LayeredApp, LayeredAppProps } from '../lib/synth/layered-app';
+import { ManifestValidationPlugin } from '../lib/synth/validation/cdk8s-plugin';
 import { PlatformPolicies } from '../lib/synth/policy';
 import * as policyObjects from '../lib/synth/policy/_objects';
 import { buildReferencePlatform } from '../main';
@@ -35,11 +36,11 @@ function outdir(): string {
 }
 
 /** What App and LayeredApp write for the same construct tree, and whether LayeredApp left it to App. */
-function bothWrite(build: Build, props: AppProps = {}): { app: Record<string, string>; layered: Record<string, string>; leftToApp: boolean } {
+function bothWrite(build: Build, props: AppProps = {}, layeredProps: LayeredAppProps = {}): { app: Record<string, string>; layered: Record<string, string>; leftToApp: boolean } {
   const plain = new App({ ...props, outdir: outdir() });
   build(plain);
   const app = synthFiles(plain);
-  const layeredApp = new LayeredApp({ ...props, outdir: outdir() });
+  const layeredApp = new LayeredApp({ ...props, ...layeredProps, outdir: outdir() });
   build(layeredApp);
   // LayeredApp calls App's synth only for apps it does not cover.
   const appSynth = jest.spyOn(App.prototype, 'synth');
@@ -141,7 +142,8 @@ describe('apply order', () => {
       new ApiObject(ordered, 'deployment', { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' } });
       new ApiObject(ordered, 'account', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'web' } });
     };
-    const { app, layered, leftToApp } = bothWrite(build);
+    // One bare object of every kind: an order to check, not manifests to validate.
+    const { app, layered, leftToApp } = bothWrite(build, {}, { validate: false });
     expect(leftToApp).toBe(false);
     // App leaves a plain chart in construct order, which LayeredApp puts in apply order.
     const kinds = (text: string) => documents(text).map((d) => parseYaml(d).kind);
@@ -319,10 +321,12 @@ describe('LayeredApp', () => {
       expect(Yaml.stringify(...seen[0])).toBe(text);
       expect(text).toContain('late: "yes"');
       expect(check).not.toHaveBeenCalled();
+      fs.rmSync(layered.outdir, { recursive: true, force: true });
 
       // Under App the same validation runs in every pass, serializing each object itself.
       seen.length = 0;
       const plain = Testing.app();
+      fs.rmSync(plain.outdir, { recursive: true, force: true });
       build(plain);
       plain.synthYaml();
       expect(seen.length).toBeGreaterThan(1);
@@ -336,5 +340,111 @@ describe('LayeredApp', () => {
     PlatformPolicies.enforce(failing);
     expect(() => failing.synth()).toThrow(/^Validation failed with the following errors:\n {2}\[\] .*orphan/s);
     fs.rmSync(failing.outdir, { recursive: true, force: true });
+  });
+});
+
+describe('LayeredApp writes only valid manifests', () => {
+  /** Two charts, the second with an object the API server would refuse: a field ConfigMap does not have. */
+  const withInvalidObject: Build = (a) => {
+    const one = chart(a, 'one', 2);
+    const two = chart(a, 'two', 1);
+    new ApiObject(new Construct(two, 'service'), 'broken', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'broken' }, data: { a: 'b' }, spec: { replicas: 2 } } as any);
+    two.addDependency(one);
+  };
+
+  function written(dir: string): string[] {
+    return fs.existsSync(dir) ? fs.readdirSync(dir) : [];
+  }
+
+  test('an invalid object fails synth with the validation report, and no file is written', () => {
+    const dir = outdir();
+    try {
+      const layered = new LayeredApp({ outdir: dir });
+      withInvalidObject(layered);
+      expect(() => layered.synth()).toThrow(/^LayeredApp: the objects break the manifest rules, so nothing was written to .*\n\nValidation Report \(ManifestValidationPlugin@in-process\)\n/);
+      expect(() => layered.synth()).toThrow(new RegExp([
+        'unknown-field \\(1 occurrences\\)', '', '  Occurrences:', '',
+        '    - Construct Path: two/service/broken',
+        `    - Manifest Path: ${path.join(dir, '0001-two.k8s.yaml').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`,
+        '    - Resource Name: ConfigMap broken',
+        '    - Locations:', '      > spec',
+      ].join('\n')));
+      expect(written(dir)).toEqual([]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('creates no output folder when the objects are invalid', () => {
+    const dir = path.join(outdir(), 'dist');
+    const layered = new LayeredApp({ outdir: dir });
+    withInvalidObject(layered);
+    expect(() => layered.synth()).toThrow(/unknown-field/);
+    expect(fs.existsSync(dir)).toBe(false);
+    fs.rmSync(path.dirname(dir), { recursive: true, force: true });
+  });
+
+  test('checks the objects before App writes them, for apps the shortcut leaves to App', () => {
+    const dir = outdir();
+    const layered = new LayeredApp({ outdir: dir, yamlOutputType: YamlOutputType.FILE_PER_RESOURCE });
+    withInvalidObject(layered);
+    expect(() => layered.synth()).toThrow(/- Construct Path: two\/service\/broken\n/);
+    expect(written(dir)).toEqual([]);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('reports what cdk8s synth prints for the validation plugin, with each construct path', async () => {
+    const dir = outdir();
+    try {
+      const checked = new LayeredApp({ outdir: dir });
+      withInvalidObject(checked);
+      const message = (() => {
+        try {
+          checked.synth();
+          return '';
+        } catch (error) {
+          return (error as Error).message;
+        }
+      })();
+      // The same app, written unchecked, then validated the way cdk8s-cli runs the plugin.
+      const unchecked = new LayeredApp({ outdir: dir, validate: false });
+      withInvalidObject(unchecked);
+      unchecked.synth();
+      const manifests = fs.readdirSync(dir).sort().map((f) => path.join(dir, f));
+      // cdk8s-cli's own report class, through the one entry point its package exports.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { ValidationContext } = require('cdk8s-cli/plugins');
+      const context = new ValidationContext(manifests, 'ManifestValidationPlugin', 'in-process', { 'ConfigMap broken': { path: 'two/service/broken' } }, false);
+      await new ManifestValidationPlugin().validate(context);
+      const printed = String(context.report.toString()).replace(/\x1b\[[0-9;]*m/g, '');
+      expect(message.split('\n\n').slice(1).join('\n\n')).toBe(printed);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('validate: false writes the objects as they are, for the validation plugin to check', () => {
+    const layered = new LayeredApp({ outdir: outdir(), validate: false });
+    withInvalidObject(layered);
+    expect(Object.keys(synthFiles(layered))).toEqual(['0000-one.k8s.yaml', '0001-two.k8s.yaml']);
+  });
+
+  test('never records construct metadata, even when cdk8s-cli asks for it through the environment', () => {
+    const previous = process.env.CDK8S_RECORD_CONSTRUCT_METADATA;
+    process.env.CDK8S_RECORD_CONSTRUCT_METADATA = 'true';
+    try {
+      const build: Build = (a) => { chart(a, 'one', 1); };
+      const plain = new App({ outdir: outdir() });
+      build(plain);
+      expect(Object.keys(synthFiles(plain))).toEqual(['construct-metadata.json', 'one.k8s.yaml']);
+      const layered = new LayeredApp({ outdir: outdir() });
+      build(layered);
+      expect(Object.keys(synthFiles(layered))).toEqual(['one.k8s.yaml']);
+    } finally {
+      if (previous === undefined) delete process.env.CDK8S_RECORD_CONSTRUCT_METADATA;
+      else process.env.CDK8S_RECORD_CONSTRUCT_METADATA = previous;
+    }
+    expect(() => new LayeredApp({ outdir: 'unused', recordConstructMetadata: true }))
+      .toThrow(/^LayeredApp: 'recordConstructMetadata' \(true\) must be false or left out\. .*use cdk8s's App if you need construct-metadata\.json/);
   });
 });

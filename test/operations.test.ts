@@ -66,7 +66,7 @@ describe('ArgoCdApplication', () => {
     });
     const app = findObject(synthValid(chart), 'Application', 'video-analytics');
     expect(app.metadata.namespace).toBe('argocd');
-    expect(app.spec.source).toEqual({ repoURL: 'https://git.example.internal/platform/video-analytics.git', targetRevision: 'main', path: 'dist' });
+    expect(app.spec.source).toEqual({ repoURL: 'https://git.example.internal/platform/video-analytics.git', targetRevision: 'main', path: 'dist', directory: { include: '*.k8s.yaml' } });
     expect(app.spec.syncPolicy.syncOptions).toContain('ServerSideApply=true');
     expect(app.spec.syncPolicy.automated).toEqual({ prune: true, selfHeal: true });
     expect(app.spec.ignoreDifferences).toEqual([

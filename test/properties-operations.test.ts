@@ -141,7 +141,7 @@ describe('property: random valid props synthesize valid, compliant objects', () 
       new ArgoCdApplication(chart, 'argocd-app', p);
       const objects = expectValidAndCompliant(app);
       const application = findObject(objects, 'Application', p.name ?? 'video-analytics', p.namespace ?? 'argocd');
-      expect(application.spec.source).toEqual({ repoURL: p.repoUrl, targetRevision: p.targetRevision ?? 'main', path: p.path ?? 'dist' });
+      expect(application.spec.source).toEqual({ repoURL: p.repoUrl, targetRevision: p.targetRevision ?? 'main', path: p.path ?? 'dist', directory: { include: '*.k8s.yaml' } });
       // Every autoscaled workload, in a stable order, has its replicas ignored.
       const ignored = (application.spec.ignoreDifferences ?? []).map((d: any) => `${d.namespace}/${d.name}`);
       expect(ignored).toEqual((p.autoscaled ?? []).map((w) => `${w.namespace}/${w.name}`).sort());

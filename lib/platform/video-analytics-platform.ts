@@ -25,6 +25,20 @@ import { ScopeSettings, checkRegistrySettings } from '../synth/pod/scope-setting
 import { ScalingKind } from '../synth/scaling';
 import { StreamIngest, StreamIngestProps } from '../ingest/stream-ingest';
 
+/**
+ * Refuses an App that will write `construct-metadata.json` into `dist/`, where Argo CD would apply
+ * it as a manifest. cdk8s-cli turns recording on (through the environment variable
+ * `CDK8S_RECORD_CONSTRUCT_METADATA`) whenever `cdk8s.yaml` has validations; App keeps the
+ * setting in a field TypeScript calls private, which is what it reads when it synthesizes.
+ */
+function refuseConstructMetadata(app: App, id: string): void {
+  if ((app as unknown as { readonly recordConstructMetadata?: boolean }).recordConstructMetadata !== true) return;
+  throw propError('VideoAnalyticsPlatform', id, 'app', 'an App that records construct metadata',
+    'an App that writes nothing but Kubernetes objects into its output folder (App would add construct-metadata.json, which Argo CD would apply as a manifest; '
+    + 'cdk8s-cli turns recording on through CDK8S_RECORD_CONSTRUCT_METADATA when cdk8s.yaml has validations)',
+    'Create it with new App({ recordConstructMetadata: false }), or use LayeredApp, which never records it.');
+}
+
 /** The layers of the platform, in the order they are applied (their Argo CD sync waves). */
 export enum PlatformLayer {
   /** Namespaces and PriorityClasses. */
@@ -109,7 +123,8 @@ export interface VideoAnalyticsPlatformProps {
    */
   readonly cluster?: K3sClusterProps;
   /**
-   * The Argo CD Application that applies `dist/`, written to `bootstrap/` beside it.
+   * The Argo CD Application that applies `dist/`, written to `bootstrap/` beside it. It applies
+   * only the app's manifests (`include` defaults to `*` and the app's `outputFileExtension`).
    * @default - no bootstrap manifest
    */
   readonly gitops?: Omit<ArgoCdApplicationProps, 'autoscaled'>;
@@ -196,9 +211,10 @@ export class VideoAnalyticsPlatform extends Construct {
 
   constructor(private readonly app: App, id: string, private readonly props: VideoAnalyticsPlatformProps) {
     super(app, id);
+    refuseConstructMetadata(app, id);
     this.namespace = props.namespace ?? 'video-analytics';
     // Checked now, not when bootstrap/ is written after dist/: a bad URL must stop the synth before any file.
-    if (props.gitops) new ArgoCdApplication(new Chart(new App(), 'check'), 'application', { ...props.gitops, autoscaled: [] });
+    if (props.gitops) new ArgoCdApplication(new Chart(new App(), 'check'), 'application', this.applicationProps([]));
     // A validation that adds nothing: it marks the moment after which additions would be lost.
     this.node.addValidation({ validate: () => { this.synthesized = true; return []; } });
     if (props.registry) checkRegistrySettings('RegistrySettings', props.registry);
@@ -235,7 +251,8 @@ export class VideoAnalyticsPlatform extends Construct {
       k3sVersion: props.cluster.k3sVersion ?? props.upgrades?.version,
       privilegedNamespaces: [...new Set([...props.cluster.privilegedNamespaces ?? [], ...this.privilegedNamespaces])],
     }) : undefined;
-    if (props.enforcePolicies ?? true) PlatformPolicies.enforce(app, { gpuCapacity: this.gpus?.capacity });
+    // GPU capacity is the inventory's own check, node by node: the policies' sum would report it twice.
+    if (props.enforcePolicies ?? true) PlatformPolicies.enforce(app);
   }
 
   /** Adds a GPU inference pool on the platform's GPU nodes, watched by the platform's monitoring. */
@@ -305,8 +322,13 @@ export class VideoAnalyticsPlatform extends Construct {
   /** The Argo CD Application that applies `dist/`, as YAML. */
   public bootstrapManifest(): string {
     const bootstrap = new Chart(new App({ outdir: path.join(this.app.outdir, '..', 'bootstrap') }), 'bootstrap', { disableResourceNameHashes: true });
-    new ArgoCdApplication(bootstrap, 'application', { ...this.props.gitops!, autoscaled: this.autoscaledWorkloads });
+    new ArgoCdApplication(bootstrap, 'application', this.applicationProps(this.autoscaledWorkloads));
     return Yaml.stringify(...bootstrap.toJson());
+  }
+
+  /** The bootstrap Application: it applies the app's manifests (`*.k8s.yaml`) and no other file of `dist/`. */
+  private applicationProps(autoscaled: AutoscaledWorkload[]): ArgoCdApplicationProps {
+    return { include: `*${this.app.outputFileExtension}`, ...this.props.gitops!, autoscaled };
   }
 
   /** A part added after synthesis would be silently lost, and one with a used id would fail inside cdk8s: both are refused here. */

@@ -4,11 +4,26 @@ import { ApiObject, App, AppProps, Chart, Names, Yaml, YamlOutputType } from 'cd
 import { IConstruct } from 'constructs';
 import { inApplyOrder } from './apply-order';
 import { DeferredJsonCheck, deferJsonChecks } from './json-validation';
+import { ConstructPathOf, ManifestText, validateBeforeWriting } from '../reports/validation-report';
+import { ObjectReference } from './validation/violation';
 
-/** One file of the output: its name without extension and its objects, in order. */
+/** One file of the output: its name without extension, its objects in order and their constructs. */
 interface ChartOutput {
   readonly fileName: string;
   readonly objects: unknown[];
+  readonly apiObjects: ApiObject[];
+}
+
+/** Props of {@link LayeredApp}. */
+export interface LayeredAppProps extends AppProps {
+  /**
+   * Check every object with `ManifestValidator` before any file is written: on a violation,
+   * `synth()` throws the report cdk8s-cli prints for the validation plugin and writes nothing, so
+   * the output folder never holds an object the API server would refuse. Turn it off where only
+   * the validation plugin (`validations:` in `cdk8s.yaml`) should check, after the files are written.
+   * @default true
+   */
+  readonly validate?: boolean;
 }
 
 /**
@@ -30,32 +45,57 @@ interface ChartOutput {
  * policies) run after all other validations, on the very JSON it writes, instead of serializing
  * every object again in each validation pass.
  *
+ * Only manifests land in the output folder, and only valid ones. It never records construct
+ * metadata (`construct-metadata.json`, which cdk8s-cli turns on through the environment variable
+ * `CDK8S_RECORD_CONSTRUCT_METADATA` when `cdk8s.yaml` has validations): Argo CD would read that
+ * file as a manifest. And `synth()` checks every object with `ManifestValidator` before it
+ * writes any file (see `LayeredAppProps.validate`).
+ *
  * The shortcut covers apps whose only dependencies are between charts (plus the object edges a
  * previous cdk8s synthesis derived from them). Anything else (nested charts, dependencies between
- * other constructs, a dependency cycle, another `yamlOutputType`, construct metadata) is
- * synthesized by `App` itself, with its exact behaviour and errors: there, a chart's objects are in
- * apply order only if the chart orders them itself ({@link ApplyOrderedChart}).
+ * other constructs, a dependency cycle, another `yamlOutputType`) is synthesized by `App` itself,
+ * with its exact behaviour and errors: there, a chart's objects are in apply order only if the
+ * chart orders them itself ({@link ApplyOrderedChart}), and the objects are serialized once more
+ * to be checked before App writes them.
  */
 export class LayeredApp extends App {
-  /** Whether App writes `construct-metadata.json`, which App keeps private. */
-  private readonly recordsConstructMetadata: boolean;
+  /** Whether synth() checks the objects before writing them. */
+  private readonly validatesManifests: boolean;
 
-  constructor(props: AppProps = {}) {
-    super(props);
-    this.recordsConstructMetadata = props.recordConstructMetadata ?? process.env.CDK8S_RECORD_CONSTRUCT_METADATA === 'true';
+  constructor(props: LayeredAppProps = {}) {
+    super(appPropsWithoutMetadata(props));
+    this.validatesManifests = props.validate ?? true;
   }
 
-  /** Validates the app and writes one file per chart, charts in dependency order, objects in apply order. */
+  /**
+   * Validates the app, checks every object (unless `validate` is false) and only then writes one
+   * file per chart, charts in dependency order, objects in apply order.
+   */
   public override synth(): void {
     const outputs = this.synthesizeCharts();
-    if (outputs === undefined) return super.synth();
-    fs.mkdirSync(this.outdir, { recursive: true });
-    for (const { fileName, objects } of outputs) {
-      Yaml.save(path.join(this.outdir, fileName + this.outputFileExtension), objects);
+    if (outputs === undefined) return this.synthLikeApp();
+    const files = outputs.map(({ fileName, objects }): ManifestText => ({
+      path: path.join(this.outdir, fileName + this.outputFileExtension),
+      yaml: Yaml.stringify(...objects),
+    }));
+    if (this.validatesManifests) {
+      const byFile = new Map(files.map((file, i) => [file.path, outputs[i]]));
+      this.throwOnInvalidManifests(files, (file, object) => {
+        const output = byFile.get(file);
+        const index = output?.objects.findIndex((json) => sameObject(json, object)) ?? -1;
+        return index < 0 ? undefined : output!.apiObjects[index].node.path;
+      });
     }
+    fs.mkdirSync(this.outdir, { recursive: true });
+    // Yaml.save's encoding, on the very text that was checked.
+    for (const file of files) fs.writeFileSync(file.path, file.yaml, { encoding: 'utf8' });
   }
 
-  /** Every object of every chart as one multi-document YAML text, as `App.synthYaml()` returns it. */
+  /**
+   * Every object of every chart as one multi-document YAML text, as `App.synthYaml()` returns it.
+   * It writes nothing, and so checks nothing with `ManifestValidator`: validate the text yourself
+   * (`ManifestValidator.validateYaml`) before you write it anywhere Argo CD reads.
+   */
   public override synthYaml(): string {
     const outputs = this.synthesizeCharts();
     if (outputs === undefined) return super.synthYaml();
@@ -67,9 +107,28 @@ export class LayeredApp extends App {
     return this.layers()?.order ?? super.charts;
   }
 
+  /** App's synthesis, for the apps the shortcut does not cover, with the objects checked before App writes them. */
+  private synthLikeApp(): void {
+    if (this.validatesManifests) {
+      this.throwOnInvalidManifests([{ path: this.outdir, yaml: super.synthYaml() }], (_file, object) => {
+        const match = this.node.findAll().find((c): c is ApiObject => c instanceof ApiObject && sameObject(c.toJson(), object));
+        return match?.node.path;
+      });
+    }
+    super.synth();
+  }
+
+  private throwOnInvalidManifests(files: readonly ManifestText[], constructPathOf: ConstructPathOf): void {
+    const report = validateBeforeWriting(files, constructPathOf);
+    if (report !== undefined) {
+      throw new Error(`LayeredApp: the objects break the manifest rules, so nothing was written to ${this.outdir}. `
+        + 'Fix the constructs named below, or pass validate: false to leave the checks to the cdk8s validation plugin.\n\n' + report);
+    }
+  }
+
   /** The files to write, or undefined when the app needs cdk8s's general synthesis. */
   private synthesizeCharts(): ChartOutput[] | undefined {
-    if (this.yamlOutputType !== YamlOutputType.FILE_PER_CHART || this.recordsConstructMetadata) return undefined;
+    if (this.yamlOutputType !== YamlOutputType.FILE_PER_CHART) return undefined;
     const jsonChecks = deferJsonChecks(this, () => this.validateLikeApp());
     const layers = this.layers();
     // App runs the deferred checks itself, as plain validations.
@@ -77,14 +136,16 @@ export class LayeredApp extends App {
     // cdk8s numbers the files only when some chart depends on another.
     const fileName = layers.hasDependencies ? indexedFileName : (chart: Chart) => Names.toDnsLabel(chart);
     const written = new Map<ApiObject, unknown>();
-    const outputs = layers.order.map((chart, index) => ({
-      fileName: fileName(chart, index),
-      objects: inApplyOrder(objectsOf(chart).map((object) => {
+    const outputs = layers.order.map((chart, index): ChartOutput => {
+      const byJson = new Map<unknown, ApiObject>();
+      const objects = inApplyOrder(objectsOf(chart).map((object) => {
         const json = object.toJson();
         written.set(object, json);
+        byJson.set(json, object);
         return json;
-      })),
-    }));
+      }));
+      return { fileName: fileName(chart, index), objects, apiObjects: objects.map((json) => byJson.get(json)!) };
+    });
     // Objects outside the charts written (none in a plain stack of layers) are serialized on demand.
     throwOnErrors(runJsonChecks(jsonChecks, (object) => written.get(object) ?? object.toJson()));
     return outputs;
@@ -116,6 +177,26 @@ export class LayeredApp extends App {
     const order = topologicalOrder(graph);
     return order && { order, hasDependencies: [...graph.values()].some((targets) => targets.length > 0) };
   }
+}
+
+/**
+ * App's props, recording no construct metadata: cdk8s-cli turns it on (through the environment)
+ * whenever `cdk8s.yaml` has validations, and `construct-metadata.json` in the output folder would
+ * be applied by Argo CD as a manifest.
+ */
+function appPropsWithoutMetadata(props: LayeredAppProps): AppProps {
+  if (props.recordConstructMetadata === true) {
+    throw new Error("LayeredApp: 'recordConstructMetadata' (true) must be false or left out. LayeredApp writes nothing but Kubernetes objects "
+      + "into its output folder, which Argo CD applies file by file; use cdk8s's App if you need construct-metadata.json.");
+  }
+  // App ignores `validate`.
+  return { ...props, recordConstructMetadata: false };
+}
+
+/** Whether synthesized JSON is the object a violation names. */
+function sameObject(json: unknown, object: ObjectReference): boolean {
+  const o = json as { apiVersion?: unknown; kind?: unknown; metadata?: { name?: unknown; namespace?: unknown } } | undefined;
+  return o?.apiVersion === object.apiVersion && o?.kind === object.kind && o?.metadata?.name === object.name && o?.metadata?.namespace === object.namespace;
 }
 
 /** App's validation error. */

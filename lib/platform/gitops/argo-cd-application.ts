@@ -4,6 +4,9 @@ import { propError } from '../../core/errors';
 import { platformLabels } from '../../core/labels';
 import { dns1123Label, dns1123Subdomain } from '../../core/names';
 
+/** The files cdk8s writes, and nothing else that may sit beside them. */
+const DEFAULT_INCLUDE = '*.k8s.yaml';
+
 /** A workload whose replica count an autoscaler owns: Argo CD must not reset it. */
 export interface AutoscaledWorkload {
   /** Kind, e.g. `Deployment`. */
@@ -29,6 +32,12 @@ export interface ArgoCdApplicationProps {
    */
   readonly path?: string;
   /**
+   * Glob of the files in `path` Argo CD applies (`spec.source.directory.include`): anything else
+   * there, such as a `construct-metadata.json` or a report left in the folder, is never applied.
+   * @default '*.k8s.yaml' - the files cdk8s writes
+   */
+  readonly include?: string;
+  /**
    * Name of the Application.
    * @default 'video-analytics'
    */
@@ -51,10 +60,10 @@ export interface ArgoCdApplicationProps {
 }
 
 /**
- * The Argo CD Application that applies `dist/` to the cluster it runs in: automated sync with
- * pruning and self-heal, server-side apply (large objects exceed the 256 KiB annotation limit of
- * client-side apply) and `ignoreDifferences` on replicas an autoscaler owns. It is the bootstrap:
- * applied once by hand, it is not part of `dist/` itself.
+ * The Argo CD Application that applies `dist/` to the cluster it runs in: only its manifests
+ * (`*.k8s.yaml`), with automated sync, pruning and self-heal, server-side apply (large objects
+ * exceed the 256 KiB annotation limit of client-side apply) and `ignoreDifferences` on replicas an
+ * autoscaler owns. It is the bootstrap: applied once by hand, it is not part of `dist/` itself.
  */
 export class ArgoCdApplication extends Construct {
   constructor(scope: Construct, id: string, props: ArgoCdApplicationProps) {
@@ -68,7 +77,12 @@ export class ArgoCdApplication extends Construct {
       metadata: { name: props.name ?? 'video-analytics', namespace: props.namespace ?? 'argocd', labels: platformLabels() },
       spec: {
         project: props.project ?? 'default',
-        source: { repoUrl: props.repoUrl, targetRevision: props.targetRevision ?? 'main', path: props.path ?? 'dist' },
+        source: {
+          repoUrl: props.repoUrl,
+          targetRevision: props.targetRevision ?? 'main',
+          path: props.path ?? 'dist',
+          directory: { include: props.include ?? DEFAULT_INCLUDE },
+        },
         destination: { server: 'https://kubernetes.default.svc' },
         syncPolicy: {
           automated: { prune: true, selfHeal: true },
@@ -84,7 +98,10 @@ export class ArgoCdApplication extends Construct {
   }
 }
 
-/** Names the API server (name, namespace) or Argo CD (project, ignoreDifferences) would refuse or never match. */
+/**
+ * Names the API server (name, namespace) or Argo CD (project, ignoreDifferences) would refuse or never
+ * match, and a file glob that would apply nothing, or more than manifests.
+ */
 function validateNames(id: string, props: ArgoCdApplicationProps): void {
   const check = (prop: string, value: string, problemOf: (value: string) => string | undefined, what: string): void => {
     const problem = problemOf(value);
@@ -97,4 +114,10 @@ function validateNames(id: string, props: ArgoCdApplicationProps): void {
     check(`autoscaled[${i}].namespace`, workload.namespace, dns1123Label, 'a namespace name');
     check(`autoscaled[${i}].name`, workload.name, dns1123Subdomain, 'an object name');
   });
+  const include = props.include ?? DEFAULT_INCLUDE;
+  if (!/^\S+\.ya?ml$/.test(include)) {
+    throw propError('ArgoCdApplication', id, 'include', include, 'a glob of YAML file names, such as *.k8s.yaml',
+      'Match the files cdk8s writes (their outputFileExtension), so that nothing else in the folder is applied.');
+  }
 }
+

@@ -38,7 +38,8 @@ export interface PlatformPoliciesOptions {
  * select nothing, budgets that block drains, autoscalers that fight, pods below the "restricted"
  * profile, containers without requests and limits (ephemeral storage included) and emptyDirs
  * without a size, workloads no NetworkPolicy is written for, unpinned images and GPU pods that
- * cannot land on GPU nodes; and, when opted in, workloads that do not survive the loss of a node.
+ * cannot land on GPU nodes; and workloads that do not survive the loss or drain of a node, unless
+ * they say why one replica is enough.
  * Each finding names the construct path and a fix.
  */
 export class PlatformPolicies {

@@ -2,12 +2,14 @@ import { ManifestValidator } from './manifest-validator';
 import { ValidationRule, Violation, describeObject } from './violation';
 
 /** The subset of cdk8s-cli's validation plugin interface this plugin uses. */
-interface PluginViolatingResource {
+/** A resource a violation names, as cdk8s-cli's plugin report takes it. */
+export interface PluginViolatingResource {
   readonly resourceName: string;
   readonly locations: readonly string[];
   readonly manifestPath: string;
 }
-interface PluginReport {
+/** The report cdk8s-cli hands a validation plugin. */
+export interface PluginReport {
   addViolation(violation: { ruleName: string; recommendation: string; fix: string; violatingResources: PluginViolatingResource[] }): void;
   submit(status: 'success' | 'failure', metadata?: { [key: string]: string }): void;
 }

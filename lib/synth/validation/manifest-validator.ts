@@ -7,7 +7,8 @@ import { checkSizes } from './_size-rules';
 import { readYamlDocuments } from './_yaml11-rules';
 import { ObjectReference, ValidationRule, Violation, formatViolation } from './violation';
 
-type KubeObject = { [key: string]: unknown };
+/** A Kubernetes object as plain JSON. */
+export type KubeObject = { [key: string]: unknown };
 
 /** The outcome of validating a set of objects. */
 export interface ValidationResult {

@@ -1,0 +1,113 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { ManifestValidationPlugin } from '../synth/validation/cdk8s-plugin';
+import { ManifestValidator, ValidationResult } from '../synth/validation/manifest-validator';
+import { ObjectReference, describeObject } from '../synth/validation/violation';
+
+/** One manifest file about to be written: where, and its YAML text. */
+export interface ManifestText {
+  /** The path the file will be written to; violations name it. */
+  readonly path: string;
+  /** The file's YAML, exactly as it will be written. */
+  readonly yaml: string;
+}
+
+/** Finds the construct path of the object a violation names, if known. */
+export type ConstructPathOf = (file: string, object: ObjectReference) => string | undefined;
+
+/** A violation as cdk8s-cli's report shows it. */
+interface ReportedViolation {
+  readonly ruleName: string;
+  readonly recommendation: string;
+  readonly fix: string;
+  readonly violatingResources: ReadonlyArray<{ readonly resourceName: string; readonly locations: readonly string[]; readonly manifestPath: string; readonly constructPath?: string }>;
+}
+
+/** How the in-process check names itself in the report, where cdk8s-cli names the plugin package and version. */
+const PLUGIN = 'ManifestValidationPlugin';
+const VERSION = 'in-process';
+
+/**
+ * Validates manifest texts with {@link ManifestValidator} before anything is written, and returns
+ * the report of the violations in the format `cdk8s synth` prints for the validation plugin
+ * (without its colours), or undefined when every object is valid.
+ *
+ * The texts are validated as they are; only when there are violations, the validation plugin
+ * itself runs over copies in a temporary folder, so the report has exactly the plugin's rules,
+ * recommendations and fixes, with the paths the files would have had and, where
+ * `constructPathOf` knows it, each object's construct path.
+ */
+export function validateBeforeWriting(files: readonly ManifestText[], constructPathOf: ConstructPathOf = () => undefined): string | undefined {
+  const results = files.map((file) => ManifestValidator.validateYaml(file.yaml, file.path));
+  const violations = results.reduce((n, r) => n + r.violations.length, 0);
+  if (violations === 0) return undefined;
+  const objectCount = results.reduce((n, r) => n + r.objectCount, 0);
+  const objects = objectsByResourceName(results);
+  return renderReport(pluginViolations(files, objects, constructPathOf), { status: 'failure', objects: String(objectCount), violations: String(violations) });
+}
+
+/** The validation plugin's violations for these texts, with the paths the files will have. */
+function pluginViolations(files: readonly ManifestText[], byResource: ReadonlyMap<string, ObjectReference>, constructPathOf: ConstructPathOf): ReportedViolation[] {
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'manifest-validation-'));
+  try {
+    const finalPath = new Map<string, string>();
+    const manifests = files.map((file, i) => {
+      const copy = path.join(folder, `${i}.yaml`);
+      fs.writeFileSync(copy, file.yaml);
+      finalPath.set(copy, file.path);
+      return copy;
+    });
+    const reported: ReportedViolation[] = [];
+    let submitted = false;
+    // The plugin reports synchronously: its promise only tells cdk8s-cli it is done. Should it
+    // fail, its report is never submitted, which the check below turns into an error.
+    new ManifestValidationPlugin().validate({
+      manifests,
+      report: { addViolation: (violation) => reported.push(violation), submit: () => { submitted = true; } },
+    }).catch(() => undefined);
+    if (!submitted) throw new Error('ManifestValidationPlugin did not submit its report synchronously: LayeredApp cannot show it.');
+    return reported.map((violation) => ({
+      ...violation,
+      violatingResources: violation.violatingResources.map((resource) => {
+        const manifestPath = finalPath.get(resource.manifestPath) ?? resource.manifestPath;
+        const object = byResource.get(`${manifestPath}\0${resource.resourceName}`);
+        return { ...resource, manifestPath, constructPath: object && constructPathOf(manifestPath, object) };
+      }),
+    }));
+  } finally {
+    fs.rmSync(folder, { recursive: true, force: true });
+  }
+}
+
+/** The object behind each `Kind namespace/name` the plugin names, by file. */
+function objectsByResourceName(results: readonly ValidationResult[]): Map<string, ObjectReference> {
+  const objects = new Map<string, ObjectReference>();
+  for (const violation of results.flatMap((result) => result.violations)) objects.set(`${violation.source}\0${describeObject(violation.object)}`, violation.object);
+  return objects;
+}
+
+/** cdk8s-cli's `ValidationReport.toString()`, without colours. */
+function renderReport(violations: readonly ReportedViolation[], summary: { status: string; [key: string]: string }): string {
+  const title = `Validation Report (${PLUGIN}@${VERSION})`;
+  const { status, ...metadata } = summary;
+  const lines = [title, '-'.repeat(title.length), '', '(Summary)', '', boxTable([['Status', status], ['Plugin', PLUGIN], ['Version', VERSION], ...Object.entries(metadata)]), '', '(Violations)'];
+  for (const violation of violations) {
+    const occurrences = violation.violatingResources.flatMap((r) => r.locations).length;
+    lines.push('', `${violation.ruleName} (${occurrences} occurrences)`, '', '  Occurrences:');
+    for (const resource of violation.violatingResources) {
+      lines.push('', `    - Construct Path: ${resource.constructPath ?? 'N/A'}`, `    - Manifest Path: ${resource.manifestPath}`, `    - Resource Name: ${resource.resourceName}`);
+      lines.push('    - Locations:', ...resource.locations.map((location) => `      > ${location}`));
+    }
+    lines.push('', `  Recommendation: ${violation.recommendation}`, `  How to fix: ${violation.fix}`);
+  }
+  return lines.join('\n');
+}
+
+/** The bordered two-column table cdk8s-cli draws (the `table` package's default border). */
+function boxTable(rows: ReadonlyArray<readonly [string, string]>): string {
+  const widths = [0, 1].map((column) => Math.max(...rows.map((row) => row[column].length)));
+  const rule = (left: string, middle: string, right: string, fill: string): string => `${left}${widths.map((w) => fill.repeat(w + 2)).join(middle)}${right}`;
+  const row = (cells: readonly string[]): string => `║ ${cells.map((cell, i) => cell.padEnd(widths[i])).join(' │ ')} ║`;
+  return [rule('╔', '╤', '╗', '═'), ...rows.flatMap((r, i) => (i === 0 ? [row(r)] : [rule('╟', '┼', '╢', '─'), row(r)])), rule('╚', '╧', '╝', '═')].join('\n') + '\n';
+}
