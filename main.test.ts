@@ -4,7 +4,7 @@ import * as path from 'path';
 import { App, Testing } from 'cdk8s';
 import { parse as parseYaml } from 'yaml';
 import { APP_NAMESPACE, buildReferencePlatform } from './main';
-import { CapacityReport, ManifestValidator, PlatformPolicies } from './lib';
+import { CapacityReport, ManifestValidator, PlatformDiagram, PlatformPolicies } from './lib';
 import { formatFinding } from './lib/synth/policy/policy-finding';
 import { formatViolation } from './lib/synth/validation/violation';
 import { findObject, testApp } from './test/_helpers';
@@ -17,6 +17,7 @@ function synthToDirectory(): { dir: string; files: Map<string, Buffer> } {
   app.synth();
   platform.writeSupportFiles(dir);
   CapacityReport.writeBeside(app, { clusterNodes: 5 });
+  PlatformDiagram.writeBeside(app);
   return { dir, files: readTree(dir, ['dist', 'cluster', 'bootstrap', 'reports']) };
 }
 

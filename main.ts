@@ -2,7 +2,7 @@ import * as path from 'path';
 import { App, Size } from 'cdk8s';
 import {
   AnalysisService, CameraInventory, CapacityReport, GpuRequest, GpuSharing, GpuWorkerPool, ModelRepository, Receiver, Scaling, StreamSelection,
-  LayeredApp, VideoAnalyticsPlatform, Weekday,
+  LayeredApp, PlatformDiagram, VideoAnalyticsPlatform, Weekday,
 } from './lib';
 
 /** The namespace every application component of the reference platform lives in. */
@@ -85,4 +85,6 @@ if (require.main === module) {
   platform.writeSupportFiles(path.dirname(path.resolve(app.outdir)));
   // reports/capacity.md, beside dist/: 3 servers and 2 GPU agents run the per-node DaemonSets.
   CapacityReport.writeBeside(app, { clusterNodes: 5 });
+  // reports/platform.md, beside it: the platform as a Mermaid flowchart.
+  PlatformDiagram.writeBeside(app);
 }

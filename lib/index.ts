@@ -63,11 +63,16 @@ export { Connections } from './synth/connections';
 export type { AllowFromOptions, ConnectionsOptions, IConnectable } from './synth/connections';
 export type { IPrometheusClient, PrometheusEndpoint } from './synth/autoscaler';
 export { PriorityTier, SINGLE_REPLICA_REASON_ANNOTATION } from './synth/pod/builder';
+export type { ContainerOptions } from './synth/pod/builder';
 export { ScopeSettings } from './synth/pod/scope-settings';
 export type { PriorityClassNames, ScopeSettingsProps, ScopedPodProps } from './synth/pod/scope-settings';
 
 // Reports
 export { CapacityReport } from './reports/capacity-report';
+export { PlatformDiagram } from './reports/platform-diagram';
+export type {
+  DiagramDetection, DiagramGpuNodes, DiagramIngest, DiagramPool, DiagramPrometheus, DiagramSite, PlatformDiagramData, PlatformDiagramFileOptions, PlatformDiagramOptions,
+} from './reports/platform-diagram';
 export type {
   CapacityReportData, CapacityReportFileOptions, CapacityReportOptions, CpuMemory, GpuInventoryCapacity, InferencePoolCapacity, MinMax,
   NamespaceCapacity, RequestsAndLimits, ResourceTotals, SiteCapacity, SiteDetectionCapacity, WorkloadCapacity,
@@ -75,11 +80,12 @@ export type {
 
 // Synthesis: the App for layered platforms, validation and policies
 export { LayeredApp } from './synth/layered-app';
+export type { LayeredAppProps } from './synth/layered-app';
 export { APPLY_ORDER, ApplyOrderedChart } from './synth/apply-order';
 export { ManifestValidationPlugin } from './synth/validation/cdk8s-plugin';
-export type { PluginValidationContext } from './synth/validation/cdk8s-plugin';
+export type { PluginReport, PluginValidationContext, PluginViolatingResource } from './synth/validation/cdk8s-plugin';
 export { ManifestValidator } from './synth/validation/manifest-validator';
-export type { ValidationResult } from './synth/validation/manifest-validator';
+export type { KubeObject, ValidationResult } from './synth/validation/manifest-validator';
 export { ValidationRule } from './synth/validation/violation';
 export type { ObjectReference, Violation } from './synth/validation/violation';
 export { PlatformPolicies } from './synth/policy/platform-policies';

@@ -20,7 +20,7 @@ import { ScopedPodProps, resolveScopedPodProps } from '../synth/pod/scope-settin
 import { Scaling, ScalingKind } from '../synth/scaling';
 import { promqlSyntaxError } from '../synth/validation/_promql-rules';
 
-/** Where the container finds its inputs: part of the public contract, see the README. */
+/** Where the container finds its inputs: part of the public contract (docs/constructs.md, "The container contract"). */
 export const ANALYSIS_CONFIG_DIR = '/etc/video-analytics';
 /** Paths the kubelet probes on the service's HTTP port. */
 export interface HealthPaths {
@@ -136,8 +136,8 @@ interface Resolved {
 /**
  * One detection type (safety helmet, intrusion, smoke, ...) as a highly available service: it
  * reads camera streams from a stream source, sends frames to an inference pool and scales with
- * load. The streams a replica analyses are decided by the container from the contract in the
- * README: every replica gets the selected cameras and takes its rendezvous share among its peers.
+ * load. The streams a replica analyses are decided by the container from the contract in
+ * docs/constructs.md: every replica gets the selected cameras and takes its rendezvous share among its peers.
  */
 export class AnalysisService extends Construct implements IScrapeTarget, IRuleSource, IConnectable, IPrometheusClient {
   /** Name of the detection type and prefix of every object. */
@@ -297,7 +297,7 @@ export class AnalysisService extends Construct implements IScrapeTarget, IRuleSo
     };
   }
 
-  /** The environment half of the container contract (the README lists it). */
+  /** The environment half of the container contract (docs/constructs.md lists it). */
   private contractEnv(clusterDomain: string): k8s.EnvVar[] {
     const { inference, port, streamsPerReplica } = this.resolved;
     return [

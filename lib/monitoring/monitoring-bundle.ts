@@ -244,7 +244,7 @@ export interface ResourceAmount {
   readonly memory: Size;
 }
 
-/** What the bundle asks of the cluster, to size nodes and state in the README. */
+/** What the bundle asks of the cluster, to size nodes and state in docs/capacity-and-performance.md. */
 export interface MonitoringFootprint {
   /** Requests of every pod on a one-node cluster. */
   readonly requests: ResourceAmount;

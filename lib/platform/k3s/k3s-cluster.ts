@@ -129,7 +129,7 @@ export interface K3sClusterProps {
    * needs the sysctl file this class writes), a PodSecurity admission configuration that enforces
    * `restricted` on every namespace but `privilegedNamespaces`, API server audit logging (metadata
    * only: no Secret bodies) and idle kubelet streams closed after 5 minutes. The host files are
-   * returned by {@link files} under `hardening/` and must be in place before K3s starts.
+   * returned by {@link K3sCluster.files} under `hardening/` and must be in place before K3s starts.
    * @default true
    */
   readonly cisHardening?: boolean;

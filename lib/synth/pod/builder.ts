@@ -87,9 +87,9 @@ export interface ContainerOptions extends Omit<k8s.Container, 'imagePullPolicy' 
   /**
    * Requests and limits: every container declares both, for CPU and memory, and for
    * `ephemeral-storage` (logs and the writable layer) unless the builder's default fits: each part
-   * not stated is {@link DEFAULT_EPHEMERAL_STORAGE}, the limit raised by the size of the
-   * disk-backed emptyDirs the container is the first to mount (the first container is charged
-   * with those only init containers mount).
+   * not stated is 64Mi requested and 512Mi limit, the limit raised by the size of the disk-backed
+   * emptyDirs the container is the first to mount (the first container is charged with those
+   * only init containers mount).
    */
   readonly resources: k8s.ResourceRequirements;
 }
