@@ -421,6 +421,12 @@ describe('GpuWorkerPool', () => {
     expect(findObject(objects, 'Deployment', 'yolo').metadata.annotations?.[SINGLE_REPLICA_REASON_ANNOTATION]).toBeUndefined();
   });
 
+  test('a pool on one GPU node says so: losing that node stops it whatever its workers, as the user declared', () => {
+    const { objects } = synthPool({ inventory: { nodes: 1, gpusPerNode: 2 }, pool: { modelRepository: ModelRepository.newVolume(Size.gibibytes(1)) } });
+    expect(findObject(objects, 'Deployment', 'yolo').metadata.annotations[SINGLE_REPLICA_REASON_ANNOTATION]).toMatch(/^its GpuInventory 'gpus' declares one GPU node/);
+    expect(findObject(synthPool().objects, 'Deployment', 'yolo').metadata.annotations?.[SINGLE_REPLICA_REASON_ANNOTATION]).toBeUndefined();
+  });
+
   test('offers its metrics as a scrape target and its Service as an inference endpoint', () => {
     const { pool } = synthPool();
     expect(pool.toScrapeTarget()).toEqual({

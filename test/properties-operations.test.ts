@@ -437,7 +437,7 @@ describe('property: random invalid props throw an error that names the prop', ()
     const servers = [1, 2, 3].map((i) => ({ name: `server-${i}`, address: `10.0.0.1${i}` }));
     const agent = { name: 'gpu-1', address: '10.0.1.21', gpus: 1 };
     const invalid: fc.Arbitrary<Invalid<K3sClusterProps>> = fc.oneof(
-      fc.constantFrom(0, 1, 2, 4, 6).map((n) => ({ prop: 'servers', props: { servers: Array.from({ length: n }, (_, i) => ({ name: `s${i}`, address: `10.0.0.${i + 1}` })) } })),
+      fc.constantFrom(0, 2, 4, 6).map((n) => ({ prop: 'servers', props: { servers: Array.from({ length: n }, (_, i) => ({ name: `s${i}`, address: `10.0.0.${i + 1}` })) } })),
       fc.tuple(fc.integer({ min: 0, max: 2 }), badDnsName).map(([i, name]) => ({ prop: `servers[${i}].name`, props: { servers: servers.map((s, j) => (j === i ? { ...s, name } : s)) } })),
       fc.constantFrom('server-1', 'server-3').map((name) => ({ prop: 'gpuAgents[0].name', props: { gpuAgents: [{ ...agent, name }] } })),
       fc.tuple(fc.integer({ min: 0, max: 2 }), fc.constantFrom('256.0.0.1', '10.0.0', 'Server.local', 'has space', '')).map(([i, address]) => ({ prop: `servers[${i}].address`, props: { servers: servers.map((s, j) => (j === i ? { ...s, address } : s)) } })),

@@ -297,7 +297,7 @@ export class GpuWorkerPool extends Construct implements IScrapeTarget, IInferenc
   private addDeployment(models: ModelRepositoryBinding, resources: FullResources, inventory: GpuInventory, serviceAccount: PodServiceAccount): void {
     newDeployment(this, 'deployment', {
       metadata: this.pods.metadata(),
-      singleReplicaReason: singleReplicaChosenBy('minWorkers', this.minWorkers),
+      singleReplicaReason: singleReplicaChosenBy('minWorkers', this.minWorkers) ?? singleGpuNode(inventory),
       spec: {
         // KEDA owns the replica count of an autoscaled pool: a `replicas` here would fight it on every sync.
         replicas: this.isAutoscaled ? undefined : this.minWorkers,
@@ -582,4 +582,9 @@ function resolveStartupFailureThreshold(id: string, timeout: Duration | undefine
 /** Exactly the pods of Deployment `name`: `<name>-<pod-template-hash>-<suffix>`, not those of `<name>-other`. */
 function podNamePattern(name: string): string {
   return `${name}-[a-z0-9]+-[a-z0-9]{5}`;
+}
+
+/** A pool on an inventory of one GPU node runs there whatever its replicas: the user's declaration, recorded for the node-loss policy. */
+function singleGpuNode(inventory: GpuInventory): string | undefined {
+  return inventory.nodes === 1 ? `its GpuInventory '${inventory.node.id}' declares one GPU node: every worker runs there, whatever the replica count` : undefined;
 }
