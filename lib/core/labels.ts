@@ -3,6 +3,11 @@ export const PART_OF = 'video-analytics';
 /** Tells operators which tool wrote an object, so they edit the TypeScript, not the cluster. */
 export const MANAGED_BY = 'cdk8s-video-analytics';
 
+/** The recommended label keys of the stable selector subset. */
+export const NAME_LABEL = 'app.kubernetes.io/name';
+export const INSTANCE_LABEL = 'app.kubernetes.io/instance';
+export const COMPONENT_LABEL = 'app.kubernetes.io/component';
+
 /** What identifies a component's pods; selectors are built from it and never change. */
 export interface ComponentIdentity {
   /** `app.kubernetes.io/name`, e.g. `mediamtx`. */
@@ -18,9 +23,9 @@ export interface ComponentIdentity {
 /** The stable subset used in selectors: it must not change once released (selectors are immutable). */
 export function selectorLabels(identity: ComponentIdentity): Record<string, string> {
   return {
-    'app.kubernetes.io/name': identity.name,
-    'app.kubernetes.io/instance': identity.instance,
-    'app.kubernetes.io/component': identity.component,
+    [NAME_LABEL]: identity.name,
+    [INSTANCE_LABEL]: identity.instance,
+    [COMPONENT_LABEL]: identity.component,
   };
 }
 

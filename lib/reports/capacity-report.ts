@@ -10,6 +10,7 @@ import { Amount, ZERO, add, podResources, times } from './pod-resources';
 import { IndexedObject, Json, indexObjects, namespaceOf } from '../synth/policy/_objects';
 import { StreamIngest } from '../ingest/stream-ingest';
 import { SourceCamera, StreamSource } from '../cameras/stream-source';
+import { BesideOutputOptions, besideOutput } from './beside-output';
 
 /** Options of {@link CapacityReport.of}. */
 export interface CapacityReportOptions {
@@ -26,18 +27,8 @@ export interface CapacityReportOptions {
 }
 
 /** Options of {@link CapacityReport.writeBeside}. */
-export interface CapacityReportFileOptions extends CapacityReportOptions {
-  /**
-   * The app's output folder; the report goes into the folder that holds it.
-   * @default - the app's outdir (`dist`, or what `cdk8s synth --output` sets)
-   */
-  readonly outdir?: string;
-  /**
-   * Path of the report, relative to the folder that holds the output folder.
-   * @default 'reports/capacity.md'
-   */
-  readonly fileName?: string;
-}
+/** Options of {@link CapacityReport.writeBeside}: the report's options, and where it goes (`reports/capacity.md` by default). */
+export interface CapacityReportFileOptions extends CapacityReportOptions, BesideOutputOptions {}
 
 /** A count at the minimum and at the maximum scale. */
 export interface MinMax<T> {
@@ -214,8 +205,7 @@ export class CapacityReport {
    * @returns the path written
    */
   public static writeBeside(app: App, options: CapacityReportFileOptions = {}): string {
-    const besideOutdir = path.dirname(path.resolve(options.outdir ?? app.outdir));
-    return CapacityReport.of(app, options).writeMarkdown(path.join(besideOutdir, options.fileName ?? path.join('reports', 'capacity.md')));
+    return CapacityReport.of(app, options).writeMarkdown(besideOutput(app, options, 'capacity.md'));
   }
 
   private data?: CapacityReportData;

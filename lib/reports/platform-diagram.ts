@@ -9,6 +9,8 @@ import { GPU_RESOURCE } from '../inference/gpu-scheduling';
 import { sanitizeLabelName } from '../monitoring/_format';
 import { IndexedObject, Json, indexObjects, podTemplates, selectorMatches } from '../synth/policy/_objects';
 import { MinMax } from './capacity-report';
+import { BesideOutputOptions, besideOutput } from './beside-output';
+import { COMPONENT_LABEL, INSTANCE_LABEL, NAME_LABEL } from '../core/labels';
 
 /** Options of {@link PlatformDiagram.of}. */
 export interface PlatformDiagramOptions {
@@ -25,18 +27,8 @@ export interface PlatformDiagramOptions {
 }
 
 /** Options of {@link PlatformDiagram.writeBeside}. */
-export interface PlatformDiagramFileOptions extends PlatformDiagramOptions {
-  /**
-   * The app's output folder; the diagram goes into the folder that holds it.
-   * @default - the app's outdir (`dist`, or what `cdk8s synth --output` sets)
-   */
-  readonly outdir?: string;
-  /**
-   * Path of the diagram, relative to the folder that holds the output folder.
-   * @default 'reports/platform.md'
-   */
-  readonly fileName?: string;
-}
+/** Options of {@link PlatformDiagram.writeBeside}: the report's options, and where it goes (`reports/platform.md` by default). */
+export interface PlatformDiagramFileOptions extends PlatformDiagramOptions, BesideOutputOptions {}
 
 /** The cameras of one site that one ingest pulls. */
 export interface DiagramSite {
@@ -147,8 +139,7 @@ export class PlatformDiagram {
    * @returns the path written
    */
   public static writeBeside(app: App, options: PlatformDiagramFileOptions = {}): string {
-    const besideOutdir = path.dirname(path.resolve(options.outdir ?? app.outdir));
-    return PlatformDiagram.of(app, options).writeMarkdown(path.join(besideOutdir, options.fileName ?? path.join('reports', 'platform.md')));
+    return PlatformDiagram.of(app, options).writeMarkdown(besideOutput(app, options, 'platform.md'));
   }
 
   private data?: PlatformDiagramData;
@@ -204,9 +195,9 @@ export class PlatformDiagram {
 const GITHUB_MAX_EDGES = 500;
 const GITHUB_MAX_TEXT = 50_000;
 
-const COMPONENT = 'app.kubernetes.io/component';
-const INSTANCE = 'app.kubernetes.io/instance';
-const NAME = 'app.kubernetes.io/name';
+const COMPONENT = COMPONENT_LABEL;
+const INSTANCE = INSTANCE_LABEL;
+const NAME = NAME_LABEL;
 /** The `app.kubernetes.io/component` of the parts' workloads. */
 const INGEST_COMPONENT = 'stream-ingest';
 const ANALYSIS_COMPONENT = 'analysis';
