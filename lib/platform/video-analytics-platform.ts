@@ -204,8 +204,6 @@ export class VideoAnalyticsPlatform extends Construct {
   private readonly pools: GpuWorkerPool[] = [];
   private readonly detections: AnalysisService[] = [];
   private readonly namespaces = new Set<string>();
-  /** Namespaces whose pods need host access: the node files exempt them from cluster-wide `restricted` admission. */
-  private readonly privilegedNamespaces: string[] = [];
   private synthesized = false;
   private keda?: KedaInstallation;
 
@@ -219,6 +217,8 @@ export class VideoAnalyticsPlatform extends Construct {
     this.node.addValidation({ validate: () => { this.synthesized = true; return []; } });
     if (props.registry) checkRegistrySettings('RegistrySettings', props.registry);
 
+    // Namespaces whose pods need host access: the node files exempt them from cluster-wide `restricted` admission.
+    const privilegedNamespaces: string[] = [];
     const base = this.layer(PlatformLayer.BASE);
     this.requireNamespace(this.namespace);
     new PlatformPriorities(base, 'priorities');
@@ -232,7 +232,7 @@ export class VideoAnalyticsPlatform extends Construct {
       this.gpus = new GpuInventory(gpu, 'gpus', { nodes, gpusPerNode, sharing, nodeSelector });
       const gpuNodeSupport = new GpuNodeSupport(gpu, 'gpu-node-support', { ...nodeSupport, inventory: this.gpus });
       this.monitoring.watch(gpuNodeSupport);
-      this.privilegedNamespaces.push(gpuNodeSupport.namespace);
+      privilegedNamespaces.push(gpuNodeSupport.namespace);
     }
     if (props.registry?.inCluster) {
       const registry = this.layer(PlatformLayer.REGISTRY);
@@ -244,12 +244,12 @@ export class VideoAnalyticsPlatform extends Construct {
     this.requireNamespace(ingestNamespace);
     this.ingest = new StreamIngest(this.layer(PlatformLayer.INGEST), 'ingest', { ...ingestProps, namespace: ingestNamespace, cameras: props.cameras });
     this.monitoring.watch(this.ingest);
-    if (upgrades) this.privilegedNamespaces.push(upgrades.namespace);
-    if (this.monitoring.hostNamespace) this.privilegedNamespaces.push(this.monitoring.hostNamespace);
+    if (upgrades) privilegedNamespaces.push(upgrades.namespace);
+    if (this.monitoring.hostNamespace) privilegedNamespaces.push(this.monitoring.hostNamespace);
     this.cluster = props.cluster ? new K3sCluster({
       ...props.cluster,
       k3sVersion: props.cluster.k3sVersion ?? props.upgrades?.version,
-      privilegedNamespaces: [...new Set([...props.cluster.privilegedNamespaces ?? [], ...this.privilegedNamespaces])],
+      privilegedNamespaces: [...new Set([...props.cluster.privilegedNamespaces ?? [], ...privilegedNamespaces])],
     }) : undefined;
     // GPU capacity is the inventory's own check, node by node: the policies' sum would report it twice.
     if (props.enforcePolicies ?? true) PlatformPolicies.enforce(app);
