@@ -69,6 +69,7 @@ export type { PriorityClassNames, ScopeSettingsProps, ScopedPodProps } from './s
 
 // Reports
 export { CapacityReport } from './reports/capacity-report';
+export { MarkdownReport } from './reports/beside-output';
 export type { BesideOutputOptions } from './reports/beside-output';
 export { PlatformDiagram } from './reports/platform-diagram';
 export type {

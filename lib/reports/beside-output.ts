@@ -1,3 +1,4 @@
+import * as fs from 'fs';
 import * as path from 'path';
 import { App } from 'cdk8s';
 
@@ -19,4 +20,20 @@ export interface BesideOutputOptions {
 export function besideOutput(app: App, options: BesideOutputOptions, defaultFileName: string): string {
   const besideOutdir = path.dirname(path.resolve(options.outdir ?? app.outdir));
   return path.join(besideOutdir, options.fileName ?? path.join('reports', defaultFileName));
+}
+
+/** A report that renders as Markdown and is written beside the output, never in it. */
+export abstract class MarkdownReport {
+  /** The report as Markdown: stable text, without timestamps. */
+  public abstract toMarkdown(): string;
+
+  /**
+   * Writes the Markdown to `file`, creating its folder.
+   * @returns the path written
+   */
+  public writeMarkdown(file: string): string {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, this.toMarkdown());
+    return file;
+  }
 }

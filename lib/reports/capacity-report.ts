@@ -1,5 +1,3 @@
-import * as fs from 'fs';
-import * as path from 'path';
 import { App } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { AnalysisService } from '../analysis/analysis-service';
@@ -10,7 +8,7 @@ import { Amount, ZERO, add, podResources, times } from './pod-resources';
 import { IndexedObject, Json, indexObjects, namespaceOf } from '../synth/policy/_objects';
 import { StreamIngest } from '../ingest/stream-ingest';
 import { SourceCamera, StreamSource } from '../cameras/stream-source';
-import { BesideOutputOptions, besideOutput } from './beside-output';
+import { BesideOutputOptions, MarkdownReport, besideOutput } from './beside-output';
 
 /** Options of {@link CapacityReport.of}. */
 export interface CapacityReportOptions {
@@ -193,7 +191,7 @@ const READ_KINDS: ReadonlySet<string> = new Set([
  * app.synth();
  * CapacityReport.writeBeside(app); // reports/capacity.md, beside dist/
  */
-export class CapacityReport {
+export class CapacityReport extends MarkdownReport {
   /** The report of every construct under `scope` (usually the App). */
   public static of(scope: IConstruct, options: CapacityReportOptions = {}): CapacityReport {
     return new CapacityReport(scope, options);
@@ -211,6 +209,7 @@ export class CapacityReport {
   private data?: CapacityReportData;
 
   private constructor(private readonly scope: IConstruct, private readonly options: CapacityReportOptions) {
+    super();
     const nodes = options.clusterNodes;
     if (nodes !== undefined && !(Number.isInteger(nodes) && nodes >= 1)) {
       throw new Error(`CapacityReport: 'clusterNodes' (${nodes}) must be an integer >= 1. Leave it out to count node-wide DaemonSets per node.`);
@@ -224,19 +223,10 @@ export class CapacityReport {
   }
 
   /** The report as Markdown: stable text, sorted, without timestamps. */
-  public toMarkdown(): string {
+  public override toMarkdown(): string {
     return renderMarkdown(this.toJson(), this.options.siteLabel ?? 'site');
   }
 
-  /**
-   * Writes the Markdown report to `file`, creating its folder.
-   * @returns the path written
-   */
-  public writeMarkdown(file: string): string {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, this.toMarkdown());
-    return file;
-  }
 }
 
 /**
@@ -371,7 +361,6 @@ function inventoryCapacity(inventory: GpuInventory): GpuInventoryCapacity {
 
 // ---------------------------------------------------------------------------------------------
 // Workloads and namespaces
-
 
 function describe(object: IndexedObject): string {
   return `${object.json.kind} ${namespaceOf(object)}/${object.json.metadata?.name}`;

@@ -1,5 +1,3 @@
-import * as fs from 'fs';
-import * as path from 'path';
 import { App } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { parse as parseYaml } from 'yaml';
@@ -9,7 +7,7 @@ import { GPU_RESOURCE } from '../inference/gpu-scheduling';
 import { sanitizeLabelName } from '../monitoring/_format';
 import { IndexedObject, Json, indexObjects, podTemplates, selectorMatches } from '../synth/policy/_objects';
 import { MinMax } from './capacity-report';
-import { BesideOutputOptions, besideOutput } from './beside-output';
+import { BesideOutputOptions, MarkdownReport, besideOutput } from './beside-output';
 import { COMPONENT_LABEL, INSTANCE_LABEL, NAME_LABEL } from '../core/labels';
 
 /** Options of {@link PlatformDiagram.of}. */
@@ -127,7 +125,7 @@ export interface PlatformDiagramData {
  * app.synth();
  * PlatformDiagram.writeBeside(app); // reports/platform.md, beside dist/
  */
-export class PlatformDiagram {
+export class PlatformDiagram extends MarkdownReport {
   /** The diagram of every object under `scope` (usually the App). */
   public static of(scope: IConstruct, options: PlatformDiagramOptions = {}): PlatformDiagram {
     return new PlatformDiagram(scope, options);
@@ -145,6 +143,7 @@ export class PlatformDiagram {
   private data?: PlatformDiagramData;
 
   private constructor(private readonly scope: IConstruct, private readonly options: PlatformDiagramOptions) {
+    super();
     const nodes = options.gpuNodes;
     if (nodes !== undefined && !(Number.isInteger(nodes) && nodes >= 1)) {
       throw new Error(`PlatformDiagram: 'gpuNodes' (${nodes}) must be an integer >= 1. Leave it out to take the count from the GpuInventory.`);
@@ -163,7 +162,7 @@ export class PlatformDiagram {
   }
 
   /** The diagram as Markdown: a heading, the flowchart in a `mermaid` block, and what it shows. */
-  public toMarkdown(): string {
+  public override toMarkdown(): string {
     const mermaid = this.toMermaid();
     const edges = mermaid.split('\n').filter((line) => line.includes('--')).length;
     const sections = [
@@ -180,15 +179,6 @@ export class PlatformDiagram {
     return `${sections.join('\n\n')}\n`;
   }
 
-  /**
-   * Writes the Markdown diagram to `file`, creating its folder.
-   * @returns the path written
-   */
-  public writeMarkdown(file: string): string {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, this.toMarkdown());
-    return file;
-  }
 }
 
 /** Mermaid's defaults (`maxEdges`, `maxTextSize`), which GitHub keeps. */
