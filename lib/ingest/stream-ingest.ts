@@ -10,7 +10,7 @@ import { IRuleSource, RuleGroup } from '../monitoring/alert-rules';
 import { IScrapeTarget, ScrapeTarget } from '../monitoring/scrape-target';
 import { ConfigMapObject } from '../synth/config-map';
 import { toConfigYaml } from '../synth/config-yaml';
-import { Connections, IConnectable } from '../synth/connections';
+import { Connections, IConnectable, addressPeers } from '../synth/connections';
 import { ComponentPods, httpProbe, servicePort, surgeBeforeStopping } from '../synth/pod/component-pods';
 import { KubeService } from '../synth/kube-objects';
 import { ContainerOptions, PodOptions, PodServiceAccount, PriorityTier, newDeployment, singleReplicaChosenBy } from '../synth/pod/builder';
@@ -452,5 +452,5 @@ function cameraEgress(cameras: readonly CameraSpec[]): [k8s.NetworkPolicyPeer[],
   const ports = [...new Set(urls.map((url) => Number(url.port || (url.protocol === 'rtsps:' ? DEFAULT_RTSPS_PORT : DEFAULT_RTSP_PORT))))].sort((a, b) => a - b);
   const hosts = [...new Set(urls.map((url) => url.hostname))].sort();
   const allIpv4 = hosts.every((host) => /^\d{1,3}(\.\d{1,3}){3}$/.test(host));
-  return [allIpv4 ? hosts.map((host) => ({ ipBlock: { cidr: `${host}/32` } })) : [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports];
+  return [addressPeers(allIpv4 ? hosts.map((host) => `${host}/32`) : ['0.0.0.0/0']), ports];
 }

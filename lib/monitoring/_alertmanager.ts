@@ -4,13 +4,12 @@ import { goRuntimeEnv, toResourceRequirements } from '../synth/pod/resources';
 import { NamedPort, addService, healthProbes, monitoringPods } from './_component';
 import { matcher, promDuration } from './_format';
 import { toConfigYaml } from '../synth/config-yaml';
-import { addresses, udpPort } from './_network';
 import { ScrapeJob } from './_prometheus';
 import { ALERTMANAGER_IMAGE, MonitoringSettings, serviceHost } from './_settings';
 import { AlertRoute, NULL_RECEIVER, Receiver, SecretKey } from './receiver';
 import { ConfigMapObject } from '../synth/config-map';
-import { Connections, IConnectable, podsPeer, tcpPort } from '../synth/connections';
-import { ContainerOptions, PodServiceAccount, PriorityTier, newStatefulSet } from '../synth/pod/builder';
+import { Connections, IConnectable, addressPeers, podsPeer, tcpPort, udpPort } from '../synth/connections';
+import { ContainerOptions, PodServiceAccount, PriorityTier, newStatefulSet, singleReplicaChosenBy } from '../synth/pod/builder';
 import { ComponentPods } from '../synth/pod/component-pods';
 
 export const ALERTMANAGER_PORT = 9093;
@@ -155,7 +154,7 @@ export class AlertmanagerCluster extends Construct implements IConnectable {
     const secrets = this.secretVolumes();
     newStatefulSet(this, 'statefulset', {
       metadata: this.pods.metadata(),
-      singleReplicaReason: this.clustered ? undefined : 'alertmanagerReplicas: 1, the opt-out for a one-node site, where a second replica could only share the node',
+      singleReplicaReason: singleReplicaChosenBy('alertmanagerReplicas', settings.alertmanagerReplicas),
       spec: {
         replicas: settings.alertmanagerReplicas,
         serviceName: CLUSTER_SERVICE,
@@ -227,7 +226,7 @@ export class AlertmanagerCluster extends Construct implements IConnectable {
     const gossipPorts = [tcpPort(CLUSTER_PORT), udpPort(CLUSTER_PORT)];
     if (this.clustered) connections.addIngress({ from: peers, ports: gossipPorts });
     const receiverPorts = [...new Set(this.settings.receivers.map((receiver) => receiver.port))].sort((a, b) => a - b);
-    if (receiverPorts.length > 0) connections.allowToPeers(addresses(['0.0.0.0/0']), receiverPorts);
+    if (receiverPorts.length > 0) connections.allowToPeers(addressPeers(['0.0.0.0/0']), receiverPorts);
     if (this.clustered) connections.addEgress({ to: peers, ports: gossipPorts });
     this.pods.addNetworkPolicy(this);
   }

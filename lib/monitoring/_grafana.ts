@@ -9,7 +9,7 @@ import { PROMETHEUS_PORT, ScrapeJob } from './_prometheus';
 import { GRAFANA_IMAGE, MonitoringSettings, serviceHost } from './_settings';
 import { ConfigMapObject } from '../synth/config-map';
 import { Connections, IConnectable, namespacePeer, tcpPort } from '../synth/connections';
-import { ContainerOptions, PodServiceAccount, PriorityTier, newDeployment } from '../synth/pod/builder';
+import { ContainerOptions, PodServiceAccount, PriorityTier, newDeployment, singleReplicaChosenBy } from '../synth/pod/builder';
 import { ComponentPods } from '../synth/pod/component-pods';
 
 export const GRAFANA_PORT = 3000;
@@ -106,7 +106,7 @@ export class GrafanaServer extends Construct implements IConnectable {
   private addDeployment(config: Record<string, string>, serviceAccount: PodServiceAccount): void {
     newDeployment(this, 'deployment', {
       metadata: this.pods.metadata(),
-      singleReplicaReason: this.replicated ? undefined : 'grafanaReplicas: 1, the opt-out for a one-node site, where a second replica could only share the node',
+      singleReplicaReason: singleReplicaChosenBy('grafanaReplicas', this.settings.grafanaReplicas),
       spec: {
         replicas: this.settings.grafanaReplicas,
         revisionHistoryLimit: 3,

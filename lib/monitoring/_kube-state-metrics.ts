@@ -2,11 +2,10 @@ import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { goRuntimeEnv, toResourceRequirements } from '../synth/pod/resources';
 import { addClusterReader, monitoringPods } from './_component';
-import { addresses } from './_network';
 import { ScrapeJob } from './_prometheus';
 import { KUBE_STATE_METRICS_JOB } from './_platform-rules';
 import { KUBE_STATE_METRICS_IMAGE, MonitoringSettings } from './_settings';
-import { Connections, IConnectable } from '../synth/connections';
+import { Connections, IConnectable, addressPeers } from '../synth/connections';
 import { PodServiceAccount, PriorityTier, newDeployment } from '../synth/pod/builder';
 import { ComponentPods, httpProbe } from '../synth/pod/component-pods';
 
@@ -66,7 +65,7 @@ export class KubeStateMetrics extends Construct implements IConnectable {
     this.connections = this.pods.connections;
     const serviceAccount = addClusterReader(this, this.pods, 'it lists and watches the objects whose state it reports, through the API server', readRules());
     this.addDeployment(serviceAccount);
-    this.connections.allowToPeers(addresses(settings.nodeNetworks), API_SERVER_PORTS);
+    this.connections.allowToPeers(addressPeers(settings.nodeNetworks), API_SERVER_PORTS);
     this.pods.addNetworkPolicy(this);
   }
 

@@ -7,14 +7,13 @@ import { READINESS, addClusterReader, addService, monitoringPods } from './_comp
 import { ScrapeTarget } from './scrape-target';
 import { escapeRegex, lazy, promDuration, sanitizeLabelName, wholeMebibytes } from './_format';
 import { toConfigYaml } from '../synth/config-yaml';
-import { addresses } from './_network';
 import { KUBELET_JOB } from './_platform-rules';
 import { Problem, ruleFile, ruleFileName } from './_rules';
 import { MonitoringSettings, PROMETHEUS_IMAGE, SERVICE_ACCOUNT_DIR } from './_settings';
 import { compare } from './_targets';
 import { ConfigMapObject } from '../synth/config-map';
-import { Connections, namespacePeer } from '../synth/connections';
-import { ContainerOptions, PodServiceAccount, PriorityTier, newStatefulSet } from '../synth/pod/builder';
+import { Connections, addressPeers, namespacePeer } from '../synth/connections';
+import { ContainerOptions, PodServiceAccount, PriorityTier, newStatefulSet, singleReplicaChosenBy } from '../synth/pod/builder';
 import { ComponentPods, httpProbe } from '../synth/pod/component-pods';
 import { MAX_DATA_BYTES } from '../synth/validation/_size-rules';
 
@@ -48,8 +47,6 @@ const PROMETHEUS_HEADLESS_SERVICE = 'prometheus-headless';
  */
 const REPLICA_LABEL = 'replica';
 const POD_NAME_ENV = 'POD_NAME';
-/** Why one Prometheus is enough, when the user chose one. */
-const SINGLE_PROMETHEUS = 'prometheusReplicas: 1, the opt-out for a one-node site, where a second replica could only share the node';
 
 /**
  * The kubelet's registry on K3s also holds the metrics of the API server, scheduler and
@@ -323,7 +320,7 @@ export class PrometheusServer extends Construct {
     if (this.paired) pods.addDisruptionBudget(this);
     for (const namespace of settings.queryNamespaces) this.connections.allowFromPeer(namespacePeer(namespace), [PROMETHEUS_PORT]);
     const nodePorts = [...new Set([...NODE_PORTS, ...hostNetworkPorts])].sort((a, b) => a - b);
-    this.connections.allowToPeers(addresses(settings.nodeNetworks), nodePorts);
+    this.connections.allowToPeers(addressPeers(settings.nodeNetworks), nodePorts);
     pods.addNetworkPolicy(this);
   }
 
@@ -398,7 +395,7 @@ export class PrometheusServer extends Construct {
     const settings = this.settings;
     newStatefulSet(this, 'statefulset', {
       metadata: this.pods.metadata(),
-      singleReplicaReason: this.paired ? undefined : SINGLE_PROMETHEUS,
+      singleReplicaReason: singleReplicaChosenBy('prometheusReplicas', settings.prometheusReplicas),
       spec: {
         replicas: settings.prometheusReplicas,
         serviceName: PROMETHEUS_HEADLESS_SERVICE,

@@ -7,7 +7,7 @@ import { isCidr } from '../core/network';
 import { isPrometheusClient } from '../synth/autoscaler';
 import { isConnectable, namespacePeer, podsPeer, tcpPort } from '../synth/connections';
 import { FullResources, checkResources, cpuMillis, mergeResources } from '../synth/pod/resources';
-import { ScopeSettings } from '../synth/pod/scope-settings';
+import { resolveScopedPodProps } from '../synth/pod/scope-settings';
 import { AlertmanagerCluster } from './_alertmanager';
 import { wholeMebibytes, wholeMillis } from './_format';
 import { GrafanaServer } from './_grafana';
@@ -643,8 +643,7 @@ function resolveSettings(scope: Construct, id: string, props: MonitoringBundlePr
     const problem = qualifiedName(key) ?? labelValue(value);
     if (problem) fail(`operatorSelectorLabels.${key}`, value, `a valid label (${problem})`, "Use the labels your operator selects, e.g. { release: 'kube-prometheus-stack' }.");
   }
-  const clusterDomain = props.clusterDomain ?? ScopeSettings.clusterDomain(scope);
-  if (dns1123Subdomain(clusterDomain)) fail('clusterDomain', clusterDomain, 'a DNS domain', "Use the cluster's domain, 'cluster.local' on K3s.");
+  const { clusterDomain } = resolveScopedPodProps(scope, 'MonitoringBundle', { clusterDomain: props.clusterDomain });
   const prometheusUrl = props.prometheusUrl;
   if (prometheusUrl !== undefined && !operator) {
     fail('prometheusUrl', prometheusUrl, 'left out in standalone mode, where the bundle runs its own Prometheus', 'Leave it out, or use MonitoringMode.OPERATOR.');

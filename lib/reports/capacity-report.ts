@@ -229,13 +229,6 @@ export class CapacityReport extends MarkdownReport {
 
 }
 
-/**
- * Writes the capacity report of `scope` to `file` as Markdown.
- * @returns the path written
- */
-export function writeCapacityReport(scope: IConstruct, file: string, options: CapacityReportOptions = {}): string {
-  return CapacityReport.of(scope, options).writeMarkdown(file);
-}
 
 interface Settings {
   readonly siteLabel: string;

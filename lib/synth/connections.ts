@@ -12,6 +12,16 @@ export function tcpPort(port: number): k8s.NetworkPolicyPort {
   return { protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) };
 }
 
+/** A UDP port, for the rules links do not cover (their ports are TCP), such as Alertmanager's gossip. */
+export function udpPort(port: number): k8s.NetworkPolicyPort {
+  return { protocol: 'UDP', port: k8s.IntOrString.fromNumber(port) };
+}
+
+/** Address ranges (or single addresses as /32) as NetworkPolicy peers: cameras, nodes, or anywhere. */
+export function addressPeers(cidrs: readonly string[]): k8s.NetworkPolicyPeer[] {
+  return cidrs.map((cidr) => ({ ipBlock: { cidr } }));
+}
+
 /** Every pod of a namespace, by the label the API server sets on every namespace. */
 export function namespacePeer(namespace: string): k8s.NetworkPolicyPeer {
   return { namespaceSelector: namespaceSelector(namespace) };

@@ -185,7 +185,10 @@ describe('MonitoringBundle, standalone', () => {
     }
     // No budget at all: none can block a drain.
     expect(objectsOfKind(objects, 'PodDisruptionBudget')).toEqual([]);
-    expect(findObject(objects, 'StatefulSet', 'prometheus').metadata.annotations['video-analytics.io/single-replica-reason']).toMatch(/^prometheusReplicas: 1/);
+    // The same reason every construct records for a single replica its props ask for, naming the prop.
+    for (const [kind, name, prop] of [['StatefulSet', 'prometheus', 'prometheusReplicas'], ['StatefulSet', 'alertmanager', 'alertmanagerReplicas'], ['Deployment', 'grafana', 'grafanaReplicas']]) {
+      expect(findObject(objects, kind, name).metadata.annotations['video-analytics.io/single-replica-reason']).toMatch(new RegExp(`^'${prop}' is 1 in the construct's props`));
+    }
     // The headless Service governs the StatefulSet whatever the count; nothing is sticky with one replica.
     expect(findObject(objects, 'StatefulSet', 'prometheus').spec.serviceName).toBe('prometheus-headless');
     expect(findObject(objects, 'Service', 'prometheus').spec.sessionAffinity).toBeUndefined();

@@ -3,7 +3,7 @@ import { Cpu } from 'cdk8s-plus-27';
 import { parse } from 'yaml';
 import { GPU_NODE_TAINT, K3sCluster, K3sClusterProps } from '../../lib';
 // Not yet exported from lib/index.ts.
-import { EtcdS3Backup, EvictionThreshold, K3S_HARDENING_PATHS } from '../../lib/platform/k3s';
+import { EtcdS3Backup, EvictionThreshold, K3S_HARDENING_PATHS } from '../../lib';
 
 const SERVERS = [
   { name: 'server-1', address: '10.0.0.11' },

@@ -8,7 +8,7 @@ import {
 } from '../../lib';
 import { Cpu } from 'cdk8s-plus-27';
 // Not yet exported from lib/index.ts.
-import { EtcdS3Backup, EvictionThreshold } from '../../lib/platform/k3s';
+import { EtcdS3Backup, EvictionThreshold } from '../../lib';
 import { findObject, objectsOfKind, testApp } from '../_helpers';
 import {
   appWithNamespaces, badDnsName, caseCounter, dnsLabel, expectValidAndCompliant, labelValue, namesProp, namesPropWithoutId, pinnedImage,

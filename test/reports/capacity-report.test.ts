@@ -5,7 +5,7 @@ import { ApiObject, App, Chart, Lazy } from 'cdk8s';
 import {
   AnalysisService, CameraSpec, GpuInventory, GpuRequest, GpuWorkerPool, ModelRepository, Scaling, StreamIngest, StreamSelection,
 } from '../../lib';
-import { CapacityReport, CapacityReportData, writeCapacityReport } from '../../lib/reports/capacity-report';
+import { CapacityReport, CapacityReportData } from '../../lib/reports/capacity-report';
 import { ConfigMapObject } from '../../lib/synth/config-map';
 import { cpuMillis, isQuantity, memoryBytes } from '../../lib/core/quantity';
 import { APP_NAMESPACE, buildReferencePlatform } from '../../main';
@@ -387,9 +387,9 @@ describe('writing the report', () => {
     expect(fs.readFileSync(file, 'utf8')).toContain('# Capacity report');
   });
 
-  test('writeCapacityReport writes any scope to any file, creating its folder', () => {
+  test('writeMarkdown writes the report of any scope to any file, creating its folder', () => {
     const app = smallPlatform();
-    const file = writeCapacityReport(app, path.join(dir, 'a', 'b', 'report.md'), { clusterNodes: 4 });
+    const file = CapacityReport.of(app, { clusterNodes: 4 }).writeMarkdown(path.join(dir, 'a', 'b', 'report.md'));
     expect(fs.readFileSync(file, 'utf8')).toBe(CapacityReport.of(app, { clusterNodes: 4 }).toMarkdown());
   });
 });

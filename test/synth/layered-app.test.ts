@@ -7,7 +7,7 @@ import { parse as parseYaml } from 'yaml';
 import { APPLY_ORDER, ApplyOrderedChart, applyRank, inApplyOrder } from '../../lib/synth/apply-order';
 import { LayeredApp, LayeredAppProps } from '../../lib/synth/layered-app';
 import { ManifestValidationPlugin } from '../../lib/synth/validation/cdk8s-plugin';
-import { PlatformPolicies } from '../../lib/synth/policy';
+import { PlatformPolicies } from '../../lib';
 import * as policyObjects from '../../lib/synth/policy/_objects';
 import { buildReferencePlatform } from '../../main';
 

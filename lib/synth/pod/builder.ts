@@ -122,7 +122,12 @@ export interface PodOptions extends Omit<k8s.PodSpec,
    * @default - none
    */
   readonly volumes?: k8s.Volume[];
+  /** The pod's containers. */
   readonly containers: readonly ContainerOptions[];
+  /**
+   * Containers that run to completion before the others start.
+   * @default - none
+   */
   readonly initContainers?: readonly ContainerOptions[];
 }
 

@@ -1,2 +1,0 @@
-export * from './argo-cd-application';
-export * from './layer-chart';

@@ -1,2 +1,0 @@
-export * from './policy-finding';
-export * from './platform-policies';

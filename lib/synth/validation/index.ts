@@ -1,3 +1,0 @@
-export * from './violation';
-export * from './manifest-validator';
-export * from './cdk8s-plugin';
