@@ -7,6 +7,40 @@ import { dns1123Label, dns1123Subdomain } from '../../core/names';
 /** The files cdk8s writes, and nothing else that may sit beside them. */
 const DEFAULT_INCLUDE = '*.k8s.yaml';
 
+/** The part of a sync policy every Application the library writes shares. */
+export interface SharedSyncPolicy {
+  readonly syncOptions: string[];
+  readonly retry: { limit: number; backoff: { duration: string; factor: number; maxDuration: string } };
+}
+
+/**
+ * Server-side apply, because large objects exceed the 256 KiB annotation limit of client-side apply;
+ * no dry run for kinds whose CRD is missing, because KEDA's CRDs come from a HelmChart that
+ * helm-controller installs after the sync starts; retries with backoff until they are there.
+ */
+export function sharedSyncPolicy(): SharedSyncPolicy {
+  return {
+    syncOptions: ['ServerSideApply=true', 'RespectIgnoreDifferences=true', 'PruneLast=true', 'SkipDryRunOnMissingResource=true'],
+    retry: { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '5m' } },
+  };
+}
+
+/** An `ignoreDifferences` entry. */
+export interface IgnoredDifference {
+  readonly group: string;
+  readonly kind: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly jsonPointers: string[];
+}
+
+/** `ignoreDifferences` entries for replica counts an autoscaler owns, in a stable order. */
+export function ignoreAutoscaledReplicas(autoscaled: readonly AutoscaledWorkload[]): IgnoredDifference[] {
+  return [...autoscaled]
+    .sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`))
+    .map((w) => ({ group: 'apps', kind: w.kind, namespace: w.namespace, name: w.name, jsonPointers: ['/spec/replicas'] }));
+}
+
 /** A workload whose replica count an autoscaler owns: Argo CD must not reset it. */
 export interface AutoscaledWorkload {
   /** Kind, e.g. `Deployment`. */
@@ -72,7 +106,7 @@ export class ArgoCdApplication extends Construct {
       throw new Error(`ArgoCdApplication '${id}': 'repoUrl' (${props.repoUrl}) must be an https://, ssh:// or git@ Git URL. Use the URL Argo CD clones from.`);
     }
     validateNames(id, props);
-    const autoscaled = [...(props.autoscaled ?? [])].sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`));
+    const ignoreDifferences = ignoreAutoscaledReplicas(props.autoscaled ?? []);
     new Application(this, 'application', {
       metadata: { name: props.name ?? 'video-analytics', namespace: props.namespace ?? 'argocd', labels: platformLabels() },
       spec: {
@@ -84,15 +118,8 @@ export class ArgoCdApplication extends Construct {
           directory: { include: props.include ?? DEFAULT_INCLUDE },
         },
         destination: { server: 'https://kubernetes.default.svc' },
-        syncPolicy: {
-          automated: { prune: true, selfHeal: true },
-          // KEDA's CRDs come from a HelmChart that helm-controller installs after the sync starts.
-          syncOptions: ['ServerSideApply=true', 'RespectIgnoreDifferences=true', 'PruneLast=true', 'SkipDryRunOnMissingResource=true'],
-          retry: { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '5m' } },
-        },
-        ignoreDifferences: autoscaled.length > 0
-          ? autoscaled.map((w) => ({ group: 'apps', kind: w.kind, namespace: w.namespace, name: w.name, jsonPointers: ['/spec/replicas'] }))
-          : undefined,
+        syncPolicy: { automated: { prune: true, selfHeal: true }, ...sharedSyncPolicy() },
+        ignoreDifferences: ignoreDifferences.length > 0 ? ignoreDifferences : undefined,
       },
     });
   }

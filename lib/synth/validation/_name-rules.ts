@@ -24,7 +24,8 @@ function pathSegmentName(value: string): string | undefined {
 class NameChecker {
   readonly violations: Violation[] = [];
 
-  constructor(private readonly ref: ObjectReference) {}
+  /** `goTemplates`: label values in `spec` may be Go templates (an ApplicationSet's), judged once Argo CD renders them. */
+  constructor(private readonly ref: ObjectReference, private readonly goTemplates = false) {}
 
   check(path: Path, value: unknown, problemOf: (value: string) => string | undefined, rule = ValidationRule.NAME): void {
     if (typeof value !== 'string') return;
@@ -41,7 +42,7 @@ class NameChecker {
     for (const [key, value] of Object.entries(labels)) {
       const keyProblem = qualifiedName(key);
       if (keyProblem) this.report(path, `label key '${key}' ${keyProblem}`, ValidationRule.LABEL);
-      const valueProblem = labelValue(value);
+      const valueProblem = this.goTemplates && path[0] === 'spec' && String(value).includes('{{') ? undefined : labelValue(value);
       if (valueProblem) this.report([...path, key], `label value '${String(value)}' ${valueProblem}`, ValidationRule.LABEL);
     }
   }
@@ -120,9 +121,9 @@ function checkServicePorts(checker: NameChecker, object: KubeObject): void {
 
 /** Object names, namespaces, label and annotation syntax, container and port names. */
 export function checkNames(object: KubeObject, ref: ObjectReference): Violation[] {
-  const checker = new NameChecker(ref);
   const apiVersion = String(object.apiVersion ?? '');
   const kind = String(object.kind ?? '');
+  const checker = new NameChecker(ref, apiVersion === 'argoproj.io/v1alpha1' && kind === 'ApplicationSet');
   const metadata = isMap(object.metadata) ? object.metadata : {};
   if (typeof metadata.name !== 'string' || metadata.name === '') {
     checker.report(['metadata', 'name'], 'every object needs a name');
