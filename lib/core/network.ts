@@ -64,3 +64,55 @@ export function networkContains(network: IpNetwork, address: { family: 4 | 6; va
 export function networksOverlap(a: IpNetwork, b: IpNetwork): boolean {
   return a.family === b.family && a.base < b.base + networkSize(b) && b.base < a.base + networkSize(a);
 }
+
+const IPV4_ADDRESSES = 2 ** 32;
+
+/**
+ * The fewest IPv4 CIDR blocks that hold every one of `addresses` and no other address, in
+ * address order: `['10.0.0.4', '10.0.0.5', '10.0.0.6', '10.0.0.7', '10.0.0.9']` gives
+ * `['10.0.0.4/30', '10.0.0.9/32']`. The order and duplicates of the input change nothing.
+ *
+ * Why: a NetworkPolicy with one `/32` per camera grows by about 53 bytes of YAML per camera
+ * (522 KiB at 10,000 cameras, past what the API server takes long before 50,000), while
+ * cameras numbered in runs take a few blocks. A block never covers an address that is not
+ * given, so the policy lets out exactly what the list of addresses did.
+ *
+ * Each run of consecutive addresses is cut, from its start, into the largest block that starts
+ * there (aligned on its size) and does not run past its end; a block never spans a gap, and no
+ * fewer blocks can cover a run exactly.
+ * @param addresses IPv4 addresses as dotted quads; anything else is a programming error and throws
+ */
+export function ipv4CidrBlocks(addresses: readonly string[]): string[] {
+  const values = [...new Set(addresses.map(ipv4Value))].sort((a, b) => a - b);
+  const blocks: string[] = [];
+  for (let i = 0; i < values.length;) {
+    let end = i;
+    while (end + 1 < values.length && values[end + 1] === values[end] + 1) end++;
+    blocks.push(...rangeBlocks(values[i], values[end]));
+    i = end + 1;
+  }
+  return blocks;
+}
+
+/** The blocks that cover the addresses from `first` to `last` (both included) exactly, largest first at each step. */
+function rangeBlocks(first: number, last: number): string[] {
+  const blocks: string[] = [];
+  for (let start = first; start <= last;) {
+    let size = 1;
+    // Grow while the doubled block still starts here (aligned) and ends within the range.
+    while (size < IPV4_ADDRESSES && start % (size * 2) === 0 && start + size * 2 - 1 <= last) size *= 2;
+    blocks.push(`${dottedQuad(start)}/${32 - Math.log2(size)}`);
+    start += size;
+  }
+  return blocks;
+}
+
+function ipv4Value(address: string): number {
+  const parsed = parseIpAddress(address);
+  if (parsed?.family !== 4) throw new Error(`ipv4CidrBlocks: '${address}' is not an IPv4 address`);
+  return Number(parsed.value);
+}
+
+function dottedQuad(value: number): string {
+  return [24, 16, 8, 0].map((shift) => Math.floor(value / 2 ** shift) % 256).join('.');
+}

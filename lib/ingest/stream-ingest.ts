@@ -5,7 +5,7 @@ import { CameraSpec, StreamTransport, validateCameras } from '../cameras/camera-
 import { IStreamSource, StreamSource } from '../cameras/stream-source';
 import { propError, requireComponentName, requireDnsLabel, requireInteger } from '../core/errors';
 import { imageTag, requirePinnedImage } from '../core/images';
-import { isAddressOrCidr } from '../core/network';
+import { ipv4CidrBlocks, isAddressOrCidr, parseIpAddress } from '../core/network';
 import { IRuleSource, RuleGroup } from '../monitoring/alert-rules';
 import { IScrapeTarget, ScrapeTarget } from '../monitoring/scrape-target';
 import { ConfigMapObject } from '../synth/config-map';
@@ -446,11 +446,17 @@ function mediamtxConfig(cameras: readonly CameraSpec[], settings: Settings): str
 
 
 
-/** To the cameras' RTSP ports; to their addresses only when every camera is given by IPv4 address. */
+/**
+ * To the cameras' RTSP ports, at exactly the cameras' addresses when every camera is given by
+ * IPv4 address: the fewest CIDR blocks that hold them and no other address, so that cameras
+ * numbered in runs take a few entries however many there are. A camera given by host name
+ * opens the ports to any address: a NetworkPolicy names addresses, never names, and the address
+ * a name resolves to is only known at run time (and may change).
+ */
 function cameraEgress(cameras: readonly CameraSpec[]): [k8s.NetworkPolicyPeer[], number[]] {
   const urls = cameras.map((camera) => new URL(camera.url));
   const ports = [...new Set(urls.map((url) => Number(url.port || (url.protocol === 'rtsps:' ? DEFAULT_RTSPS_PORT : DEFAULT_RTSP_PORT))))].sort((a, b) => a - b);
-  const hosts = [...new Set(urls.map((url) => url.hostname))].sort();
-  const allIpv4 = hosts.every((host) => /^\d{1,3}(\.\d{1,3}){3}$/.test(host));
-  return [addressPeers(allIpv4 ? hosts.map((host) => `${host}/32`) : ['0.0.0.0/0']), ports];
+  const hosts = urls.map((url) => url.hostname);
+  const allIpv4 = hosts.every((host) => parseIpAddress(host)?.family === 4);
+  return [addressPeers(allIpv4 ? ipv4CidrBlocks(hosts) : ['0.0.0.0/0']), ports];
 }

@@ -2,11 +2,13 @@ import { ApiObjectMetadata } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { propError } from '../core/errors';
-import { qualifiedName } from '../core/names';
+import { labelValue, qualifiedName } from '../core/names';
 import { KubeNetworkPolicy } from './kube-objects';
 
 /** Prefix of the label a link puts on a client's pods: `video-analytics.io/client-of-<server>`. */
 const CLIENT_LABEL_PREFIX = 'video-analytics.io/client-of-';
+/** Prefix of the label a link puts on a server's pods: `video-analytics.io/<relation>-<client>`. */
+const SERVER_LABEL_PREFIX = 'video-analytics.io/';
 
 export function tcpPort(port: number): k8s.NetworkPolicyPort {
   return { protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) };
@@ -46,6 +48,21 @@ export interface AllowFromOptions {
    * @default false - the client's pod selector
    */
   readonly byClientLabel?: boolean;
+  /**
+   * Let the client out to this group by a label the link puts on this group's pods rather than
+   * by this group's selector: one egress peer per server namespace and port set, however many
+   * servers the client reaches (Prometheus and its scrape targets). The option names the
+   * relation; the label is `video-analytics.io/<relation>-<client name>: <client namespace>.<ports>`,
+   * e.g. `video-analytics.io/scraped-by-prometheus: monitoring.9998`. It names the client, its
+   * namespace and the ports, so the client's peer matches exactly the pods linked to it on those
+   * ports. Where the label cannot be relied on, the client reaches this group by its selector
+   * instead (the same flows, one rule): a group none of whose pods were built through
+   * {@link Connections.labelPods} (whoever builds them would not add the label), one already
+   * labelled for the same client with another namespace or port set, or a label too long. A
+   * link the client already has by this group's selector, on the same ports, is left as it is.
+   * @default - the client reaches this group by its pod selector, one egress rule per server
+   */
+  readonly byServerLabel?: string;
 }
 
 /** Who a {@link Connections} belongs to. */
@@ -76,6 +93,7 @@ export class Connections {
   /** Pod template label maps that get every link label, including those of links declared later. */
   private readonly labelledTemplates: Array<Record<string, string>> = [];
   private readonly clientRules = new Map<string, k8s.NetworkPolicyPeer[]>();
+  private readonly serverRules = new Map<string, k8s.NetworkPolicyPeer[]>();
   private readonly seen = new Set<string>();
 
   /** The construct class that owns the group, for error messages, e.g. `StreamIngest`. */
@@ -129,7 +147,16 @@ export class Connections {
     } else {
       this.addIngress({ from: [podsPeer(client.podSelector, client.namespace, this.namespace)], ports: ports.map(tcpPort) });
     }
-    client.addEgress({ to: [podsPeer(this.podSelector, this.namespace, client.namespace)], ports: ports.map(tcpPort) });
+    const bySelector: k8s.NetworkPolicyEgressRule = { to: [podsPeer(this.podSelector, this.namespace, client.namespace)], ports: ports.map(tcpPort) };
+    // A link already declared by selector (Prometheus sending alerts to the Alertmanager it scrapes) needs no label.
+    const serverLabel = options.byServerLabel === undefined || client.has('egress', bySelector) ? undefined : this.serverLabel(options.byServerLabel, client, ports);
+    if (serverLabel) {
+      const [key, value] = serverLabel;
+      this.addPodLabel(key, value);
+      client.addServerPeer(ports, this.namespace, { [key]: value });
+    } else {
+      client.addEgress(bySelector);
+    }
   }
 
   /** Lets `client`'s pods (in a stack this library does not model, such as an operator's Prometheus) reach `ports`. */
@@ -165,6 +192,35 @@ export class Connections {
     return [key, this.namespace];
   }
 
+  /**
+   * `video-analytics.io/<relation>-<client>: <client namespace>.<ports>` for this group's pods;
+   * undefined if no pod template of the group takes link labels, if the pods already carry that
+   * key with another value (a same-named client of another namespace, or another port set), or
+   * if the key or value would not be a valid label.
+   */
+  private serverLabel(relation: string, client: Connections, ports: readonly number[]): [string, string] | undefined {
+    if (this.labelledTemplates.length === 0) return undefined;
+    const key = `${SERVER_LABEL_PREFIX}${relation}-${client.name}`;
+    // Namespaces hold no dots: the value reads back as one namespace and its ports.
+    const value = [client.namespace, ...ports].join('.');
+    if (qualifiedName(key) !== undefined || labelValue(value) !== undefined) return undefined;
+    const existing = this.podLabels[key];
+    return existing === undefined || existing === value ? [key, value] : undefined;
+  }
+
+  /** One egress rule per port set, with one peer per server namespace. */
+  private addServerPeer(ports: readonly number[], serverNamespace: string, labels: Record<string, string>): void {
+    const portsKey = ports.join(',');
+    let peers = this.serverRules.get(portsKey);
+    if (peers === undefined) {
+      peers = [];
+      this.serverRules.set(portsKey, peers);
+      this.egress.push({ to: peers, ports: ports.map(tcpPort) });
+    }
+    const peer = podsPeer(labels, serverNamespace, this.namespace);
+    if (this.isNew(`server ${portsKey}`, peer)) peers.push(peer);
+  }
+
   /** One rule per port set, with one peer per client namespace. */
   private addClientPeer(ports: readonly number[], clientNamespace: string, labels: Record<string, string>): void {
     const portsKey = ports.join(',');
@@ -183,6 +239,10 @@ export class Connections {
     if (this.seen.has(key)) return false;
     this.seen.add(key);
     return true;
+  }
+
+  private has(kind: string, rule: unknown): boolean {
+    return this.seen.has(`${kind} ${JSON.stringify(rule)}`);
   }
 }
 

@@ -8,6 +8,7 @@ import { CameraSpec, Connections, SHARD_LABEL, StreamIngest, StreamIngestProps }
 import { CONFIG_CHECKSUM_ANNOTATION, SINGLE_REPLICA_REASON_ANNOTATION } from '../../lib/synth/pod/builder';
 import { parse as parseYaml } from 'yaml';
 import { KubeObject, findObject, objectsOfKind, synthValid, testChart } from '../_helpers';
+import { NetworkModel } from '../_network-policy-evaluator';
 
 const NS = 'video-analytics';
 
@@ -170,14 +171,37 @@ describe('StreamIngest', () => {
     const policy = findObject(objects, 'NetworkPolicy', 'ingest');
     expect(policy.spec.policyTypes).toEqual(['Ingress', 'Egress']);
     expect(policy.spec.ingress).toEqual([]);
+    // 10.20.0.10 and .11 share a /31; .12 starts the next one alone.
     expect(policy.spec.egress).toEqual([{
-      to: [{ ipBlock: { cidr: '10.20.0.10/32' } }, { ipBlock: { cidr: '10.20.0.11/32' } }, { ipBlock: { cidr: '10.20.0.12/32' } }],
+      to: [{ ipBlock: { cidr: '10.20.0.10/31' } }, { ipBlock: { cidr: '10.20.0.12/32' } }],
       ports: [{ protocol: 'TCP', port: 554 }],
     }]);
     const withHostname = synthIngest({ cameras: [{ id: 'a', url: 'rtsp://cam-a.site.example/live' }, { id: 'b', url: 'rtsps://10.0.0.9/live' }] }).objects;
     expect(findObject(withHostname, 'NetworkPolicy', 'ingest').spec.egress).toEqual([{
       to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [{ protocol: 'TCP', port: 322 }, { protocol: 'TCP', port: 554 }],
     }]);
+  });
+
+  test('at city scale the camera egress is a few CIDR blocks that let out to every camera and to no other address', () => {
+    // 1,000 cameras at 10.20.<n>.10 to .209, with a few taken out so that the runs have gaps.
+    const removed = new Set([17, 200, 399, 734]);
+    const many = cameras(1000).filter((_, i) => !removed.has(i));
+    const { objects } = synthIngest({ cameras: many });
+    const policy = findObject(objects, 'NetworkPolicy', 'ingest');
+    expect(policy.spec.egress).toHaveLength(1);
+    const blocks: string[] = policy.spec.egress[0].to.map((peer: KubeObject) => peer.ipBlock.cidr);
+    expect(blocks.length).toBeLessThan(100);
+    const model = new NetworkModel([...objects]);
+    const shard = model.groups.find((g) => g.name === 'ingest-shard-0')!;
+    for (let i = 0; i < 1000; i++) {
+      const address = `10.20.${Math.floor(i / 200)}.${(i % 200) + 10}`;
+      expect({ address, allowed: model.allowsEgressToAddress(shard, address, 554) }).toEqual({ address, allowed: !removed.has(i) });
+    }
+    // Just outside every run: .9 and .210 of each third octet, and the next octet.
+    for (let octet = 0; octet <= 5; octet++) {
+      for (const last of [0, 9, 210, 255]) expect({ octet, last, allowed: model.allowsEgressToAddress(shard, `10.20.${octet}.${last}`, 554) }).toEqual({ octet, last, allowed: false });
+    }
+    expect(model.allowsEgressToAddress(shard, '10.20.0.10', 8554)).toBe(false);
   });
 
   test('allowReader admits each declared reader by its own label, in its own namespace or another, and lets it out to the shards', () => {
