@@ -7,7 +7,7 @@ import {
 } from '../lib';
 import { formatFinding } from '../lib/synth/policy/policy-finding';
 import { formatViolation } from '../lib/synth/validation/violation';
-import { KubeObject, testApp } from './_helpers';
+import { KubeObject, findObject, testApp } from './_helpers';
 import { NetworkModel, PodGroup } from './_network-policy-evaluator';
 
 // What a platform promises whatever namespaces its parts live in: every pod gets the scope's
@@ -200,6 +200,96 @@ describe.each([
       expect(model.allows({ from: grafana, to: pool, port: 8000 })).toBe(false);
       expect(model.allows({ from: grafana, to: shards[0], port: 9998 })).toBe(false);
     });
+  });
+});
+
+describe('Prometheus scraping many targets in several namespaces', () => {
+  // Twelve detections over three namespaces and two pools in two more: one egress peer per
+  // namespace and metrics port in Prometheus's policy, yet exactly the watched pods reachable.
+  const app = testApp();
+  const DETECTION_NAMESPACES = ['detect-a', 'detect-b', 'detect-c'];
+  const POOL_NAMESPACES = ['infer-a', 'infer-b'];
+  const SCRAPED_BY = 'video-analytics.io/scraped-by-prometheus';
+  const platform = new VideoAnalyticsPlatform(app, 'video-analytics', {
+    cameras: CameraInventory.fromFile(CAMERAS).cameras,
+    gpu: { nodes: 4, gpusPerNode: 1, sharing: GpuSharing.timeSlicing({ replicas: 4 }) },
+    monitoring: { namespace: 'observability', receivers: [Receiver.webhook('ops', { urlSecret: { secretName: 'alert-webhook', key: 'url' } })] },
+  });
+  const pools = POOL_NAMESPACES.map((namespace, i) => platform.addInferencePool(`pool-${i}`, {
+    namespace,
+    modelRepository: ModelRepository.fromImage(`${MIRROR}/models/yolo:1.0.0`, '/models'),
+    gpusPerWorker: GpuRequest.shared({ share: 0.5 }),
+    minWorkers: 2,
+    maxWorkers: 4,
+  }));
+  const detections = DETECTION_NAMESPACES.flatMap((namespace, n) => Array.from({ length: 4 }, (_, i) => platform.addDetection(`detect-${n}-${i}`, {
+    namespace, image: `${MIRROR}/detections/d:1.0.0`, streamsPerReplica: 24, inference: pools[(n + i) % pools.length],
+  })));
+  const objects = synth(app);
+  const model = new NetworkModel([...objects, COREDNS]);
+  const id = (g: PodGroup): string => `${g.namespace}/${g.name}`;
+  const prometheus = model.group('observability', 'prometheus');
+  const shards = model.groups.filter((g) => g.namespace === 'video-analytics' && g.name.startsWith('ingest-shard-'));
+  const detectionGroups = detections.map((d) => model.group(d.namespace, d.name));
+  const poolGroups = pools.map((p) => model.group(p.namespace, p.name));
+
+  /** What Prometheus must reach and nothing more: the watched targets' metrics ports, Alertmanager to send alerts, node-exporter on the nodes. */
+  const prometheusLinks = new Set<string>([
+    ...shards.map((s) => `${id(s)}:9998`),
+    ...detectionGroups.map((d) => `${id(d)}:8080`),
+    ...poolGroups.map((p) => `${id(p)}:8002`),
+    'gpu-system/dcgm-exporter:9400',
+    ...[['alertmanager', 9093], ['grafana', 3000], ['kube-state-metrics', 8080]].map(([name, port]) => `observability/${name}:${port}`),
+    'monitoring-host/node-exporter:9100',
+  ]);
+  const reachedBy = (flows: Array<{ from: string; to: string; port: number }>): string[] =>
+    flows.filter((flow) => flow.from === id(prometheus) && flow.to !== id(prometheus)).map((flow) => `${flow.to}:${flow.port}`).sort();
+
+  test('Prometheus reaches every watched target\'s metrics port and nothing else, with every policy in place', () => {
+    expect(detectionGroups).toHaveLength(12);
+    // Every pod may resolve names: the namespace's DNS policy, not Prometheus's.
+    expect(reachedBy(model.allowedFlows())).toEqual([...prometheusLinks, 'kube-system/coredns:53'].sort());
+  });
+
+  test('Prometheus\'s own egress alone lets it out to exactly those pods and ports, not to every labelled pod of a namespace on any scrape port', () => {
+    // Without the targets' policies every pod admits everything: what is left is Prometheus's egress side.
+    const egressOnly = new NetworkModel(objects.filter((o) => o.kind !== 'NetworkPolicy' || (o.metadata.namespace === 'observability' && o.metadata.name === 'prometheus')));
+    expect(reachedBy(egressOnly.allowedFlows())).toEqual([...prometheusLinks].sort());
+    // Every port any pod serves, to every pod, whether or not that pod serves it: a peer matching
+    // every labelled pod of a namespace would let Prometheus out to a detection on the pool's 8002.
+    const ports = [...new Set(egressOnly.groups.flatMap((g) => g.ports.map((p) => p.port)))];
+    const self = egressOnly.group('observability', 'prometheus');
+    const reachable = egressOnly.groups.filter((g) => g !== self).flatMap((to) => ports.filter((port) => egressOnly.allows({ from: self, to, port })).map((port) => `${id(to)}:${port}`));
+    expect(reachable.sort()).toEqual([...prometheusLinks].sort());
+  });
+
+  test('its policy has one egress rule per metrics port, with one peer per target namespace, whatever the number of targets', () => {
+    const policy = findObject(objects, 'NetworkPolicy', 'prometheus', 'observability');
+    const scrapeRules = policy.spec.egress.filter((rule: KubeObject) => rule.to.some((peer: KubeObject) => peer.podSelector?.matchLabels?.[SCRAPED_BY] !== undefined));
+    const namespacesOf = (rule: KubeObject): string[] => rule.to.map((peer: KubeObject) => peer.namespaceSelector?.matchLabels['kubernetes.io/metadata.name'] ?? 'observability').sort();
+    const byPort = Object.fromEntries(scrapeRules.map((rule: KubeObject) => [rule.ports.map((p: KubeObject) => p.port).join(','), namespacesOf(rule)]));
+    expect(byPort).toEqual({
+      3000: ['observability'],
+      8002: POOL_NAMESPACES,
+      8080: [...DETECTION_NAMESPACES, 'observability'].sort(),
+      9090: ['observability'],
+      // Alertmanager (9093) is reached by its selector: Prometheus sends it alerts on the same port.
+      9400: ['gpu-system'],
+      9998: ['video-analytics'],
+    });
+    for (const rule of scrapeRules) {
+      const port = rule.ports[0].port;
+      for (const peer of rule.to) expect(peer.podSelector.matchLabels).toEqual({ [SCRAPED_BY]: `observability.${port}` });
+    }
+  });
+
+  test('the label goes on the targets\' pod templates only: no workload selector changes', () => {
+    for (const workload of objects.filter((o) => WORKLOAD_KINDS.has(o.kind) && o.metadata.namespace !== 'kube-system')) {
+      expect({ workload: workload.metadata.name, selector: Object.keys(workload.spec.selector?.matchLabels ?? {}).filter((key) => key.startsWith('video-analytics.io/scraped-by')) })
+        .toEqual({ workload: workload.metadata.name, selector: [] });
+    }
+    for (const detection of detectionGroups) expect(detection.labels[SCRAPED_BY]).toBe('observability.8080');
+    for (const shard of shards) expect(shard.labels[SCRAPED_BY]).toBe('observability.9998');
   });
 });
 

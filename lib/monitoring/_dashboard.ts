@@ -4,7 +4,8 @@ import { CAMERA_INFO_RECORD } from '../ingest/rules';
 export const DASHBOARD_UID = 'video-analytics-platform';
 export const DASHBOARD_FILE = 'video-analytics.json';
 
-interface PanelSpec {
+/** One panel: its queries, and how Grafana shows them. */
+export interface PanelSpec {
   readonly title: string;
   readonly type: 'timeseries' | 'stat' | 'table';
   readonly unit: string;
@@ -91,11 +92,12 @@ const PANELS: readonly PanelSpec[] = [
   },
 ];
 
-const DATASOURCE = { type: 'prometheus', uid: '${datasource}' };
+export const DATASOURCE = { type: 'prometheus', uid: '${datasource}' };
 const PANEL_WIDTH = 8;
 const PANEL_HEIGHT = 8;
 
-function panel(spec: PanelSpec, index: number): Record<string, unknown> {
+/** A panel in the grid, three to a row. */
+export function panel(spec: PanelSpec, index: number): Record<string, unknown> {
   const table = spec.type === 'table';
   return {
     id: index + 1,
@@ -117,15 +119,23 @@ function panel(spec: PanelSpec, index: number): Record<string, unknown> {
   };
 }
 
+/** What tells one dashboard from another. */
+export interface DashboardSpec {
+  readonly uid: string;
+  readonly title: string;
+  /** Template variables after `datasource`. */
+  readonly variables?: ReadonlyArray<Record<string, unknown>>;
+  readonly panels: readonly PanelSpec[];
+}
+
 /**
- * The platform dashboard as Grafana JSON. Queries name no datasource: a `datasource` variable
- * picks the Prometheus, so the same JSON works with the bundle's Grafana and with an
- * operator-managed one.
+ * A dashboard as Grafana JSON. Queries name no datasource: a `datasource` variable picks the
+ * Prometheus, so the same JSON works with the bundle's Grafana and with an operator-managed one.
  */
-export function platformDashboard(): string {
+export function dashboardJson(spec: DashboardSpec): string {
   const dashboard = {
-    uid: DASHBOARD_UID,
-    title: 'Video analytics platform',
+    uid: spec.uid,
+    title: spec.title,
     tags: ['video-analytics'],
     editable: false,
     schemaVersion: 39,
@@ -134,10 +144,15 @@ export function platformDashboard(): string {
     time: { from: 'now-6h', to: 'now' },
     timezone: 'browser',
     templating: {
-      list: [{ name: 'datasource', label: 'Prometheus', type: 'datasource', query: 'prometheus', current: {}, hide: 0 }],
+      list: [{ name: 'datasource', label: 'Prometheus', type: 'datasource', query: 'prometheus', current: {}, hide: 0 }, ...spec.variables ?? []],
     },
     annotations: { list: [] },
-    panels: PANELS.map(panel),
+    panels: spec.panels.map(panel),
   };
   return `${JSON.stringify(dashboard, null, 2)}\n`;
+}
+
+/** The platform dashboard as Grafana JSON. */
+export function platformDashboard(): string {
+  return dashboardJson({ uid: DASHBOARD_UID, title: 'Video analytics platform', panels: PANELS });
 }

@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { goRuntimeEnv, toResourceRequirements } from '../synth/pod/resources';
 import { addService, healthProbes, monitoringPods } from './_component';
 import { DASHBOARD_FILE, platformDashboard } from './_dashboard';
+import { FLEET_DASHBOARD_FILE, fleetDashboard } from './_fleet-dashboard';
 import { promDuration } from './_format';
 import { toConfigYaml } from '../synth/config-yaml';
 import { PROMETHEUS_PORT, ScrapeJob } from './_prometheus';
@@ -79,7 +80,10 @@ export class GrafanaServer extends Construct implements IConnectable {
     this.pods = monitoringPods(settings, 'grafana', GRAFANA_IMAGE);
     this.connections = this.pods.connections;
     const provisioning = provisioningFiles(settings);
-    const dashboards = { [DASHBOARD_FILE]: platformDashboard() };
+    const dashboards = {
+      [DASHBOARD_FILE]: platformDashboard(),
+      ...(settings.fleetCentral ? { [FLEET_DASHBOARD_FILE]: fleetDashboard() } : {}),
+    };
     new ConfigMapObject(this, 'provisioning', { metadata: this.pods.metadata('grafana-provisioning'), data: provisioning });
     new ConfigMapObject(this, 'dashboards', { metadata: this.pods.metadata('grafana-dashboards'), data: dashboards });
     const serviceAccount = this.pods.addServiceAccount(this);

@@ -10,12 +10,23 @@ const KSM = `job="${KUBE_STATE_METRICS_JOB}"`;
 const KUBELET = `job="${KUBELET_JOB}", metrics_path="/metrics"`;
 const NODE_FS = `job="${NODE_EXPORTER_JOB}", fstype!="", mountpoint!=""`;
 
+/** Options of {@link platformRuleGroups}. */
+export interface PlatformRuleOptions {
+  /**
+   * Whether this Prometheus also holds series other Prometheus servers remote-write to it (a
+   * fleet's centre): its rules on `up` then read its own targets only, those without the
+   * `replica` label every remote-written series carries.
+   * @default false
+   */
+  readonly receivesRemoteWrites?: boolean;
+}
+
 /**
  * The rules every platform needs, whatever it runs: mirrors of the kube-prometheus alerts
  * (same names, expressions and thresholds) so that runbooks and habits carry over.
  */
-export function platformRuleGroups(): RuleGroup[] {
-  return [kubernetesGroup(), nodeGroup(), prometheusGroup()];
+export function platformRuleGroups(options: PlatformRuleOptions = {}): RuleGroup[] {
+  return [kubernetesGroup(), nodeGroup(), prometheusGroup(options.receivesRemoteWrites ? 'up{replica=""}' : 'up')];
 }
 
 function alert(rule: Omit<AlertRule, 'runbookUrl'>): AlertRule {
@@ -116,13 +127,14 @@ function nodeGroup(): RuleGroup {
   };
 }
 
-function prometheusGroup(): RuleGroup {
+/** @param up the `up` series of the targets this Prometheus scrapes itself */
+function prometheusGroup(up: string): RuleGroup {
   return {
     name: 'platform-prometheus',
     alerts: [
       alert({
         alert: 'TargetDown',
-        expr: '100 * (count by (job, namespace) (up == 0) / count by (job, namespace) (up)) > 10',
+        expr: `100 * (count by (job, namespace) (${up} == 0) / count by (job, namespace) (${up})) > 10`,
         for: Duration.minutes(10),
         severity: AlertSeverity.WARNING,
         summary: 'Prometheus cannot scrape {{ $labels.job }}.',

@@ -8,7 +8,7 @@ import { ScrapeTarget } from './scrape-target';
 import { escapeRegex, lazy, promDuration, sanitizeLabelName, wholeMebibytes } from './_format';
 import { toConfigYaml } from '../synth/config-yaml';
 import { KUBELET_JOB } from './_platform-rules';
-import { Problem, ruleFile, ruleFileName } from './_rules';
+import { Problem, configMapEntryBytes, ruleFile, ruleFileName } from './_rules';
 import { MonitoringSettings, PROMETHEUS_IMAGE, SERVICE_ACCOUNT_DIR } from './_settings';
 import { compare } from './_targets';
 import { ConfigMapObject } from '../synth/config-map';
@@ -16,6 +16,7 @@ import { Connections, addressPeers, namespacePeer } from '../synth/connections';
 import { ContainerOptions, PodServiceAccount, PriorityTier, newStatefulSet, singleReplicaChosenBy } from '../synth/pod/builder';
 import { ComponentPods, httpProbe } from '../synth/pod/component-pods';
 import { MAX_DATA_BYTES } from '../synth/validation/_size-rules';
+import { externalLabelsConfig, fleetArgs, remoteWriteConfig, remoteWriteSecretVolumes } from './_fleet';
 
 /** A scrape target plus the few knobs that only the bundle's own exporters need. */
 export interface ScrapeJob extends ScrapeTarget {
@@ -37,6 +38,14 @@ const DEFAULT_TIMEOUT_MILLIS = 10_000;
 const CONFIG_DIR = '/etc/prometheus/config';
 const RULES_DIR = '/etc/prometheus/rules';
 const RULES_CONFIG_MAP = 'prometheus-rules';
+/**
+ * How much YAML the rule files of one ConfigMap take at most (see {@link configMapEntryBytes}),
+ * leaving 32 KiB for the rest of the object: every rule ConfigMap stays under 512 KiB of YAML,
+ * half the 1 MiB the API server stores, whatever the number of cameras. Packed up to 1 MiB of
+ * data, they took 1.16 MB of YAML each at 10,000 cameras. A single file bigger than this gets a
+ * ConfigMap of its own (up to the 1 MiB a ConfigMap holds).
+ */
+export const RULE_CONFIG_MAP_BYTES = 480 * 1024;
 const DATA_DIR = '/prometheus';
 /** The StatefulSet's governing Service: headless, it gives each replica a DNS name of its own. */
 const PROMETHEUS_HEADLESS_SERVICE = 'prometheus-headless';
@@ -47,6 +56,12 @@ const PROMETHEUS_HEADLESS_SERVICE = 'prometheus-headless';
  */
 const REPLICA_LABEL = 'replica';
 const POD_NAME_ENV = 'POD_NAME';
+/**
+ * Why a fleet's central Prometheus runs alone: every remote write lands on one replica of those
+ * behind its Service, so each replica would hold part of each site's series and alert that the
+ * rest went silent.
+ */
+const CENTRAL_SINGLE_REPLICA_REASON = "the fleet's central Prometheus: remote writes through one Service would spread each site's series over the replicas, and each would miss the others' share; sites keep about two hours in their write-ahead log and resend after a restart";
 
 /**
  * The kubelet's registry on K3s also holds the metrics of the API server, scheduler and
@@ -68,7 +83,7 @@ export function prometheusConfig(settings: MonitoringSettings, jobs: readonly Sc
       scrape_interval: promDuration(settings.scrapeInterval),
       scrape_timeout: promDuration(Duration.millis(timeoutMillis)),
       evaluation_interval: promDuration(settings.evaluationInterval),
-      external_labels: { [REPLICA_LABEL]: `\${${POD_NAME_ENV}}` },
+      external_labels: externalLabelsConfig(settings, `\${${POD_NAME_ENV}}`),
     },
     rule_files: [`${RULES_DIR}/*.rules.yaml`],
     alerting: {
@@ -87,6 +102,7 @@ export function prometheusConfig(settings: MonitoringSettings, jobs: readonly Sc
       nodeJob(settings, KUBELET_JOB, '/metrics', KUBELET_METRICS),
       nodeJob(settings, CADVISOR_JOB, '/metrics/cadvisor', CADVISOR_METRICS),
     ].sort((a, b) => (a.job_name < b.job_name ? -1 : 1)),
+    remote_write: remoteWriteConfig(settings),
   };
 }
 
@@ -240,12 +256,15 @@ export interface RuleFile {
   readonly name: string;
   readonly text: string;
   readonly bytes: number;
+  /** What the file adds to the YAML of its ConfigMap: what packing counts. */
+  readonly configMapBytes: number;
 }
 
 /** The rule file of a group. */
 export function toRuleFile(group: RuleGroup): RuleFile {
   const text = ruleFile(group);
-  return { name: ruleFileName(group), text, bytes: Buffer.byteLength(text, 'utf8') };
+  const name = ruleFileName(group);
+  return { name, text, bytes: Buffer.byteLength(text, 'utf8'), configMapBytes: configMapEntryBytes(name, text) };
 }
 
 /** What is wrong with a rule file no ConfigMap can hold, if it is too big. */
@@ -262,6 +281,7 @@ interface RuleConfigMap {
   readonly name: string;
   /** The ConfigMap's data: filled as groups arrive, read when the app is synthesized. */
   readonly data: Record<string, string>;
+  /** What its files take of its YAML, counted as {@link RuleFile.configMapBytes}. */
   bytes: number;
 }
 
@@ -285,7 +305,7 @@ interface RuleConfigMap {
  *
  * Jobs and rule groups are added as the bundle registers them: `prometheus.yml` is rendered when
  * the app is synthesized; rule files go into `prometheus-rules`, then `prometheus-rules-1`, ...
- * as each fills up (a ConfigMap holds 1 MiB), in the order the groups arrive.
+ * as each fills up (to 480 KiB of YAML, {@link RULE_CONFIG_MAP_BYTES}), in the order the groups arrive.
  */
 export class PrometheusServer extends Construct {
   /** The Prometheus pods, whose links the components it talks to need before it exists. */
@@ -335,12 +355,15 @@ export class PrometheusServer extends Construct {
     this.renderedConfig = undefined;
   }
 
-  /** Adds a rule file to the last rule ConfigMap, or to a new one when it would not fit. */
+  /**
+   * Adds a rule file to the last rule ConfigMap, or to a new one when it would take that one past
+   * {@link RULE_CONFIG_MAP_BYTES}; a file that big alone goes into the last one if it is empty.
+   */
   public addRuleFile(file: RuleFile): void {
     let target = this.ruleConfigMaps[this.ruleConfigMaps.length - 1];
-    if (target.bytes + file.bytes > MAX_DATA_BYTES) target = this.addRuleConfigMap();
+    if (target.bytes > 0 && target.bytes + file.configMapBytes > RULE_CONFIG_MAP_BYTES) target = this.addRuleConfigMap();
     target.data[file.name] = file.text;
-    target.bytes += file.bytes;
+    target.bytes += file.configMapBytes;
   }
 
   /** `prometheus.yml`, as mounted in the pod. */
@@ -395,7 +418,7 @@ export class PrometheusServer extends Construct {
     const settings = this.settings;
     newStatefulSet(this, 'statefulset', {
       metadata: this.pods.metadata(),
-      singleReplicaReason: singleReplicaChosenBy('prometheusReplicas', settings.prometheusReplicas),
+      singleReplicaReason: settings.fleetCentral && settings.prometheusReplicas === 1 ? CENTRAL_SINGLE_REPLICA_REASON : singleReplicaChosenBy('prometheusReplicas', settings.prometheusReplicas),
       spec: {
         replicas: settings.prometheusReplicas,
         serviceName: PROMETHEUS_HEADLESS_SERVICE,
@@ -421,6 +444,7 @@ export class PrometheusServer extends Construct {
               { name: 'config', configMap: { name: 'prometheus-config' } },
               // A second rule ConfigMap may come with the next rule group: the volume's shape is decided at synthesis.
               lazy(() => this.rulesVolume()),
+              ...remoteWriteSecretVolumes(settings).map((secret) => secret.volume),
             ],
           },
         },
@@ -450,6 +474,7 @@ export class PrometheusServer extends Construct {
         `--web.listen-address=:${PROMETHEUS_PORT}`,
         // Fills the `replica` external label from the pod's name.
         '--enable-feature=expand-external-labels',
+        ...fleetArgs(settings),
       ],
       env: [{ name: POD_NAME_ENV, valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }, ...goRuntimeEnv('prometheus')],
       ports: [{ name: 'web', containerPort: PROMETHEUS_PORT, protocol: 'TCP' }],
@@ -462,6 +487,7 @@ export class PrometheusServer extends Construct {
         { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
         { name: 'rules', mountPath: RULES_DIR, readOnly: true },
         { name: 'data', mountPath: DATA_DIR },
+        ...remoteWriteSecretVolumes(settings).map((secret) => secret.mount),
       ],
     };
   }

@@ -141,3 +141,19 @@ export function ruleFileName(group: RuleGroup): string {
 export function ruleFile(group: RuleGroup): string {
   return toConfigYaml({ groups: [toPrometheusRuleGroup(group)] });
 }
+
+/** Spaces before each line of a file under `data:` in a ConfigMap's YAML: the key at two, its text at four. */
+const DATA_TEXT_INDENT = 4;
+
+/**
+ * The bytes a file adds to the YAML of the ConfigMap that holds it, as cdk8s writes it: the key's
+ * line, then the text as a block literal, each line indented by four. Exact for what
+ * {@link toConfigYaml} writes (lines of printable ASCII, ending in one newline), which the
+ * `yaml` package always writes as a block literal. The API server stores less (JSON, without
+ * the indentation), so files whose bytes here add up to a limit take less than it in etcd.
+ */
+export function configMapEntryBytes(key: string, text: string): number {
+  let lines = 0;
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lines++;
+  return Buffer.byteLength(`  ${key}: |\n`, 'utf8') + Buffer.byteLength(text, 'utf8') + DATA_TEXT_INDENT * lines;
+}

@@ -36,6 +36,31 @@ export interface MonitoringSettings {
   /** The operator stack's Prometheus, for the KEDA triggers of watched targets; operator mode only. */
   readonly prometheusUrl?: string;
   readonly resources: ComponentResources;
+  /** Labels of every series, alert and remote-written sample, besides `replica`; sorted by name. */
+  readonly externalLabels: Readonly<Record<string, string>>;
+  /** Where the site's fleet series go, when they go anywhere. */
+  readonly remoteWrite?: RemoteWriteSettings;
+  /** The fleet's central role, when this Prometheus has it. */
+  readonly fleetCentral?: FleetCentralSettings;
+}
+
+/** `remoteWrite`, checked, with the address and port the NetworkPolicy lets Prometheus out to. */
+export interface RemoteWriteSettings {
+  readonly url: string;
+  /** The URL's host: a name, or an IP address (IPv6 without brackets). */
+  readonly host: string;
+  readonly port: number;
+  readonly bearerTokenSecret?: SecretKey;
+  readonly basicAuth?: { readonly username: string; readonly passwordSecret: SecretKey };
+  readonly extraSeries: readonly string[];
+}
+
+/** `fleetCentral`, checked, its defaults applied. */
+export interface FleetCentralSettings {
+  readonly sites: readonly string[];
+  readonly remoteWriteFrom: readonly string[];
+  readonly gpuHeadroomThreshold: number;
+  readonly silenceThreshold: Duration;
 }
 
 export interface ComponentResources {

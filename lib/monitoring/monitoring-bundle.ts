@@ -20,6 +20,9 @@ import { Problem, ruleGroupProblems, withRunbookBase } from './_rules';
 import { ComponentResources, MonitoringSettings, serviceHost } from './_settings';
 import { describeSource, scrapeTargetProblems } from './_targets';
 import { AlertRoute, NULL_RECEIVER, Receiver, SecretKey } from './receiver';
+import { FleetCentralOptions, RemoteWriteOptions } from './fleet-monitoring';
+import { addFleetLinks, centralRemoteWriteUrl, resolveFleetSettings } from './_fleet';
+import { centralRuleGroups, siteRuleGroup } from './_fleet-rules';
 import { PlatformNamespace, PodSecurityLevel } from '../platform/platform-namespace';
 import { IScrapeTarget, ScrapeTarget } from './scrape-target';
 import { dns1123Label, dns1123Subdomain, labelValue, qualifiedName, secretDataKey } from '../core/names';
@@ -31,6 +34,7 @@ export {
 } from './_settings';
 export { GRAFANA_DASHBOARD_LABEL } from './_operator';
 export { isRuleSource } from './alert-rules';
+export type { FleetCentralOptions, RemoteWriteOptions } from './fleet-monitoring';
 
 /** Who runs Prometheus, Alertmanager and Grafana. */
 export enum MonitoringMode {
@@ -127,8 +131,10 @@ export interface MonitoringBundleProps {
    * and sending alerts. 1 is the opt-out for a one-node site, where a second replica would share
    * the only node: it halves Prometheus's CPU, memory and disk, and costs every restart, upgrade
    * or drain of Prometheus a gap in data and alerting, and the loss of its node all of
-   * Prometheus until the node returns.
-   * @default 2
+   * Prometheus until the node returns. A fleet's central Prometheus (`fleetCentral`) runs one
+   * replica, and refuses more: each site's remote writes would land on one replica or the other,
+   * and each replica would alert that the share it missed went silent.
+   * @default 2; 1 with `fleetCentral`
    */
   readonly prometheusReplicas?: number;
   /**
@@ -236,6 +242,31 @@ export interface MonitoringBundleProps {
    * @default - requests 10m CPU and 32Mi memory, limits 200m CPU and 64Mi memory
    */
   readonly nodeExporterResources?: ContainerResources;
+  /**
+   * Labels every series, alert and remote-written sample of this bundle's Prometheus carries
+   * (Prometheus's `global.external_labels`), e.g. `{ site: 'depot-7' }`: what tells this site's
+   * series from another's at a central Prometheus. Prometheus adds them where a series or alert
+   * lacks the label: one that has it keeps its own value (a camera's `site` column, for one).
+   * Standalone mode only.
+   * @default - none (the HA `replica` label only)
+   * @see https://prometheus.io/docs/prometheus/latest/configuration/configuration/#configuration-file
+   */
+  readonly externalLabels?: { readonly [name: string]: string };
+  /**
+   * Send a subset of this site's series to a central Prometheus: the site-level recording rules
+   * (`site:…`, recorded once this is set), `ALERTS` and `up`; alerting stays local, so the site
+   * pages with its WAN link down. Needs `externalLabels`. Standalone mode only.
+   * @default - nothing is sent
+   */
+  readonly remoteWrite?: RemoteWriteOptions;
+  /**
+   * Make this bundle's Prometheus the fleet's central one: it receives the sites' remote writes
+   * through the `prometheus-remote-write` LoadBalancer Service at {@link MonitoringBundle.remoteWriteUrl},
+   * alerts when a site stops reporting or runs out of GPU headroom, and Grafana gets a fleet
+   * dashboard. Standalone mode only.
+   * @default - not central
+   */
+  readonly fleetCentral?: FleetCentralOptions;
 }
 
 /** An amount of CPU and memory. */
@@ -278,8 +309,11 @@ const DEFAULT_RESOURCES: ComponentResources = {
  * At city scale it stays within what the API server accepts: jobs of one shape (16 or more that
  * differ only in the pods they select, named after one of their pod labels, such as the
  * detection services of a namespace) share one scrape config that keeps each job's pods and
- * `job` label; rule files go to `prometheus-rules` until it is full (a ConfigMap holds 1 MiB),
- * then to `prometheus-rules-1`, `-2`, ..., in the order the groups arrive, mounted together.
+ * `job` label; rule files go to `prometheus-rules` until it holds 480 KiB of YAML (every object
+ * stays under 512 KiB, half of what the API server stores), then to `prometheus-rules-1`, `-2`,
+ * ..., in the order the groups arrive, mounted together. Prometheus reaches the pods of watched
+ * components by one label (`video-analytics.io/scraped-by-prometheus`), so its NetworkPolicy
+ * has one egress peer per namespace and metrics port, however many components it scrapes.
  *
  * Replicas: by default no single pod or node takes monitoring down. Replicated components
  * spread hard over nodes (never two on one node while another eligible node has none; on a
@@ -306,6 +340,14 @@ const DEFAULT_RESOURCES: ComponentResources = {
  * footprint, at the cost of gaps in data, alerting and dashboards whenever a pod restarts, and
  * of everything while the node is down. Route the always-firing Watchdog alert to a dead man's
  * switch outside the cluster (`watchdogReceiver`) to learn of that, in any case.
+ *
+ * Fleets: each site's bundle labels its series (`externalLabels`, e.g. `{ site: 'depot-7' }`),
+ * keeps every alert of its own, so that it pages with its WAN link down, and remote-writes its
+ * site-level records (`site:…`: GPU capacity, demand and headroom, cameras, ingest bitrate),
+ * `ALERTS` and `up` to a central Prometheus (`remoteWrite`). The centre is either an existing
+ * endpoint or one site's bundle with `fleetCentral`, which receives at {@link remoteWriteUrl},
+ * alerts when an expected site stops reporting (FleetSiteNotReporting) or runs short of GPUs
+ * (FleetSiteGpuHeadroomLow), and adds a fleet dashboard with a `site` selector.
  */
 export class MonitoringBundle extends Construct {
   /** Who runs the monitoring stack. */
@@ -337,7 +379,11 @@ export class MonitoringBundle extends Construct {
     } else {
       this.addStack();
     }
-    if (this.settings.platformRules) this.addGroups(this.checkedGroups(platformRuleGroups(), `MonitoringBundle '${id}' (platform rules)`));
+    if (this.settings.platformRules) {
+      const platformRules = platformRuleGroups({ receivesRemoteWrites: this.settings.fleetCentral !== undefined });
+      this.addGroups(this.checkedGroups(platformRules, `MonitoringBundle '${id}' (platform rules)`));
+    }
+    this.addFleetRules();
     // Adds nothing: it marks the moment the app is synthesized, after which a registration would be lost.
     this.node.addValidation({ validate: () => this.markSynthesized() });
   }
@@ -345,8 +391,10 @@ export class MonitoringBundle extends Construct {
   /**
    * Monitors a component: scrapes it; loads its rules if it owns any ({@link IRuleSource}); if it
    * has `connections` (`IConnectable`), admits the Prometheus pods to its metrics port in
-   * its NetworkPolicy (in operator mode, every pod of the operator's namespace), and otherwise
-   * lets Prometheus out to its pods (its own policy must then admit Prometheus); and, if it
+   * its NetworkPolicy (in operator mode, every pod of the operator's namespace) and lets
+   * Prometheus out to its pods by the label `video-analytics.io/scraped-by-prometheus:
+   * <namespace>.<port>` that the link adds to their pod templates (never to a selector), and
+   * otherwise lets Prometheus out to its pods (its own policy must then admit Prometheus); and, if it
    * autoscales on Prometheus (`IPrometheusClient`), gives it the URL of this bundle's
    * Prometheus (in operator mode, `prometheusUrl`, if set). A problem with the target or its
    * rules is refused at once, as is a job or rule group name that is already taken.
@@ -413,6 +461,24 @@ export class MonitoringBundle extends Construct {
     return this.settings.operator ? this.settings.prometheusUrl : `http://${serviceHost(this.settings, 'prometheus')}:${PROMETHEUS_PORT}`;
   }
 
+  /**
+   * The URL the fleet's sites remote-write to (their `remoteWrite.url`), when this bundle's
+   * Prometheus is the fleet's central one: plain http to the `prometheus-remote-write`
+   * LoadBalancer Service, which K3s's ServiceLB opens on every node. The sites reach it across
+   * their WAN: keep that path private (a VPN), or put a TLS proxy in front and give the sites its
+   * https URL instead.
+   * @param externalAddress the DNS name or IP address the sites reach this cluster's nodes by
+   */
+  public remoteWriteUrl(externalAddress: string): string {
+    if (!this.settings.fleetCentral) {
+      throw this.error({ prop: 'fleetCentral', value: undefined, rule: 'set for remoteWriteUrl(), which only a central Prometheus has', fix: "Call it on the bundle with 'fleetCentral', or give the sites the receiver's own URL." });
+    }
+    const fail = (prop: string, value: unknown, rule: string, fix: string): never => {
+      throw this.error({ prop, value, rule, fix });
+    };
+    return centralRemoteWriteUrl(fail, externalAddress, PROMETHEUS_PORT);
+  }
+
   /** CPU and memory requested and allowed by the bundle's pods; all zero in operator mode. */
   public get footprint(): MonitoringFootprint {
     const r = this.settings.resources;
@@ -442,6 +508,7 @@ export class MonitoringBundle extends Construct {
     const nodeExporter = new NodeExporter(this, 'node-exporter', settings);
     const prometheus = new PrometheusServer(this, 'prometheus', settings, prometheusPods, alertmanager.scrapeJob, [nodeExporter.scrapeJob.port]);
     this.prometheus = prometheus;
+    addFleetLinks(this, settings, prometheusPods, PROMETHEUS_PORT);
 
     const builtIn = `MonitoringBundle '${this.node.id}' (built-in)`;
     // The kubelet and cAdvisor jobs scrape nodes, not pods: they only take their names.
@@ -450,6 +517,16 @@ export class MonitoringBundle extends Construct {
       this.addJob(component.scrapeJob, builtIn);
       this.linkNetwork(component, component.scrapeJob);
     }
+  }
+
+  /** A site's records for the centre, once it sends them or is the centre; the centre's alerts on the sites. */
+  private addFleetRules(): void {
+    const { remoteWrite, fleetCentral, externalLabels } = this.settings;
+    const groups = [
+      ...(remoteWrite || fleetCentral ? [siteRuleGroup(externalLabels)] : []),
+      ...(fleetCentral ? centralRuleGroups(fleetCentral) : []),
+    ];
+    if (groups.length > 0) this.addGroups(this.checkedGroups(groups, `MonitoringBundle '${this.node.id}' (fleet rules)`));
   }
 
   /** The target as Prometheus and the API server would take it, under a job name nobody else uses. */
@@ -501,11 +578,16 @@ export class MonitoringBundle extends Construct {
     }
   }
 
-  /** Lets Prometheus reach the target's metrics port; host-network exporters are reached at the nodes. */
+  /**
+   * Lets Prometheus reach the target's metrics port; host-network exporters are reached at the
+   * nodes. A target with `connections` is reached by the label `video-analytics.io/scraped-by-prometheus:
+   * <namespace>.<port>` the link puts on its pods: Prometheus's policy then has one peer per
+   * target namespace and port, not one rule per target (835 KiB of YAML at 10,000 cameras).
+   */
   private linkNetwork(target: unknown, job: ScrapeJob): void {
     if (job.hostNetwork) return;
     if (isConnectable(target)) {
-      if (this.prometheus) target.connections.allowFrom(this.prometheus.connections, [job.port]);
+      if (this.prometheus) target.connections.allowFrom(this.prometheus.connections, [job.port], { byServerLabel: SCRAPED_BY });
       // The operator's Prometheus is not modelled here: every pod of its namespace is admitted.
       else target.connections.allowFromPeer(namespacePeer(this.namespace), [job.port]);
     } else if (this.prometheus) {
@@ -536,6 +618,9 @@ export class MonitoringBundle extends Construct {
   }
 }
 
+/** The relation the label on scraped pods names: `video-analytics.io/scraped-by-prometheus`. */
+const SCRAPED_BY = 'scraped-by';
+
 /** A rule group ready to register, its runbook links moved; its rule file in standalone mode. */
 interface CheckedGroup {
   readonly group: RuleGroup;
@@ -564,7 +649,7 @@ const STANDALONE_ONLY: ReadonlyArray<keyof MonitoringBundleProps> = [
   'storageClassName', 'scrapeInterval', 'evaluationInterval', 'prometheusReplicas', 'alertmanagerReplicas', 'grafanaReplicas',
   'grafanaAdminUser', 'grafanaAdminPassword',
   'grafanaIngressNamespaces', 'queryNamespaces', 'nodeNetworks', 'verifyKubeletTls', 'prometheusResources', 'alertmanagerResources',
-  'grafanaResources', 'kubeStateMetricsResources', 'nodeExporterResources',
+  'grafanaResources', 'kubeStateMetricsResources', 'nodeExporterResources', 'externalLabels', 'remoteWrite', 'fleetCentral',
 ];
 
 function resolveSettings(scope: Construct, id: string, props: MonitoringBundleProps): MonitoringSettings {
@@ -620,7 +705,12 @@ function resolveSettings(scope: Construct, id: string, props: MonitoringBundlePr
     if (route.repeatInterval) checkDuration(fail, `routes[${i}].repeatInterval`, route.repeatInterval, 1000);
   });
 
-  const prometheusReplicas = checkReplicas(fail, 'prometheusReplicas', props.prometheusReplicas, 'Use 2 for an HA pair, or 1 on a one-node site.');
+  const fleet = resolveFleetSettings(fail, props);
+  const prometheusReplicas = checkReplicas(fail, 'prometheusReplicas', props.prometheusReplicas ?? (fleet.fleetCentral ? 1 : undefined), 'Use 2 for an HA pair, or 1 on a one-node site.');
+  if (fleet.fleetCentral && prometheusReplicas > 1) {
+    fail('prometheusReplicas', prometheusReplicas, "1 with 'fleetCentral': the sites' remote writes reach one replica or the other, so each replica would hold part of every site's series and alert that the rest went silent",
+      'Leave it out: the central Prometheus runs one replica, and the sites resend what they hold (about two hours) after it restarts.');
+  }
   const alertmanagerReplicas = checkReplicas(fail, 'alertmanagerReplicas', props.alertmanagerReplicas, 'Use 2 to keep silences through restarts and lost nodes, or 1 on a one-node site.');
   const grafanaReplicas = checkReplicas(fail, 'grafanaReplicas', props.grafanaReplicas, 'Use 2 to keep the dashboards up through a lost node, or 1 on a one-node site.');
   const grafanaAdminPassword = props.grafanaAdminPassword ?? { secretName: 'grafana-admin', key: 'admin-password' };
@@ -686,6 +776,7 @@ function resolveSettings(scope: Construct, id: string, props: MonitoringBundlePr
     operatorSelectorLabels,
     prometheusUrl,
     resources: resolveResources(id, props),
+    ...fleet,
   };
 }
 

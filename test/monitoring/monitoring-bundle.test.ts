@@ -1,4 +1,4 @@
-import { ApiObject, Chart, Duration, Size, Testing } from 'cdk8s';
+import { ApiObject, Chart, Duration, Size, Testing, Yaml } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { parse as parseYaml } from 'yaml';
@@ -10,6 +10,7 @@ import { MonitoringBundle, MonitoringBundleProps, MonitoringMode, Receiver, isRu
 import { CAMERA_INFO_RECORD, ingestRuleGroups } from '../../lib/ingest/rules';
 import { PrometheusLink } from '../../lib/synth/autoscaler';
 import { MAX_DATA_BYTES } from '../../lib/synth/validation/_size-rules';
+import { RULE_CONFIG_MAP_BYTES } from '../../lib/monitoring/_prometheus';
 import { KubeObject, findObject, objectsOfKind, synthValid, testApp, testChart } from '../_helpers';
 import { NetworkModel } from '../_network-policy-evaluator';
 import { thrownMessage } from '../_properties';
@@ -288,23 +289,22 @@ describe('MonitoringBundle, standalone', () => {
     expect(Object.keys(findObject(objects, 'ConfigMap', 'prometheus-rules').data)).toContain('dcgm.rules.yaml');
   });
 
-  test('rule files over 1 MiB in all go to further ConfigMaps, mounted together in the rules folder', () => {
+  test('rule files over 480 KiB of YAML in all go to further ConfigMaps, mounted together in the rules folder', () => {
     const groupOf = (n: number): RuleGroup => ({
       name: `cameras-${n}`,
       recordings: Array.from({ length: 1500 }, (_, i) => ({ record: 'job:camera:info', expr: 'vector(1)', labels: { name: `camera-${n}-${i}`, site: 'x'.repeat(80) } })),
     });
     const { objects } = synthBundle({}, (_scope, bundle) => bundle.addRules({ toRuleGroups: () => [1, 2, 3, 4].map(groupOf) }));
     const maps = objectsOfKind(objects, 'ConfigMap').filter((o) => o.metadata.name.startsWith('prometheus-rules'));
-    expect(maps.map((o) => o.metadata.name)).toEqual(['prometheus-rules', 'prometheus-rules-1']);
-    for (const map of maps) {
-      expect(Object.values(map.data as Record<string, string>).reduce((sum, text) => sum + Buffer.byteLength(text), 0)).toBeLessThanOrEqual(1024 * 1024);
-    }
+    // About 345 KiB of YAML each: the first joins the platform rules, each of the others needs a ConfigMap of its own.
+    expect(maps.map((o) => o.metadata.name)).toEqual(['prometheus-rules', 'prometheus-rules-1', 'prometheus-rules-2', 'prometheus-rules-3']);
+    for (const map of maps) expect(Buffer.byteLength(Yaml.stringify(map))).toBeLessThanOrEqual(512 * 1024);
     // Every rule file is in exactly one of them, and the pod sees them all in one folder.
     const files = maps.flatMap((o) => Object.keys(o.data));
     expect(files).toEqual(expect.arrayContaining(['cameras-1.rules.yaml', 'cameras-2.rules.yaml', 'cameras-3.rules.yaml', 'cameras-4.rules.yaml']));
     expect(new Set(files).size).toBe(files.length);
     const volume = podSpec(objects, 'StatefulSet', 'prometheus').volumes.find((v: any) => v.name === 'rules');
-    expect(volume).toEqual({ name: 'rules', projected: { sources: [{ configMap: { name: 'prometheus-rules' } }, { configMap: { name: 'prometheus-rules-1' } }] } });
+    expect(volume).toEqual({ name: 'rules', projected: { sources: maps.map((o) => ({ configMap: { name: o.metadata.name } })) } });
     // While they fit in one, a plain ConfigMap volume, as before.
     expect(podSpec(synthBundle().objects, 'StatefulSet', 'prometheus').volumes.find((v: any) => v.name === 'rules'))
       .toEqual({ name: 'rules', configMap: { name: 'prometheus-rules' } });
@@ -804,6 +804,33 @@ describe('MonitoringBundle.watch: the links of a watched component', () => {
     }
   });
 
+  test('a component whose pods take link labels is reached by the label the link puts on them, one peer per namespace and port', () => {
+    const chart = testChart();
+    new PlatformNamespace(chart, 'gpu-namespace', { name: 'gpu' });
+    const bundle = new MonitoringBundle(chart, 'monitoring', { receivers: [OPS] });
+    const exporter = new Exporter(chart, 'dcgm');
+    const podLabels: Record<string, string> = { app: 'dcgm' };
+    exporter.connections.labelPods(podLabels);
+    bundle.watch(exporter);
+    const objects = synthValid(chart);
+    expect(podLabels).toEqual({ 'app': 'dcgm', 'video-analytics.io/scraped-by-prometheus': 'monitoring.9400' });
+    expect(findObject(objects, 'NetworkPolicy', 'prometheus', 'monitoring').spec.egress).toContainEqual({
+      to: [{ podSelector: { matchLabels: { 'video-analytics.io/scraped-by-prometheus': 'monitoring.9400' } }, namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'gpu' } } }],
+      ports: [{ protocol: 'TCP', port: 9400 }],
+    });
+
+    const pods = { ...EXPORTER_PODS, spec: { template: { ...EXPORTER_PODS.spec.template, metadata: { labels: podLabels } } } };
+    const model = new NetworkModel([...objects, pods]);
+    const dcgm = model.group('gpu', 'dcgm');
+    expect(model.allows({ from: model.group('monitoring', 'prometheus'), to: dcgm, port: 9400 })).toBe(true);
+    for (const other of ['grafana', 'alertmanager', 'kube-state-metrics']) {
+      expect({ other, allowed: model.allows({ from: model.group('monitoring', other), to: dcgm, port: 9400 }) }).toEqual({ other, allowed: false });
+    }
+    // Without the label (pods built by something that ignores labelPods), Prometheus may not reach them.
+    const unlabelled = new NetworkModel([...objects, EXPORTER_PODS]);
+    expect(unlabelled.allows({ from: unlabelled.group('monitoring', 'prometheus'), to: unlabelled.group('gpu', 'dcgm'), port: 9400 })).toBe(false);
+  });
+
   test('in operator mode, the component admits the pods of the operator\'s namespace, whose Prometheus is not modelled', () => {
     const chart = testChart();
     const bundle = new MonitoringBundle(chart, 'monitoring', { mode: MonitoringMode.OPERATOR });
@@ -865,7 +892,7 @@ describe('MonitoringBundle.watch: the links of a watched component', () => {
     expect(isRuleSource(undefined)).toBe(false);
   });
 
-  test('at city scale, rule files are packed in arrival order into ConfigMaps each under 1 MiB, every file in exactly one, all mounted', () => {
+  test('at city scale, rule files are packed in arrival order into ConfigMaps of at most 512 KiB of YAML, every file in exactly one, all mounted', () => {
     // 2,000 groups of about 1.6 KiB, as the camera series of 10,000 cameras come in, and a few big ones among them.
     const cameras = (n: number, count: number): RuleGroup => ({
       name: `cameras-${n}`,
@@ -879,20 +906,35 @@ describe('MonitoringBundle.watch: the links of a watched component', () => {
     expect(maps.length).toBeGreaterThan(2);
     expect(maps.map((o) => o.metadata.name)).toEqual(maps.map((_, i) => (i === 0 ? 'prometheus-rules' : `prometheus-rules-${i}`)));
     for (const map of maps) {
+      expect({ map: map.metadata.name, yaml: Buffer.byteLength(Yaml.stringify(map)) <= 512 * 1024 }).toEqual({ map: map.metadata.name, yaml: true });
       expect(Object.values(map.data as Record<string, string>).reduce((sum, text) => sum + Buffer.byteLength(text), 0)).toBeLessThanOrEqual(MAX_DATA_BYTES);
     }
     const files = maps.flatMap((o) => Object.keys(o.data));
     const expected = [...groups.map((g) => g.name), 'platform-kubernetes', 'platform-node', 'platform-prometheus'].map((name) => `${name}.rules.yaml`);
     expect(files.sort()).toEqual(expected.sort());
-    // Greedy in arrival order: a ConfigMap is started only when the next file would not fit in the one before.
-    const bytes = (map: KubeObject): number => Object.values(map.data as Record<string, string>).reduce((sum, text) => sum + Buffer.byteLength(text), 0);
-    const firstOf = (map: KubeObject): number => Math.min(...Object.keys(map.data).filter((f) => f.startsWith('cameras-')).map((f) => Number(f.split('-')[1].split('.')[0])));
+    // Greedy in arrival order: a ConfigMap is started only when the next file would take the YAML
+    // of the files of the one before past the limit (counted as cdk8s writes them, under `data:`).
+    const filesYaml = (data: Record<string, string>): number => Buffer.byteLength(Yaml.stringify({ data })) - 'data:\n'.length;
+    const firstOf = (map: KubeObject): string => `cameras-${Math.min(...Object.keys(map.data).filter((f) => f.startsWith('cameras-')).map((f) => Number(f.split('-')[1].split('.')[0])))}.rules.yaml`;
     for (let i = 1; i < maps.length; i++) {
-      const opener = Buffer.byteLength(maps[i].data[`cameras-${firstOf(maps[i])}.rules.yaml`]);
-      expect(bytes(maps[i - 1]) + opener).toBeGreaterThan(MAX_DATA_BYTES);
+      const opener = firstOf(maps[i]);
+      expect(filesYaml(maps[i - 1].data)).toBeLessThanOrEqual(RULE_CONFIG_MAP_BYTES);
+      expect(filesYaml({ ...maps[i - 1].data, [opener]: maps[i].data[opener] })).toBeGreaterThan(RULE_CONFIG_MAP_BYTES);
     }
     expect(podSpec(objects, 'StatefulSet', 'prometheus').volumes.find((v: any) => v.name === 'rules'))
       .toEqual({ name: 'rules', projected: { sources: maps.map((o) => ({ configMap: { name: o.metadata.name } })) } });
+  });
+
+  test('a rule file too big to share a ConfigMap gets one of its own, and no ConfigMap is left empty', () => {
+    // About 650 KiB of YAML: over the packing limit, within the 1 MiB a ConfigMap holds.
+    const big: RuleGroup = { name: 'big', recordings: Array.from({ length: 5000 }, (_, i) => ({ record: 'job:camera:info', expr: 'vector(1)', labels: { name: `camera-${i}` } })) };
+    const small = (name: string): RuleGroup => ({ name, recordings: [{ record: 'job:camera:info', expr: 'vector(1)' }] });
+    const { objects } = synthBundle({ platformRules: false }, (_scope, bundle) => {
+      bundle.addRules({ toRuleGroups: () => [big, small('after')] });
+    });
+    const maps = objectsOfKind(objects, 'ConfigMap').filter((o) => /^prometheus-rules(-\d+)?$/.test(o.metadata.name));
+    expect(maps.map((o) => [o.metadata.name, Object.keys(o.data)])).toEqual([['prometheus-rules', ['big.rules.yaml']], ['prometheus-rules-1', ['after.rules.yaml']]]);
+    expect(Buffer.byteLength(Yaml.stringify(maps[0]))).toBeGreaterThan(RULE_CONFIG_MAP_BYTES);
   });
 
   test('under a scope\'s settings, every monitoring pod pulls from the mirror with the pull secret, at the platform\'s priority', () => {
