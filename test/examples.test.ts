@@ -9,7 +9,7 @@ import { parse } from 'yaml';
 
 const ROOT = path.join(__dirname, '..');
 const EXAMPLES = path.join(ROOT, 'examples');
-const EXPECTED_EXAMPLES = ['analysis-service', 'cpu-only', 'edge-box', 'full-platform', 'gpu-pool', 'monitoring-operator', 'stream-ingest'];
+const EXPECTED_EXAMPLES = ['analysis-service', 'cpu-only', 'edge-box', 'fleet', 'full-platform', 'gpu-pool', 'monitoring-operator', 'stream-ingest'];
 const PINNED = ['cdk8s', 'cdk8s-plus-27', 'constructs', 'cdk8s-cli', 'typescript', 'ts-node'];
 const QUICK_START = /<!-- quick-start:begin -->\n```ts\n([\s\S]*?)```\n<!-- quick-start:end -->/;
 
@@ -18,7 +18,7 @@ const readJson = (file: string): any => JSON.parse(fs.readFileSync(file, 'utf8')
 const installedVersion = (name: string): string => readJson(path.join(ROOT, 'node_modules', name, 'package.json')).version;
 const library = readJson(path.join(ROOT, 'package.json'));
 
-test('examples/ holds the seven consumer projects', () => {
+test('examples/ holds the eight consumer projects', () => {
   expect(exampleNames).toEqual(EXPECTED_EXAMPLES);
 });
 
@@ -69,9 +69,9 @@ describe.each(exampleNames)('examples/%s', (name) => {
     });
   });
 
-  test('writes nothing but manifests into dist/: a LayeredApp, or an App without construct metadata', () => {
+  test('writes nothing but manifests into dist/: a LayeredApp, a VideoAnalyticsFleet (a LayeredApp per site), or an App without construct metadata', () => {
     const main = fs.readFileSync(path.join(dir, 'main.ts'), 'utf8');
-    expect(main).toMatch(/new LayeredApp\(|new App\(\{[^}]*recordConstructMetadata: false/);
+    expect(main).toMatch(/new LayeredApp\(|new VideoAnalyticsFleet\(|new App\(\{[^}]*recordConstructMetadata: false/);
     expect(main).toMatch(/construct-metadata\.json/);
   });
 });

@@ -13,6 +13,24 @@ export interface ManifestText {
   readonly yaml: string;
 }
 
+/** A manifest file about to be written, with the objects its text was serialized from. */
+export interface ManifestOutput extends ManifestText {
+  /**
+   * The objects `yaml` is the text of, as cdk8s's `Yaml.stringify` writes them: validated as
+   * objects (see `ManifestValidator.validateObjects`), without reading the text again.
+   * @default - the text is read and validated
+   */
+  readonly objects?: readonly unknown[];
+}
+
+/** What validating files before they are written found. */
+export interface ValidationOutcome {
+  /** The report cdk8s-cli would print for the validation plugin, or undefined when every object is valid. */
+  readonly report?: string;
+  /** How many objects each file holds, in the order of the files. */
+  readonly objectCounts: readonly number[];
+}
+
 /** Finds the construct path of the object a violation names, if known. */
 export type ConstructPathOf = (file: string, object: ObjectReference) => string | undefined;
 
@@ -29,22 +47,27 @@ const PLUGIN = 'ManifestValidationPlugin';
 const VERSION = 'in-process';
 
 /**
- * Validates manifest texts with {@link ManifestValidator} before anything is written, and returns
- * the report of the violations in the format `cdk8s synth` prints for the validation plugin
- * (without its colours), or undefined when every object is valid.
+ * Validates manifest files with {@link ManifestValidator} before anything is written, and
+ * returns, with the object counts, the report of the violations in the format `cdk8s synth`
+ * prints for the validation plugin (without its colours), if there is any violation.
  *
- * The texts are validated as they are; only when there are violations, the validation plugin
- * itself runs over copies in a temporary folder, so the report has exactly the plugin's rules,
- * recommendations and fixes, with the paths the files would have had and, where
- * `constructPathOf` knows it, each object's construct path.
+ * Files are validated from their objects where they come with them, which gives the verdicts
+ * of validating their text without reading it. Only when there are violations, the validation
+ * plugin itself runs over copies of the texts in a temporary folder, so the report has exactly
+ * the plugin's rules, recommendations and fixes, with the paths the files would have had and,
+ * where `constructPathOf` knows it, each object's construct path.
  */
-export function validateBeforeWriting(files: readonly ManifestText[], constructPathOf: ConstructPathOf = () => undefined): string | undefined {
-  const results = files.map((file) => ManifestValidator.validateYaml(file.yaml, file.path));
+export function validateBeforeWriting(files: readonly ManifestOutput[], constructPathOf: ConstructPathOf = () => undefined): ValidationOutcome {
+  const results = files.map((file) => (file.objects !== undefined
+    ? ManifestValidator.validateObjects(file.objects, { source: file.path })
+    : ManifestValidator.validateYaml(file.yaml, file.path)));
+  const objectCounts = results.map((result) => result.objectCount);
   const violations = results.reduce((n, r) => n + r.violations.length, 0);
-  if (violations === 0) return undefined;
-  const objectCount = results.reduce((n, r) => n + r.objectCount, 0);
+  if (violations === 0) return { objectCounts };
+  const objectCount = objectCounts.reduce((n, count) => n + count, 0);
   const objects = objectsByResourceName(results);
-  return renderReport(pluginViolations(files, objects, constructPathOf), { status: 'failure', objects: String(objectCount), violations: String(violations) });
+  const report = renderReport(pluginViolations(files, objects, constructPathOf), { status: 'failure', objects: String(objectCount), violations: String(violations) });
+  return { report, objectCounts };
 }
 
 /** The validation plugin's violations for these texts, with the paths the files will have. */
@@ -62,6 +85,8 @@ function pluginViolations(files: readonly ManifestText[], byResource: ReadonlyMa
     let submitted = false;
     // The plugin reports synchronously: its promise only tells cdk8s-cli it is done. Should it
     // fail, its report is never submitted, which the check below turns into an error.
+    // A copy with violations has no receipt, so the plugin reads it in full; a valid file
+    // unchanged since an earlier synth may have one, which spares reading it again.
     new ManifestValidationPlugin().validate({
       manifests,
       report: { addViolation: (violation) => reported.push(violation), submit: () => { submitted = true; } },

@@ -1,10 +1,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { ApiObject, App, AppProps, Chart, Names, Yaml, YamlOutputType } from 'cdk8s';
+import { ApiObject, App, AppProps, Chart, Names, YamlOutputType } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { inApplyOrder } from './apply-order';
+import { stringifyManifests } from './yaml/emitter';
 import { DeferredJsonCheck, deferJsonChecks } from './json-validation';
-import { ConstructPathOf, ManifestText, validateBeforeWriting } from '../reports/validation-report';
+import { ConstructPathOf, ManifestOutput, ManifestText, validateBeforeWriting } from '../reports/validation-report';
+import { ValidationReceipts } from './validation/_receipts';
 import { ObjectReference } from './validation/violation';
 
 /** One file of the output: its name without extension, its objects in order and their constructs. */
@@ -12,6 +14,15 @@ interface ChartOutput {
   readonly fileName: string;
   readonly objects: unknown[];
   readonly apiObjects: ApiObject[];
+}
+
+/** A manifest file `LayeredApp` writes: where, its YAML text and, when it was validated, how many objects passed. */
+export interface ManifestFile extends ManifestText {
+  /**
+   * The number of objects `ManifestValidator` checked in `yaml` and found valid.
+   * @default - not validated (`validate: false`)
+   */
+  readonly validatedObjects?: number;
 }
 
 /** Props of {@link LayeredApp}. */
@@ -49,7 +60,11 @@ export interface LayeredAppProps extends AppProps {
  * metadata (`construct-metadata.json`, which cdk8s-cli turns on through the environment variable
  * `CDK8S_RECORD_CONSTRUCT_METADATA` when `cdk8s.yaml` has validations): Argo CD would read that
  * file as a manifest. And `synth()` checks every object with `ManifestValidator` before it
- * writes any file (see `LayeredAppProps.validate`).
+ * writes any file (see `LayeredAppProps.validate`): from the objects themselves, with the
+ * verdicts of checking the very text it then writes, without reading that text again. Beside
+ * each file it leaves a receipt, outside the output folder, that lets the validation plugin of
+ * `cdk8s synth` confirm by a hash that the file is byte for byte one that passed, instead of
+ * reading and checking it a second time (see {@link LayeredApp.writeFiles}).
  *
  * The shortcut covers apps whose only dependencies are between charts (plus the object edges a
  * previous cdk8s synthesis derived from them). Anything else (nested charts, dependencies between
@@ -69,26 +84,58 @@ export class LayeredApp extends App {
 
   /**
    * Validates the app, checks every object (unless `validate` is false) and only then writes one
-   * file per chart, charts in dependency order, objects in apply order.
+   * file per chart, charts in dependency order, objects in apply order, each with a receipt for
+   * the validation plugin (see {@link LayeredApp.writeFiles}).
    */
   public override synth(): void {
-    const outputs = this.synthesizeCharts();
-    if (outputs === undefined) return this.synthLikeApp();
-    const files = outputs.map(({ fileName, objects }): ManifestText => ({
-      path: path.join(this.outdir, fileName + this.outputFileExtension),
-      yaml: Yaml.stringify(...objects),
-    }));
-    if (this.validatesManifests) {
-      const byFile = new Map(files.map((file, i) => [file.path, outputs[i]]));
-      this.throwOnInvalidManifests(files, (file, object) => {
-        const output = byFile.get(file);
-        const index = output?.objects.findIndex((json) => sameObject(json, object)) ?? -1;
-        return index < 0 ? undefined : output!.apiObjects[index].node.path;
-      });
-    }
+    const files = this.synthFiles();
+    if (files === undefined) return this.synthLikeApp();
     fs.mkdirSync(this.outdir, { recursive: true });
-    // Yaml.save's encoding, on the very text that was checked.
-    for (const file of files) fs.writeFileSync(file.path, file.yaml, { encoding: 'utf8' });
+    LayeredApp.writeFiles(files);
+  }
+
+  /**
+   * Writes files `synthFiles()` returned and, for those that were validated, leaves a receipt
+   * that lets the validation plugin of `cdk8s synth` confirm by a hash that each file is
+   * byte for byte the one validated, instead of reading and validating it again. A receipt
+   * lives outside the project and the output folder (see `_receipts.ts`), so nothing but the
+   * manifests lands where Argo CD reads.
+   */
+  public static writeFiles(files: readonly ManifestFile[]): void {
+    const receipts = files.some((file) => file.validatedObjects !== undefined) ? ValidationReceipts.forThisValidator() : undefined;
+    for (const file of files) {
+      // Yaml.save's encoding, on the very text that was checked: the receipt names these bytes.
+      const bytes = Buffer.from(file.yaml, 'utf8');
+      fs.mkdirSync(path.dirname(file.path), { recursive: true });
+      fs.writeFileSync(file.path, bytes);
+      if (file.validatedObjects !== undefined) receipts?.record(bytes, file.validatedObjects);
+    }
+    receipts?.prune();
+  }
+
+  /**
+   * The files `synth()` would write (path and YAML text), checked as `synth()` checks them, and
+   * nothing written: for a program that writes several apps and must write none when one fails.
+   * Write them with {@link LayeredApp.writeFiles}, which leaves the validation plugin its receipts.
+   * Undefined when the app needs cdk8s's general synthesis, which only `synth()` can do.
+   */
+  public synthFiles(): ManifestFile[] | undefined {
+    const outputs = this.synthesizeCharts();
+    if (outputs === undefined) return undefined;
+    const files = outputs.map(({ fileName, objects }): ManifestOutput => ({
+      path: path.join(this.outdir, fileName + this.outputFileExtension),
+      objects,
+      yaml: serializeManifests(objects),
+    }));
+    if (!this.validatesManifests) return files.map(({ path: file, yaml }) => ({ path: file, yaml }));
+    const byFile = new Map(files.map((file, i) => [file.path, outputs[i]]));
+    // The objects are validated as the very text they were serialized to: the text written.
+    const objectCounts = this.throwOnInvalidManifests(files, (file, object) => {
+      const output = byFile.get(file);
+      const index = output?.objects.findIndex((json) => sameObject(json, object)) ?? -1;
+      return index < 0 ? undefined : output!.apiObjects[index].node.path;
+    });
+    return files.map(({ path: file, yaml }, i) => ({ path: file, yaml, validatedObjects: objectCounts[i] }));
   }
 
   /**
@@ -99,7 +146,7 @@ export class LayeredApp extends App {
   public override synthYaml(): string {
     const outputs = this.synthesizeCharts();
     if (outputs === undefined) return super.synthYaml();
-    return Yaml.stringify(...outputs.flatMap((output) => output.objects));
+    return serializeManifests(outputs.flatMap((output) => output.objects));
   }
 
   /** The charts in dependency order, as `App.charts` returns them. */
@@ -118,12 +165,14 @@ export class LayeredApp extends App {
     super.synth();
   }
 
-  private throwOnInvalidManifests(files: readonly ManifestText[], constructPathOf: ConstructPathOf): void {
-    const report = validateBeforeWriting(files, constructPathOf);
+  /** The number of objects of each file, when every one is valid. */
+  private throwOnInvalidManifests(files: readonly ManifestOutput[], constructPathOf: ConstructPathOf): readonly number[] {
+    const { report, objectCounts } = validateBeforeWriting(files, constructPathOf);
     if (report !== undefined) {
       throw new Error(`LayeredApp: the objects break the manifest rules, so nothing was written to ${this.outdir}. `
         + 'Fix the constructs named below, or pass validate: false to leave the checks to the cdk8s validation plugin.\n\n' + report);
     }
+    return objectCounts;
   }
 
   /** The files to write, or undefined when the app needs cdk8s's general synthesis. */
@@ -197,6 +246,17 @@ function appPropsWithoutMetadata(props: LayeredAppProps): AppProps {
 function sameObject(json: unknown, object: ObjectReference): boolean {
   const o = json as { apiVersion?: unknown; kind?: unknown; metadata?: { name?: unknown; namespace?: unknown } } | undefined;
   return o?.apiVersion === object.apiVersion && o?.kind === object.kind && o?.metadata?.name === object.name && o?.metadata?.namespace === object.namespace;
+}
+
+/**
+ * The YAML text of a file's objects: byte for byte what cdk8s's `Yaml.stringify(...objects)`
+ * returns (YAML 1.1, no line wrapping, documents joined by `---`), written by the library's
+ * emitter (proven byte-identical by property tests, about 12 times faster) and without passing
+ * the objects as arguments, which overflows the call stack near 94,000 objects. The one place LayeredApp
+ * serializes objects; `ManifestValidator.validateObjects` validates objects as this text.
+ */
+export function serializeManifests(objects: readonly unknown[]): string {
+  return stringifyManifests(objects);
 }
 
 /** App's validation error. */

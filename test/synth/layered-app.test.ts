@@ -5,7 +5,7 @@ import { ApiObject, App, AppProps, Chart, Testing, Yaml, YamlOutputType } from '
 import { Construct } from 'constructs';
 import { parse as parseYaml } from 'yaml';
 import { APPLY_ORDER, ApplyOrderedChart, applyRank, inApplyOrder } from '../../lib/synth/apply-order';
-import { LayeredApp, LayeredAppProps } from '../../lib/synth/layered-app';
+import { LayeredApp, LayeredAppProps, serializeManifests } from '../../lib/synth/layered-app';
 import { ManifestValidationPlugin } from '../../lib/synth/validation/cdk8s-plugin';
 import { PlatformPolicies } from '../../lib';
 import * as policyObjects from '../../lib/synth/policy/_objects';
@@ -188,6 +188,16 @@ describe('LayeredApp', () => {
       expect({ file, ranks: isSorted(documents(text).map((d) => applyRank(parseYaml(d)))) }).toEqual({ file, ranks: true });
       expect({ file, text }).toEqual({ file, text: inFileApplyOrder(app[file]) });
     }
+  });
+
+  test('serializes a file as Yaml.stringify does, byte for byte, without passing the objects as arguments', () => {
+    const objects = [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a' }, data: { on: 'yes', mode: '0755' } }, undefined, { kind: 'Namespace' }];
+    expect(serializeManifests(objects)).toBe(Yaml.stringify(...objects));
+    // Spread as arguments, this many documents overflow the call stack (near 94,000 objects of
+    // a platform of 50,000 cameras); undefined documents keep the test fast.
+    const many: undefined[] = new Array(500_000).fill(undefined);
+    expect(() => Yaml.stringify(...many)).toThrow(RangeError);
+    expect(serializeManifests(many)).toBe(many.map(() => '\n').join('---\n'));
   });
 
   test('names files without numbers, as App does, when no chart depends on another', () => {
@@ -420,6 +430,28 @@ describe('LayeredApp writes only valid manifests', () => {
       expect(message.split('\n\n').slice(1).join('\n\n')).toBe(printed);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('synthFiles returns the checked files, with their object counts, and writes nothing; writeFiles writes them', () => {
+    const dir = path.join(outdir(), 'dist');
+    try {
+      const layered = new LayeredApp({ outdir: dir });
+      layers(layered);
+      const files = layered.synthFiles()!;
+      expect(fs.existsSync(dir)).toBe(false);
+      expect(files.map((f) => [path.basename(f.path), f.validatedObjects])).toEqual([
+        ['0000-base.k8s.yaml', 3], ['0001-operations.k8s.yaml', 1], ['0002-ingest.k8s.yaml', 2], ['0003-analysis.k8s.yaml', 5],
+        ['0004-standalone.k8s.yaml', 2], ['0005-group-nested-in-construct-c8a8b118.k8s.yaml', 1],
+      ]);
+      LayeredApp.writeFiles(files);
+      expect(files.map((f) => fs.readFileSync(f.path, 'utf8'))).toEqual(files.map((f) => f.yaml));
+      expect(fs.readdirSync(dir)).toHaveLength(files.length);
+      const unchecked = new LayeredApp({ outdir: dir, validate: false });
+      layers(unchecked);
+      expect(unchecked.synthFiles()!.map((f) => f.validatedObjects)).toEqual(files.map(() => undefined));
+    } finally {
+      fs.rmSync(path.dirname(dir), { recursive: true, force: true });
     }
   });
 

@@ -21,6 +21,32 @@ function pathSegmentName(value: string): string | undefined {
   return /[/%]/.test(value) ? "may not contain '/' or '%'" : undefined;
 }
 
+/**
+ * The verdict of a name rule for each distinct value: a platform repeats the same label keys,
+ * label values and container names thousands of times. Undefined (valid) is kept as null.
+ */
+function memoized(rule: (value: string) => string | undefined): (value: string) => string | undefined {
+  const verdicts = new Map<string, string | null>();
+  return (value) => {
+    let verdict = verdicts.get(value);
+    if (verdict === undefined) {
+      if (verdicts.size >= 100_000) verdicts.clear();
+      verdict = rule(value) ?? null;
+      verdicts.set(value, verdict);
+    }
+    return verdict ?? undefined;
+  };
+}
+
+const keyProblem = memoized(qualifiedName);
+const valueProblem = memoized(labelValue);
+const containerNameProblem = memoized(dns1123Label);
+const portNameProblem = memoized(ianaServiceName);
+
+/**
+ * Collects violations. Paths are passed as the walk's own stack, which changes as it goes on: a
+ * path is copied into a violation's text at once, and built only when there is a violation.
+ */
 class NameChecker {
   readonly violations: Violation[] = [];
 
@@ -39,21 +65,23 @@ class NameChecker {
 
   labelMap(path: Path, labels: unknown): void {
     if (!isMap(labels)) return;
-    for (const [key, value] of Object.entries(labels)) {
-      const keyProblem = qualifiedName(key);
-      if (keyProblem) this.report(path, `label key '${key}' ${keyProblem}`, ValidationRule.LABEL);
-      const valueProblem = this.goTemplates && path[0] === 'spec' && String(value).includes('{{') ? undefined : labelValue(value);
-      if (valueProblem) this.report([...path, key], `label value '${String(value)}' ${valueProblem}`, ValidationRule.LABEL);
+    for (const key of Object.keys(labels)) {
+      const value = labels[key];
+      const badKey = keyProblem(key);
+      if (badKey) this.report(path, `label key '${key}' ${badKey}`, ValidationRule.LABEL);
+      const badValue = this.goTemplates && path[0] === 'spec' && String(value).includes('{{') ? undefined
+        : typeof value === 'string' ? valueProblem(value) : labelValue(value);
+      if (badValue) this.report([...path, key], `label value '${String(value)}' ${badValue}`, ValidationRule.LABEL);
     }
   }
 
   annotations(path: Path, annotations: unknown): void {
     if (!isMap(annotations)) return;
     let bytes = 0;
-    for (const [key, value] of Object.entries(annotations)) {
-      const keyProblem = qualifiedName(key);
-      if (keyProblem) this.report(path, `annotation key '${key}' ${keyProblem}`, ValidationRule.LABEL);
-      bytes += Buffer.byteLength(key) + Buffer.byteLength(String(value));
+    for (const key of Object.keys(annotations)) {
+      const badKey = keyProblem(key);
+      if (badKey) this.report(path, `annotation key '${key}' ${badKey}`, ValidationRule.LABEL);
+      bytes += Buffer.byteLength(key) + Buffer.byteLength(String(annotations[key]));
     }
     if (bytes > MAX_ANNOTATIONS_BYTES) {
       this.report(path, `annotations total ${bytes} bytes, more than the ${MAX_ANNOTATIONS_BYTES} the API server accepts`, ValidationRule.LABEL);
@@ -72,24 +100,32 @@ function objectNameRule(apiVersion: string, kind: string): (name: string) => str
 
 /**
  * Walks the whole object, because labels and names also live in pod templates, selectors and
- * job templates at depths that differ from kind to kind.
+ * job templates at depths that differ from kind to kind. `path` is the walk's stack: pushed
+ * before a step down, popped after it.
  */
-function walk(checker: NameChecker, node: unknown, path: Path, isService: boolean): void {
+function walk(checker: NameChecker, node: unknown, path: Array<string | number>, isService: boolean): void {
   if (Array.isArray(node)) {
-    node.forEach((item, i) => walk(checker, item, [...path, i], isService));
+    for (let i = 0; i < node.length; i++) {
+      path.push(i);
+      walk(checker, node[i], path, isService);
+      path.pop();
+    }
     return;
   }
   if (!isMap(node)) return;
   const parent = path[path.length - 1];
+  const atTop = path.length === 1;
   // A pod's nodeSelector is a label map; elsewhere (an upgrade Plan) it is a LabelSelector.
   const isPodSpec = Array.isArray(node.containers);
-  for (const [key, value] of Object.entries(node)) {
-    const here = [...path, key];
-    if (parent === 'metadata' && key === 'labels') checker.labelMap(here, value);
-    else if (parent === 'metadata' && key === 'annotations') checker.annotations(here, value);
-    else if (key === 'matchLabels' || (key === 'nodeSelector' && isPodSpec)) checker.labelMap(here, value);
-    else if (isService && path.length === 1 && key === 'selector') checker.labelMap(here, value);
-    else walk(checker, value, here, isService);
+  for (const key of Object.keys(node)) {
+    const value = node[key];
+    path.push(key);
+    if (parent === 'metadata' && key === 'labels') checker.labelMap(path, value);
+    else if (parent === 'metadata' && key === 'annotations') checker.annotations(path, value);
+    else if (key === 'matchLabels' || (key === 'nodeSelector' && isPodSpec)) checker.labelMap(path, value);
+    else if (isService && atTop && key === 'selector') checker.labelMap(path, value);
+    else walk(checker, value, path, isService);
+    path.pop();
   }
   checkContainerNames(checker, node, path);
 }
@@ -100,10 +136,14 @@ function checkContainerNames(checker: NameChecker, podSpec: Record<string, unkno
     if (!Array.isArray(containers)) continue;
     containers.forEach((container: unknown, i) => {
       if (!isMap(container)) return;
-      checker.check([...path, listName, i, 'name'], container.name, dns1123Label);
+      if (typeof container.name === 'string' && containerNameProblem(container.name)) {
+        checker.check([...path, listName, i, 'name'], container.name, containerNameProblem);
+      }
       const ports = Array.isArray(container.ports) ? container.ports : [];
       ports.forEach((port: unknown, j) => {
-        if (isMap(port)) checker.check([...path, listName, i, 'ports', j, 'name'], port.name, ianaServiceName);
+        if (isMap(port) && typeof port.name === 'string' && portNameProblem(port.name)) {
+          checker.check([...path, listName, i, 'ports', j, 'name'], port.name, portNameProblem);
+        }
       });
     });
   }

@@ -1,5 +1,5 @@
 import { parser } from '@prometheus-io/lezer-promql';
-import { parse as parseYaml } from 'yaml';
+import { readEmbeddedYaml } from './_embedded-yaml';
 import { ObjectReference, ValidationRule, Violation, jsonPath } from './violation';
 
 type Path = ReadonlyArray<string | number>;
@@ -117,14 +117,23 @@ function dashboardExpressions(node: unknown, path: Path): FoundExpression[] {
   return found;
 }
 
+/**
+ * Whether a file could hold a rule file's `groups` or a dashboard's `panels`. Neither key can be
+ * spelt in YAML or JSON without its letters, but for an escape (`"gr\u006fups"`), which needs a
+ * backslash; a text without all three (a MediaMTX configuration, a camera list) is not read.
+ */
+function mayHoldExpressions(text: string): boolean {
+  return text.includes('groups') || text.includes('panels') || text.includes('\\');
+}
+
 /** Rule files and dashboards embedded in ConfigMaps, as the standalone monitoring stack ships them. */
 function configMapExpressions(data: unknown): FoundExpression[] {
   if (!isMap(data)) return [];
   return Object.entries(data).flatMap(([key, text]) => {
-    if (typeof text !== 'string') return [];
+    if (typeof text !== 'string' || !mayHoldExpressions(text)) return [];
     let content: unknown;
     try {
-      content = key.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+      content = key.endsWith('.json') ? JSON.parse(text) : readEmbeddedYaml(text);
     } catch {
       return [];
     }

@@ -1,4 +1,6 @@
-import { ManifestValidator } from './manifest-validator';
+import * as fs from 'fs';
+import type { ValidationResult } from './manifest-validator';
+import { ValidationReceipts } from './_receipts';
 import { ValidationRule, Violation, describeObject } from './violation';
 
 /** The subset of cdk8s-cli's validation plugin interface this plugin uses. */
@@ -30,13 +32,35 @@ const FIXES: Record<ValidationRule, string> = {
   [ValidationRule.SIZE]: 'Split the data over several ConfigMaps or Secrets, each under 1 MiB.',
 };
 
+/** Props of {@link ManifestValidationPlugin}, from `properties:` of its entry in `cdk8s.yaml`. */
+export interface ManifestValidationPluginProps {
+  /**
+   * Accept a file without reading it when `LayeredApp` left a receipt for its exact bytes,
+   * checked by this very validator (see `LayeredApp`). `false` reads and validates every file.
+   * @default true
+   */
+  readonly trustReceipts?: boolean;
+}
+
 /**
  * A `cdk8s synth` validation plugin: declare it in `cdk8s.yaml` under `validations` and synth
  * fails (exit code 2) when any synthesized object breaks a rule of {@link ManifestValidator}.
+ *
+ * Files that `LayeredApp` validated before writing them come with a receipt: the plugin hashes
+ * each file and accepts it when a receipt names its exact bytes and this validator's
+ * fingerprint, instead of reading and validating it again. Every other file (written by
+ * another app, changed after synthesis, checked by another version of the validator) is read
+ * and validated in full. The report is the same either way.
  */
 export class ManifestValidationPlugin {
+  private readonly trustReceipts: boolean;
+
+  constructor(props: ManifestValidationPluginProps = {}) {
+    this.trustReceipts = props.trustReceipts ?? true;
+  }
+
   public async validate(context: PluginValidationContext): Promise<void> {
-    const result = ManifestValidator.validateFiles(context.manifests);
+    const result = this.validateManifests(context.manifests);
     const byRule = new Map<ValidationRule, Violation[]>();
     for (const violation of result.violations) {
       byRule.set(violation.rule, [...(byRule.get(violation.rule) ?? []), violation]);
@@ -58,4 +82,32 @@ export class ManifestValidationPlugin {
       violations: String(result.violations.length),
     });
   }
+
+  /** `ManifestValidator.validateFiles`, but for the files a receipt vouches for. */
+  private validateManifests(files: readonly string[]): ValidationResult {
+    const receipts = this.trustReceipts ? ValidationReceipts.forThisValidator() : undefined;
+    let objectCount = 0;
+    const violations: Violation[] = [];
+    for (const file of files) {
+      const bytes = fs.readFileSync(file);
+      const vouchedFor = receipts?.objectCountOf(bytes);
+      if (vouchedFor !== undefined) {
+        objectCount += vouchedFor;
+        continue;
+      }
+      const result = manifestValidator().validateYaml(bytes.toString('utf8'), file);
+      objectCount += result.objectCount;
+      violations.push(...result.violations);
+    }
+    return { objectCount, violations };
+  }
+}
+
+/**
+ * The validator, loaded when a file has no receipt: loading it (the YAML packages, the PromQL
+ * parser, cdk8s) took most of the plugin's time when every file has one.
+ */
+function manifestValidator(): typeof import('./manifest-validator').ManifestValidator {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('./manifest-validator') as typeof import('./manifest-validator')).ManifestValidator;
 }

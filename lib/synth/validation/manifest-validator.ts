@@ -4,11 +4,21 @@ import { checkNames } from './_name-rules';
 import { checkPromql } from './_promql-rules';
 import { checkSchema, registerCrd } from './_schema-rules';
 import { checkSizes } from './_size-rules';
+import { readsBackUnchanged } from './_yaml-readings';
 import { readYamlDocuments } from './_yaml11-rules';
 import { ObjectReference, ValidationRule, Violation, formatViolation } from './violation';
 
 /** A Kubernetes object as plain JSON. */
 export type KubeObject = { [key: string]: unknown };
+
+/** Options of {@link ManifestValidator.validateObjects}. */
+export interface ValidateObjectsOptions {
+  /**
+   * Names the objects' file in violations, as `validateFiles` names the file it read.
+   * @default - violations name no file
+   */
+  readonly source?: string;
+}
 
 /** The outcome of validating a set of objects. */
 export interface ValidationResult {
@@ -48,10 +58,29 @@ export class ManifestValidator {
     registerCrd(crd);
   }
 
-  /** Validates plain objects, for example the output of `Testing.synth(chart)`. */
-  public static validateObjects(objects: readonly unknown[]): ValidationResult {
-    // Serialized as cdk8s writes them, so the YAML 1.1 check sees exactly what lands in dist/.
-    return ManifestValidator.validateYaml(Yaml.stringify(...objects));
+  /**
+   * Validates plain objects, for example the output of `Testing.synth(chart)`, exactly as
+   * `validateYaml` validates the bytes cdk8s's `Yaml.stringify` writes for them (YAML 1.1, no
+   * line wrapping, UTF-8): the same violations, in the same order, and the same errors.
+   *
+   * It reads no YAML for an object that reads back unchanged: one whose every key and scalar
+   * means, once written, the same to a YAML 1.2 reader as the object says and the same to a YAML
+   * 1.1 reader (decided once per distinct key and scalar, see `_yaml-readings.ts`). Such an object
+   * is what the API server would receive and has no YAML 1.1 difference to report, so it is
+   * checked as it is. Any other object (one with a `0o14` that the YAML 1.1 writer leaves
+   * unquoted and YAML 1.2 reads as 12, text the writer does not write faithfully, an undefined
+   * value, an object referenced twice) is written and read back alone, which reports exactly what
+   * reading the whole file reports for it.
+   */
+  public static validateObjects(objects: readonly unknown[], options: ValidateObjectsOptions = {}): ValidationResult {
+    const violations: Violation[] = [];
+    let objectCount = 0;
+    for (const object of objects) {
+      const result = ManifestValidator.validateDocument(object, options.source);
+      objectCount += result.objectCount;
+      for (const violation of result.violations) violations.push(violation);
+    }
+    return { objectCount, violations };
   }
 
   /** Validates every object of a chart, as it would be written to `dist/`. */
@@ -98,5 +127,18 @@ export class ManifestValidator {
 
   private static checkObject(object: KubeObject, ref: ObjectReference): Violation[] {
     return [...checkSchema(object, ref), ...checkNames(object, ref), ...checkPromql(object, ref), ...checkSizes(object, ref)];
+  }
+
+  /** One object, as one document of the file `Yaml.stringify` writes. */
+  private static validateDocument(object: unknown, source: string | undefined): ValidationResult {
+    // `Yaml.stringify` writes an empty document for undefined and `null` for null: no object.
+    if (object === undefined || object === null) return { objectCount: 0, violations: [] };
+    if (typeof object === 'object' && !Array.isArray(object) && readsBackUnchanged(object)) {
+      const found = ManifestValidator.checkObject(object as KubeObject, referenceOf(object as KubeObject));
+      return { objectCount: 1, violations: source ? found.map((v) => ({ ...v, source })) : found };
+    }
+    // The bytes written: UTF-8 replaces a lone surrogate, as a reader of the file sees it.
+    const written = Buffer.from(Yaml.stringify(object), 'utf8').toString('utf8');
+    return ManifestValidator.validateYaml(written, source);
   }
 }

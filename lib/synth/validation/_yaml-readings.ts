@@ -1,0 +1,165 @@
+import { Yaml } from 'cdk8s';
+import { Document } from 'yaml';
+import { readYamlDocuments } from './_yaml11-rules';
+
+/**
+ * Whether the YAML cdk8s writes for an object (`Yaml.stringify`: YAML 1.1, no line wrapping) is
+ * read back as that very object by a YAML 1.2 reader (the round trip) and by a YAML 1.1 reader
+ * (kubectl, Argo CD, PyYAML), decided from the object, without serializing or parsing it.
+ *
+ * Why this is enough: both readers share one parse of the text (see `readYamlDocuments`), so the
+ * structure is the same for both; they differ only in how they resolve a plain scalar or key
+ * (`on`, `0o14`, `1:30`). Each scalar and key is therefore decided on its own, once per distinct
+ * value:
+ * - a line of printable ASCII that no resolver of either version (nor the writer's) could take
+ *   for anything but a string reads back as itself, plain or quoted;
+ * - so does a value of printable ASCII over several lines that starts with a visible character
+ *   and does not end in blanks, which the writer puts in a literal block (`|`). The property
+ *   tests of `test/synth/object-validation.test.ts` hold the writer and the readers to both, and
+ *   found where the writer gets text over several lines wrong: text starting with a line of
+ *   blanks (the block loses them) and text ending in blanks (it is quoted over several lines,
+ *   and a line of one blank comes back as a backslash). Such text, and keys over several lines,
+ *   are decided the slow way;
+ * - anything else (numbers, booleans, null, number-like or boolean-like strings, non-ASCII text,
+ *   tabs and control characters) is written as a one-entry map by the writer itself and read
+ *   back by both readers, as the text path would; the verdict is cached per distinct value.
+ * Objects that are not plain JSON (undefined, functions, class instances, a shared or cyclic
+ * reference, which the writer turns into an alias) are never called clean.
+ */
+
+/** One line of printable ASCII: text whose quoting, if any, the readers undo exactly. */
+const PRINTABLE_LINE = /^[\x20-\x7e]*$/;
+/** Printable ASCII over lines, starting with a visible character and not ending in blanks: a literal block the readers read exactly. */
+const PRINTABLE_LINES = /^[\x21-\x7e][\x20-\x7e\n]*$/;
+const ENDS_IN_BLANKS = /\n +$/;
+
+/**
+ * Every plain-scalar test of the schemas involved: the writer's YAML 1.1 schema and the reader's
+ * YAML 1.2 (core) and YAML 1.1 schemas, as one regular expression anchored at the start (each
+ * test is anchored on both ends). Read from the libraries themselves, so that a new resolver in
+ * a new version is covered without a list kept by hand.
+ */
+const MAY_RESOLVE = resolverTests();
+
+function resolverTests(): RegExp | undefined {
+  const writer = writerYaml();
+  const schemas = [
+    new writer.Document(null, { version: '1.1' }).schema,
+    new Document(null, { version: '1.2' }).schema,
+    new Document(null, { version: '1.1' }).schema,
+  ] as unknown as Array<{ tags?: unknown; compat?: unknown }>;
+  const tests = new Map<string, RegExp>();
+  for (const schema of schemas) {
+    for (const tag of [...asArray(schema.tags), ...asArray(schema.compat)]) {
+      const test = (tag as { test?: unknown }).test;
+      if (test instanceof RegExp) tests.set(`/${test.source}/${test.flags}`, test);
+    }
+  }
+  // Without the tests (another shape in another version), every string is decided the slow way.
+  const all = [...tests.values()];
+  if (all.length === 0 || all.some((t) => t.flags !== '' || !t.source.startsWith('^') || !t.source.endsWith('$'))) return undefined;
+  return new RegExp(`^(?:${all.map((t) => `(?:${t.source})`).join('|')})`);
+}
+
+function asArray(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+/** The `yaml` module cdk8s writes with: its own copy, which may differ from the one the readers use. */
+function writerYaml(): typeof import('yaml') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(require.resolve('yaml', { paths: [require.resolve('cdk8s')] })) as typeof import('yaml');
+}
+
+/** Verdicts of the values and keys decided by writing and reading them, by value. */
+const values = new Map<unknown, boolean>();
+const keys = new Map<string, boolean>();
+/** Bounds the caches: a long-lived process validating many different platforms starts over. */
+const MAX_CACHED = 200_000;
+
+/** Writes one-entry maps as cdk8s does and reads them back as the validator does: true when nothing changes. */
+function readsBackAs(probe: { [key: string]: unknown }): boolean {
+  // The bytes written, not the JavaScript text: UTF-8 replaces a lone surrogate.
+  const text = Buffer.from(Yaml.stringify(probe), 'utf8').toString('utf8');
+  try {
+    const documents = readYamlDocuments(text);
+    if (documents.length !== 1 || documents[0].differences.length > 0) return false;
+    const read = documents[0].value as { [key: string]: unknown };
+    const [key] = Object.keys(probe);
+    return Object.keys(read).length === 1 && Object.prototype.hasOwnProperty.call(read, key) && Object.is(read[key], probe[key]);
+  } catch {
+    return false;
+  }
+}
+
+function remember<K>(cache: Map<K, boolean>, key: K, verdict: boolean): boolean {
+  if (cache.size >= MAX_CACHED) cache.clear();
+  cache.set(key, verdict);
+  return verdict;
+}
+
+/** Whether a value (or a key) certainly reads back as itself: see the rules above. */
+function isPlainText(text: string, isKey = false): boolean {
+  if (MAY_RESOLVE === undefined) return false;
+  if (!text.includes('\n')) return PRINTABLE_LINE.test(text) && !MAY_RESOLVE.test(text);
+  return !isKey && PRINTABLE_LINES.test(text) && !ENDS_IN_BLANKS.test(text);
+}
+
+/** Strings up to this long are remembered whatever their verdict: the same names and values recur thousands of times. */
+const SHORT = 64;
+
+function cleanValue(value: string | number | boolean | null): boolean {
+  if (typeof value === 'string' && value.length > SHORT) return isPlainText(value) || (values.get(value) ?? remember(values, value, readsBackAs({ v: value })));
+  // -0 and 0 share a key in a Map; -0 is rare enough to be decided each time.
+  if (Object.is(value, -0)) return readsBackAs({ v: value });
+  return values.get(value) ?? remember(values, value, (typeof value === 'string' && isPlainText(value)) || readsBackAs({ v: value }));
+}
+
+function cleanKey(key: string): boolean {
+  return keys.get(key) ?? remember(keys, key, isPlainText(key, true) || readsBackAs({ [key]: 0 }));
+}
+
+/**
+ * Whether `document`, written by cdk8s's `Yaml.stringify`, reads back as exactly `document`
+ * under YAML 1.2 and means the same under YAML 1.1: then validating the object is validating
+ * the bytes written, and there is no YAML 1.1 difference to report.
+ */
+export function readsBackUnchanged(document: unknown): boolean {
+  return isClean(document, new Set());
+}
+
+function isClean(node: unknown, containers: Set<object>): boolean {
+  switch (typeof node) {
+    case 'string':
+    case 'number':
+    case 'boolean':
+      return cleanValue(node);
+    case 'object':
+      if (node === null) return cleanValue(null);
+      // A second reference to the same object is written as an alias, which the readers refuse.
+      if (containers.has(node)) return false;
+      containers.add(node);
+      return Array.isArray(node) ? isCleanArray(node, containers) : isCleanMap(node, containers);
+    default:
+      // undefined (written as null), functions, symbols, bigints.
+      return false;
+  }
+}
+
+function isCleanArray(array: readonly unknown[], containers: Set<object>): boolean {
+  if (Object.getPrototypeOf(array) !== Array.prototype) return false;
+  for (let i = 0; i < array.length; i++) {
+    if (!isClean(array[i], containers)) return false;
+  }
+  return true;
+}
+
+function isCleanMap(map: object, containers: Set<object>): boolean {
+  // Class instances, Maps, Dates and iterables are written otherwise than as their keys.
+  if (Object.getPrototypeOf(map) !== Object.prototype || Symbol.iterator in map) return false;
+  const record = map as { [key: string]: unknown };
+  for (const key of Object.keys(record)) {
+    if (!cleanKey(key) || !isClean(record[key], containers)) return false;
+  }
+  return true;
+}
