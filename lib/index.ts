@@ -55,8 +55,22 @@ export type { DeschedulerInstallationProps } from './platform/k3s/descheduler-in
 export type { KedaInstallationProps } from './platform/k3s/keda-installation';
 export { ArgoCdApplication } from './platform/gitops/argo-cd-application';
 export type { ArgoCdApplicationProps, AutoscaledWorkload } from './platform/gitops/argo-cd-application';
+export { ArgoCdApplicationSet } from './platform/gitops/argo-cd-application-set';
+export type { ArgoCdApplicationSetProps, FleetSiteApplication } from './platform/gitops/argo-cd-application-set';
 export { LayerChart, SYNC_WAVE_ANNOTATION } from './platform/gitops/layer-chart';
 export type { LayerChartProps } from './platform/gitops/layer-chart';
+
+// Fleet: many sites, one K3s cluster each, from one program
+export { VideoAnalyticsFleet } from './platform/fleet/video-analytics-fleet';
+export type { FleetGitOpsOptions, VideoAnalyticsFleetProps } from './platform/fleet/video-analytics-fleet';
+export { FleetSite } from './platform/fleet/fleet-site';
+export type { FleetSiteHook, FleetSiteProps, FleetSiteWave } from './platform/fleet/fleet-site';
+export { FleetDetection, FleetInferencePool } from './platform/fleet/fleet-workloads';
+export type { FleetDetectionOptions } from './platform/fleet/fleet-workloads';
+export { CentralPrometheus } from './platform/fleet/central-prometheus';
+export type { CentralSiteOptions } from './platform/fleet/central-prometheus';
+export { FLEET_SITE_LABEL } from './platform/fleet/fleet-cameras';
+export type { FleetClusterSettings, FleetGpuSettings, FleetSettings, FleetSiteSettings } from './platform/fleet/fleet-settings';
 
 // Relationships and scope-wide settings
 export { Connections } from './synth/connections';
@@ -69,6 +83,9 @@ export type { PriorityClassNames, ScopeSettingsProps, ScopedPodProps } from './s
 
 // Reports
 export { CapacityReport } from './reports/capacity-report';
+export { FleetCapacityReport } from './reports/fleet-capacity-report';
+export type { FleetCapacityFigures, FleetCapacityReportData, FleetCapacitySite, FleetSiteCapacity } from './reports/fleet-capacity-report';
+export type { ManifestText } from './reports/validation-report';
 export { MarkdownReport } from './reports/beside-output';
 export type { BesideOutputOptions } from './reports/beside-output';
 export { PlatformDiagram } from './reports/platform-diagram';
@@ -82,12 +99,12 @@ export type {
 
 // Synthesis: the App for layered platforms, validation and policies
 export { LayeredApp } from './synth/layered-app';
-export type { LayeredAppProps } from './synth/layered-app';
+export type { LayeredAppProps, ManifestFile } from './synth/layered-app';
 export { APPLY_ORDER, ApplyOrderedChart } from './synth/apply-order';
 export { ManifestValidationPlugin } from './synth/validation/cdk8s-plugin';
-export type { PluginReport, PluginValidationContext, PluginViolatingResource } from './synth/validation/cdk8s-plugin';
+export type { ManifestValidationPluginProps, PluginReport, PluginValidationContext, PluginViolatingResource } from './synth/validation/cdk8s-plugin';
 export { ManifestValidator } from './synth/validation/manifest-validator';
-export type { KubeObject, ValidationResult } from './synth/validation/manifest-validator';
+export type { KubeObject, ValidateObjectsOptions, ValidationResult } from './synth/validation/manifest-validator';
 export { ValidationRule } from './synth/validation/violation';
 export type { ObjectReference, Violation } from './synth/validation/violation';
 export { PlatformPolicies } from './synth/policy/platform-policies';

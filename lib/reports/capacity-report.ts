@@ -531,7 +531,7 @@ function totalsRow(label: string, t: ResourceTotals): string[] {
 }
 
 /** A Markdown table; `align` has one letter per column, `l` or `r`. */
-function table(header: readonly string[], align: string, rows: readonly (readonly string[])[], empty: string): string {
+export function table(header: readonly string[], align: string, rows: readonly (readonly string[])[], empty: string): string {
   if (rows.length === 0) return `_${empty}_`;
   const line = (cells: readonly string[]): string => `| ${cells.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`;
   const rule = `|${header.map((_, i) => (align[i] === 'r' ? '---:' : ':---')).join('|')}|`;
@@ -539,11 +539,11 @@ function table(header: readonly string[], align: string, rows: readonly (readonl
 }
 
 /** At most three decimals, without trailing zeros: figures are exact to the millicore. */
-function num(value: number): string {
+export function num(value: number): string {
   return String(Math.round(value * 1000) / 1000);
 }
 
-function range(value: MinMax<number>): string {
+export function range(value: MinMax<number>): string {
   return value.min === value.max ? num(value.min) : `${num(value.min)}–${num(value.max)}`;
 }
 
