@@ -1,14 +1,18 @@
 /**
- * One measurement, in a process of its own so that its peak memory is its own: builds the bench
- * platform with `cameras` cameras, synthesizes it to YAML, then times the floor, `YAML.stringify`
- * of the same objects with cdk8s's options, and the capacity report. Prints one JSON line
- * (ChildResult) on stdout.
+ * One measurement, in a process of its own so that its peak memory is its own. Prints one JSON
+ * line (ChildResult) on stdout.
  *
- * Usage: node -r ./scripts/register-ts.js bench/synth-child.ts <cameras> [app|layered]
+ * Modes:
+ * - `floor`: builds the bench platform with `cameras` cameras and times the floor alone:
+ *   `YAML.stringify` of its objects (in the order LayeredApp writes them) with cdk8s's options;
+ * - `layered` (or `app`, cdk8s's own App): also times building and synthesizing to YAML text
+ *   in process, and checks that the floor's text is byte-identical to the synthesized one.
+ *
+ * Usage: node -r ./scripts/register-ts.js bench/synth-child.ts <cameras> [floor|layered|app]
  */
-import { ApiObject, App, Yaml } from 'cdk8s';
+import { ApiObject, App } from 'cdk8s';
 import { stringify } from 'yaml';
-import { CapacityReport } from '../lib/reports/capacity-report';
+import { inApplyOrder } from '../lib/synth/apply-order';
 import { LayeredApp } from '../lib/synth/layered-app';
 import { buildBenchPlatform } from './platform';
 
@@ -16,7 +20,7 @@ import { buildBenchPlatform } from './platform';
 export interface ChildResult {
   readonly cameras: number;
   readonly objects: number;
-  /** Building the constructs and synthesizing them to YAML text, in milliseconds. */
+  /** Building the constructs and synthesizing them to YAML text, in milliseconds (0 in `floor` mode). */
   readonly inProcessMs: number;
   /** `YAML.stringify` of the synthesized objects alone, in milliseconds. */
   readonly floorMs: number;
@@ -24,9 +28,8 @@ export interface ChildResult {
   readonly peakRssMiB: number;
   /** Bytes of YAML; the floor must produce exactly the same text. */
   readonly yamlBytes: number;
+  /** Whether the floor's text equals the synthesized text (true in `floor` mode, which synthesizes none). */
   readonly floorMatches: boolean;
-  /** The capacity report (`CapacityReport.of(app).toMarkdown()`), which every synth of `main.ts` also writes, in milliseconds. */
-  readonly capacityReportMs: number;
 }
 
 /** cdk8s's `Yaml.stringify` (node_modules/cdk8s/lib/yaml.js): YAML 1.1, no line wrapping, undefined kept. */
@@ -35,52 +38,47 @@ function floor(objects: readonly unknown[]): string {
 }
 
 function newApp(kind: string): App {
-  return kind === 'app' ? new App({ outdir: '/nonexistent', recordConstructMetadata: false }) : new LayeredApp({ outdir: '/nonexistent', recordConstructMetadata: false });
+  const props = { outdir: '/nonexistent', recordConstructMetadata: false };
+  return kind === 'app' ? new App(props) : new LayeredApp(props);
 }
 
+/** The objects as LayeredApp writes them: charts in file order, each chart's objects in apply order. */
 function synthesizedObjects(app: App): unknown[] {
-  return app.charts.flatMap((chart) => chart.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject)).map((o) => o.toJson());
+  return app.charts.flatMap((chart) => inApplyOrder(chart.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject).map((o) => o.toJson())));
 }
 
-/** Synthesizes to YAML text and keeps the objects cdk8s serialized, so the floor gets exactly those. */
-function synthYamlKeepingObjects(app: App): { yaml: string; objects: unknown[] } {
-  let objects: unknown[] = [];
-  const stringify = Yaml.stringify;
-  Yaml.stringify = (...docs: unknown[]): string => {
-    objects = docs;
-    return stringify.apply(Yaml, docs);
-  };
-  try {
-    return { yaml: app.synthYaml(), objects };
-  } finally {
-    Yaml.stringify = stringify;
-  }
+function timed<T>(body: () => T): [T, number] {
+  const start = performance.now();
+  const result = body();
+  return [result, performance.now() - start];
 }
 
 function main(): void {
   const cameras = Number(process.argv[2]);
-  const appKind = process.argv[3] ?? 'layered';
+  const mode = process.argv[3] ?? 'layered';
   // Warm-up: one small platform through every code path, so the timed run measures compiled code.
-  const warm = newApp(appKind);
+  const warm = newApp(mode);
   buildBenchPlatform(warm, 16);
   floor(synthesizedObjects(warm));
-  warm.synthYaml();
+  if (mode !== 'floor') warm.synthYaml();
 
-  const start = performance.now();
-  const app = newApp(appKind);
-  buildBenchPlatform(app, cameras);
-  const { yaml, objects } = synthYamlKeepingObjects(app);
-  const inProcessMs = performance.now() - start;
+  const app = newApp(mode);
+  let yaml: string | undefined;
+  let inProcessMs = 0;
+  if (mode === 'floor') {
+    buildBenchPlatform(app, cameras);
+  } else {
+    [yaml, inProcessMs] = timed(() => {
+      buildBenchPlatform(app, cameras);
+      return app.synthYaml();
+    });
+  }
   const peakRssMiB = process.resourceUsage().maxRSS / 1024;
-
-  const floorStart = performance.now();
-  const floorYaml = floor(objects);
-  const floorMs = performance.now() - floorStart;
-  const reportStart = performance.now();
-  CapacityReport.of(app).toMarkdown();
-  const capacityReportMs = performance.now() - reportStart;
+  const objects = synthesizedObjects(app);
+  const [floorYaml, floorMs] = timed(() => floor(objects));
   const result: ChildResult = {
-    cameras, objects: objects.length, inProcessMs, floorMs, peakRssMiB, yamlBytes: Buffer.byteLength(yaml), floorMatches: floorYaml === yaml, capacityReportMs,
+    cameras, objects: objects.length, inProcessMs, floorMs, peakRssMiB,
+    yamlBytes: Buffer.byteLength(floorYaml), floorMatches: yaml === undefined || floorYaml === yaml,
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }

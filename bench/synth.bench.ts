@@ -1,23 +1,24 @@
 /**
- * `npm run bench`: how synthesis scales with the platform, and how far it is from its floor.
+ * `npm run bench`: what a user waits for, and how far it is from its floor.
  *
- * For 100, 1,000 and 10,000 cameras it builds the reference composition (bench/platform.ts) in
- * fresh child processes, one warm-up child first, then three measured ones per size, and prints
- * medians of:
- * - wall: child process spawn to exit (Node start, loading the cached transpiled TypeScript, build,
- *   synthesis, the floor and the capacity report);
- * - in-process: building the constructs and synthesizing them to YAML text, inside the child;
- * - peak RSS: the child's maximum resident memory after synthesis;
- * - floor: `YAML.stringify` of the very objects synthesized, with cdk8s's options: the least any
- *   synthesis producing this YAML can cost;
- * - capacity report: `CapacityReport.of(app).toMarkdown()` after the synthesis, which `main.ts`
- *   also writes on every synth (not part of in-process time).
- * Then the end-to-end `cdk8s synth` of the reference platform (the project's own cdk8s-cli), with
- * and without validation, with the TypeScript cache of scripts/register-ts.js warm, and once cold.
+ * 1. End to end, at 1,000, 10,000 and 50,000 cameras: `cdk8s synth` (the project's own cdk8s-cli)
+ *    of the bench platform (bench/platform.ts through bench/e2e-app.ts, a LayeredApp) with the
+ *    manifest-validation plugin, exactly as a user's project runs it, in a temporary project.
+ *    Beside it, measured in the same run:
+ *    - floor: `YAML.stringify` of the very objects, with cdk8s's options, in a child process of its
+ *      own (bench/synth-child.ts, mode `floor`): the least any synthesis of this YAML can cost;
+ *    - peak RSS: the largest process of the synth (the CLI or the app), from `/usr/bin/time`;
+ *    - the largest object of the written files, in bytes of YAML.
+ * 2. The reference platform (`main.ts`): `cdk8s synth` with the plugin and with `--no-validate`,
+ *    against `cdk8s synth` of an app that synthesizes nothing (bench/empty-app.ts): the CLI's own
+ *    start-up.
+ * 3. Optional: `--in-process` prints the in-process table (construction and synthesis to YAML
+ *    text, no CLI, no validation; bench/synth-child.ts, mode `layered`); `--fleet` runs the fleet
+ *    bench (bench/fleet.bench.ts).
  *
- * Figures, not assertions: PASS/MISS lines compare them with the targets, and the bench never
- * fails the build. Options: --sizes 100,1000 --runs 3 --no-e2e --with-app (also time cdk8s's
- * own App at the given sizes; above a few hundred cameras it takes minutes).
+ * Figures, not assertions: PASS/MISS lines compare them with the targets of the issue, and the
+ * bench never fails the build. Options: --sizes 1000,10000,50000 --runs 3 (runs for sizes up to
+ * 1,000; larger sizes run once) --no-reference --in-process --fleet.
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -27,15 +28,22 @@ import { ChildResult } from './synth-child';
 import { shapeFor } from './platform';
 
 const ROOT = path.join(__dirname, '..');
-const LINEARITY_TARGET = 11;
-const FLOOR_TARGET = 1.5;
-const E2E_TARGET_MS = 1000;
+const CDK8S_CLI = path.join(ROOT, 'node_modules', '.bin', 'cdk8s');
+const REGISTER_TS = path.join(ROOT, 'scripts', 'register-ts.js');
+const PLUGIN = path.join(ROOT, 'plugins', 'manifest-validation');
+
+const FLOOR_TARGET = 1.3;
+const LINEARITY_TARGET = 5.5;
+const RSS_TARGET_MIB = 1536;
+const OBJECT_TARGET_BYTES = 512 * 1024;
+const REFERENCE_TARGET = 0.5;
 
 interface Options {
   readonly sizes: number[];
   readonly runs: number;
-  readonly e2e: boolean;
-  readonly withApp: boolean;
+  readonly reference: boolean;
+  readonly inProcess: boolean;
+  readonly fleet: boolean;
 }
 
 function parseOptions(argv: readonly string[]): Options {
@@ -44,10 +52,11 @@ function parseOptions(argv: readonly string[]): Options {
     return i >= 0 ? argv[i + 1] : undefined;
   };
   return {
-    sizes: (value('--sizes') ?? '100,1000,10000').split(',').map(Number),
+    sizes: (value('--sizes') ?? '1000,10000,50000').split(',').map(Number),
     runs: Number(value('--runs') ?? 3),
-    e2e: !argv.includes('--no-e2e'),
-    withApp: argv.includes('--with-app'),
+    reference: !argv.includes('--no-reference'),
+    inProcess: argv.includes('--in-process'),
+    fleet: argv.includes('--fleet'),
   };
 }
 
@@ -61,118 +70,163 @@ function ms(value: number): string {
   return Math.round(value).toLocaleString('en-US');
 }
 
-/** Runs one child; wall time is spawn to exit as this process sees it. */
-function runChild(cameras: number, appKind: string): ChildResult & { wallMs: number } {
-  const start = performance.now();
-  const child = spawnSync(process.execPath, ['-r', path.join(ROOT, 'scripts', 'register-ts.js'), path.join(__dirname, 'synth-child.ts'), String(cameras), appKind], {
-    cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 20,
-  });
-  const wallMs = performance.now() - start;
-  if (child.status !== 0) throw new Error(`bench child for ${cameras} cameras failed (${child.status ?? child.signal}):\n${child.stderr}`);
-  return { ...(JSON.parse(child.stdout.trim().split('\n').pop()!) as ChildResult), wallMs };
-}
-
-interface SizeResult {
-  readonly cameras: number;
-  readonly objects: number;
-  readonly yamlMiB: number;
-  readonly wallMs: number;
-  readonly inProcessMs: number;
-  readonly peakRssMiB: number;
-  readonly floorMs: number;
-  readonly floorMatches: boolean;
-  readonly capacityReportMs: number;
-}
-
-function measureSize(cameras: number, runs: number, appKind: string): SizeResult {
-  const results = Array.from({ length: runs }, () => runChild(cameras, appKind));
-  return {
-    cameras,
-    objects: results[0].objects,
-    yamlMiB: results[0].yamlBytes / 2 ** 20,
-    wallMs: median(results.map((r) => r.wallMs)),
-    inProcessMs: median(results.map((r) => r.inProcessMs)),
-    peakRssMiB: median(results.map((r) => r.peakRssMiB)),
-    floorMs: median(results.map((r) => r.floorMs)),
-    floorMatches: results.every((r) => r.floorMatches),
-    capacityReportMs: median(results.map((r) => r.capacityReportMs)),
-  };
-}
-
-function printTable(title: string, results: readonly SizeResult[]): void {
-  console.log(`\n${title}\n`);
-  console.log('| cameras | sites | detections | pools | objects | YAML MiB | wall ms | in-process ms | peak RSS MiB | floor ms | in-process / floor | capacity report ms |');
-  console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
-  for (const r of results) {
-    const shape = shapeFor(r.cameras);
-    console.log(`| ${ms(r.cameras)} | ${shape.sites} | ${shape.detections} | ${shape.pools} | ${ms(r.objects)} | ${r.yamlMiB.toFixed(1)} | ${ms(r.wallMs)} | ${ms(r.inProcessMs)} | ${Math.round(r.peakRssMiB)} | ${ms(r.floorMs)} | ${(r.inProcessMs / r.floorMs).toFixed(2)}× | ${ms(r.capacityReportMs)} |`);
-  }
-  const mismatched = results.filter((r) => !r.floorMatches);
-  if (mismatched.length > 0) console.log(`\nWARNING: the floor's YAML differs from the synthesized YAML at ${mismatched.map((r) => r.cameras).join(', ')} cameras.`);
-}
-
 function passOrMiss(pass: boolean): string {
   return pass ? 'PASS' : 'MISS';
 }
 
-function printTargets(results: readonly SizeResult[]): void {
-  const at = (cameras: number): SizeResult | undefined => results.find((r) => r.cameras === cameras);
-  const [thousand, tenThousand] = [at(1000), at(10000)];
-  console.log('');
-  if (thousand && tenThousand) {
-    const ratio = tenThousand.inProcessMs / thousand.inProcessMs;
-    console.log(`${passOrMiss(ratio <= LINEARITY_TARGET)} linearity: in-process time 1,000 -> 10,000 cameras grows ${ratio.toFixed(1)}× (target at most ${LINEARITY_TARGET}×; objects grow ${(tenThousand.objects / thousand.objects).toFixed(1)}×)`);
-  }
-  if (tenThousand) {
-    const ratio = tenThousand.inProcessMs / tenThousand.floorMs;
-    console.log(`${passOrMiss(ratio <= FLOOR_TARGET)} floor: at 10,000 cameras in-process time is ${ratio.toFixed(2)}× the YAML floor (${ms(tenThousand.inProcessMs)} ms vs ${ms(tenThousand.floorMs)} ms; target at most ${FLOOR_TARGET}×)`);
-  }
+/** Sizes above 1,000 cameras take tens of seconds a run: they run once. */
+function runsFor(cameras: number, runs: number): number {
+  return cameras > 1000 ? 1 : runs;
 }
 
-const CDK8S_CLI = path.join(ROOT, 'node_modules', '.bin', 'cdk8s');
-const TRANSPILE_CACHE = path.join(ROOT, 'node_modules', '.cache', 'register-ts');
+/** Runs one bench child (bench/synth-child.ts) and returns what it printed. */
+function runChild(cameras: number, mode: string): ChildResult {
+  const child = spawnSync(process.execPath, ['--max-old-space-size=4096', '-r', REGISTER_TS, path.join(__dirname, 'synth-child.ts'), String(cameras), mode], {
+    cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 20,
+  });
+  if (child.status !== 0) throw new Error(`bench child (${mode}) for ${cameras} cameras failed (${child.status ?? child.signal}):\n${child.stderr}`);
+  return JSON.parse(child.stdout.trim().split('\n').pop()!) as ChildResult;
+}
 
-/** `cdk8s synth` as cdk8s.yaml configures it, into a temporary folder (main.ts writes its support files beside it). */
-function timeCdk8sSynth(extraArgs: readonly string[]): number {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-synth-'));
+/** A throw-away cdk8s project: its cdk8s.yaml runs `app` with the given validations. */
+function withProject<T>(app: string, validate: boolean, body: (dir: string) => T): T {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-project-'));
+  const validations = validate ? `validations:\n  - package: ${PLUGIN}\n    version: 0.1.0\n    class: ManifestValidationPlugin\n` : '';
+  fs.writeFileSync(path.join(dir, 'cdk8s.yaml'), `language: typescript\napp: ${app}\noutput: dist\n${validations}`);
   try {
-    const start = performance.now();
-    const run = spawnSync(CDK8S_CLI, ['synth', ...extraArgs, '--output', path.join(dir, 'dist')], {
-      cwd: ROOT, encoding: 'utf8', env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false' },
-    });
-    const elapsed = performance.now() - start;
-    if (run.status !== 0) throw new Error(`cdk8s synth ${extraArgs.join(' ')} failed (${run.status ?? run.signal}):\n${run.stdout}\n${run.stderr}`);
-    return elapsed;
+    return body(dir);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
-function timeCli(args: readonly string[]): number {
-  const start = performance.now();
-  spawnSync(CDK8S_CLI, args, { cwd: ROOT, env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false' } });
-  return performance.now() - start;
+interface SynthRun {
+  readonly wallMs: number;
+  readonly peakRssMiB: number;
 }
 
-function printEndToEnd(runs: number): void {
-  const app = /^app:\s*(.+)$/m.exec(fs.readFileSync(path.join(ROOT, 'cdk8s.yaml'), 'utf8'))?.[1].trim();
-  console.log(`\nEnd to end: \`cdk8s synth\` of the reference platform into a temporary folder, median of ${runs} runs after a warm-up`);
-  console.log(`app (cdk8s.yaml): ${app}; validation: the manifest-validation plugin\n`);
-  console.log('| variant | median ms | runs ms |');
-  console.log('|:---|---:|:---|');
-  const medians: Array<[string, number]> = [];
-  for (const [variant, args] of [['with the validation plugin', []], ['--no-validate', ['--no-validate']]] as const) {
-    timeCdk8sSynth(args);
-    const times = Array.from({ length: runs }, () => timeCdk8sSynth(args));
-    medians.push([variant, median(times)]);
-    console.log(`| ${variant} | ${ms(median(times))} | ${times.map(ms).join(', ')} |`);
+/** `cdk8s synth` in `cwd`, timed from spawn to exit, with the peak RSS of its largest process. */
+function cdk8sSynth(cwd: string, args: readonly string[]): SynthRun {
+  const rssFile = path.join(os.tmpdir(), `bench-rss-${process.pid}`);
+  const start = performance.now();
+  const run = spawnSync('/usr/bin/time', ['-f', '%M', '-o', rssFile, CDK8S_CLI, 'synth', ...args], {
+    cwd, encoding: 'utf8', maxBuffer: 64 << 20, env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false' },
+  });
+  const wallMs = performance.now() - start;
+  if (run.status !== 0) throw new Error(`cdk8s synth ${args.join(' ')} failed (${run.status ?? run.signal}):\n${run.stdout.slice(-4000)}\n${run.stderr.slice(-4000)}`);
+  const peakRssMiB = Number(fs.readFileSync(rssFile, 'utf8').trim().split('\n').pop()) / 1024;
+  fs.rmSync(rssFile, { force: true });
+  return { wallMs, peakRssMiB };
+}
+
+interface LargestObject {
+  readonly bytes: number;
+  readonly name: string;
+}
+
+/** The largest document of the manifests under `dir`, in bytes of YAML. */
+function largestObject(dir: string): LargestObject {
+  let largest: LargestObject = { bytes: 0, name: '' };
+  for (const file of fs.readdirSync(dir, { recursive: true }).map(String).filter((f) => f.endsWith('.k8s.yaml'))) {
+    for (const document of fs.readFileSync(path.join(dir, file), 'utf8').split(/^---\n/m)) {
+      const bytes = Buffer.byteLength(document);
+      if (bytes <= largest.bytes) continue;
+      const kind = /^kind: (.+)$/m.exec(document)?.[1] ?? '?';
+      const name = /^metadata:\n(?:  .*\n)*?  name: (.+)$/m.exec(document)?.[1] ?? '?';
+      largest = { bytes, name: `${kind} ${name}` };
+    }
   }
-  // Once more with the transpile cache emptied: the first synth after a clone or a source change.
-  fs.rmSync(TRANSPILE_CACHE, { recursive: true, force: true });
-  console.log(`| with the validation plugin, TypeScript cache cold | ${ms(timeCdk8sSynth([]))} | 1 run |`);
-  console.log(`| the cdk8s CLI alone (\`cdk8s --version\`) | ${ms(median(Array.from({ length: runs }, () => timeCli(['--version']))))} | |`);
+  return largest;
+}
+
+interface EndToEndResult {
+  readonly cameras: number;
+  readonly objects: number;
+  readonly wallMs: number;
+  readonly floorMs: number;
+  readonly peakRssMiB: number;
+  readonly largest: LargestObject;
+}
+
+/** `cdk8s synth` with the plugin at `cameras`, and the floor of the same objects, in one run. */
+function measureEndToEnd(cameras: number, runs: number): EndToEndResult {
+  const app = `node --max-old-space-size=4096 -r ${REGISTER_TS} ${path.join(__dirname, 'e2e-app.ts')} ${cameras}`;
+  return withProject(app, true, (dir) => {
+    const synths = Array.from({ length: runs }, () => cdk8sSynth(dir, []));
+    const largest = largestObject(path.join(dir, 'dist'));
+    const floors = Array.from({ length: runs }, () => runChild(cameras, 'floor'));
+    return {
+      cameras,
+      objects: floors[0].objects,
+      wallMs: median(synths.map((s) => s.wallMs)),
+      floorMs: median(floors.map((f) => f.floorMs)),
+      peakRssMiB: Math.max(...synths.map((s) => s.peakRssMiB)),
+      largest,
+    };
+  });
+}
+
+function printEndToEnd(results: readonly EndToEndResult[], runs: number): void {
+  console.log(`\nWhat the user waits for: \`cdk8s synth\` with the validation plugin, LayeredApp; median of ${runs} runs up to 1,000 cameras, one run above\n`);
+  console.log('| cameras | objects | `cdk8s synth` ms | floor ms | synth / floor | peak RSS MiB | largest object | bytes |');
+  console.log('|---:|---:|---:|---:|---:|---:|:---|---:|');
+  for (const r of results) {
+    console.log(`| ${ms(r.cameras)} | ${ms(r.objects)} | ${ms(r.wallMs)} | ${ms(r.floorMs)} | ${(r.wallMs / r.floorMs).toFixed(2)}× | ${Math.round(r.peakRssMiB)} | ${r.largest.name} | ${ms(r.largest.bytes)} |`);
+  }
+  const at = (cameras: number): EndToEndResult | undefined => results.find((r) => r.cameras === cameras);
+  const [tenThousand, fiftyThousand] = [at(10000), at(50000)];
   console.log('');
-  for (const [variant, value] of medians) console.log(`${passOrMiss(value < E2E_TARGET_MS)} end to end ${variant}: ${ms(value)} ms (target under ${ms(E2E_TARGET_MS)} ms on 2 cores)`);
+  if (tenThousand) {
+    const ratio = tenThousand.wallMs / tenThousand.floorMs;
+    console.log(`${passOrMiss(ratio <= FLOOR_TARGET)} floor: at 10,000 cameras \`cdk8s synth\` with validation takes ${ratio.toFixed(2)}× the YAML floor (target at most ${FLOOR_TARGET}×)`);
+  }
+  if (tenThousand && fiftyThousand) {
+    const ratio = fiftyThousand.wallMs / tenThousand.wallMs;
+    console.log(`${passOrMiss(ratio <= LINEARITY_TARGET)} linearity: 10,000 -> 50,000 cameras takes ${ratio.toFixed(2)}× the time (target at most ${LINEARITY_TARGET}×; objects grow ${(fiftyThousand.objects / tenThousand.objects).toFixed(2)}×)`);
+  }
+  if (fiftyThousand) {
+    console.log(`${passOrMiss(fiftyThousand.peakRssMiB <= RSS_TARGET_MIB)} memory: peak RSS at 50,000 cameras ${Math.round(fiftyThousand.peakRssMiB)} MiB (target at most ${RSS_TARGET_MIB} MiB)`);
+  }
+  const largest = results.reduce<EndToEndResult | undefined>((a, r) => (a === undefined || r.largest.bytes > a.largest.bytes ? r : a), undefined);
+  if (largest) {
+    console.log(`${passOrMiss(largest.largest.bytes <= OBJECT_TARGET_BYTES)} object size: the largest object at any size is ${largest.largest.name}, ${ms(largest.largest.bytes)} bytes at ${ms(largest.cameras)} cameras (target at most ${ms(OBJECT_TARGET_BYTES)})`);
+  }
+}
+
+function printReference(runs: number): void {
+  console.log(`\nThe reference platform (main.ts): \`cdk8s synth\` into a temporary folder, median of ${runs} runs after a warm-up\n`);
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-reference-'));
+  const reference = (args: readonly string[]): number => {
+    cdk8sSynth(ROOT, [...args, '--output', path.join(outdir, 'dist')]);
+    return median(Array.from({ length: runs }, () => cdk8sSynth(ROOT, [...args, '--output', path.join(outdir, 'dist')]).wallMs));
+  };
+  const empty = withProject(`node -r ${REGISTER_TS} ${path.join(__dirname, 'empty-app.ts')}`, false, (dir) => {
+    cdk8sSynth(dir, []);
+    return median(Array.from({ length: runs }, () => cdk8sSynth(dir, []).wallMs));
+  });
+  const withPlugin = reference([]);
+  const noValidate = reference(['--no-validate']);
+  fs.rmSync(outdir, { recursive: true, force: true });
+  console.log('| variant | median ms | over the empty app |');
+  console.log('|:---|---:|---:|');
+  console.log(`| an app that synthesizes nothing (the CLI's own start-up) | ${ms(empty)} | |`);
+  console.log(`| reference platform, with the validation plugin | ${ms(withPlugin)} | ${ms(withPlugin - empty)} ms (${((withPlugin - empty) / empty).toFixed(2)}×) |`);
+  console.log(`| reference platform, \`--no-validate\` | ${ms(noValidate)} | ${ms(noValidate - empty)} ms (${((noValidate - empty) / empty).toFixed(2)}×) |`);
+  const added = (withPlugin - empty) / empty;
+  console.log(`\n${passOrMiss(added <= REFERENCE_TARGET)} reference: the app and the validation add ${added.toFixed(2)}× the CLI's own start-up (target at most ${REFERENCE_TARGET}×)`);
+}
+
+function printInProcess(sizes: readonly number[], runs: number): void {
+  console.log(`\nIn process (no CLI, no validation): building the constructs and synthesizing them to YAML text, median of ${runs} runs up to 1,000 cameras\n`);
+  console.log('| cameras | sites | detections | pools | objects | YAML MiB | in-process ms | peak RSS MiB | floor ms | in-process / floor |');
+  console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const cameras of sizes) {
+    const results = Array.from({ length: runsFor(cameras, runs) }, () => runChild(cameras, 'layered'));
+    const shape = shapeFor(cameras);
+    const [inProcess, floor] = [median(results.map((r) => r.inProcessMs)), median(results.map((r) => r.floorMs))];
+    console.log(`| ${ms(cameras)} | ${shape.sites} | ${shape.detections} | ${shape.pools} | ${ms(results[0].objects)} | ${(results[0].yamlBytes / 2 ** 20).toFixed(1)} | ${ms(inProcess)} | ${Math.round(median(results.map((r) => r.peakRssMiB)))} | ${ms(floor)} | ${(inProcess / floor).toFixed(2)}× |`);
+    if (!results.every((r) => r.floorMatches)) console.log(`\nWARNING: the floor's YAML differs from the synthesized YAML at ${cameras} cameras.`);
+  }
 }
 
 function main(): void {
@@ -180,12 +234,15 @@ function main(): void {
   const started = performance.now();
   console.log(`Synthesis bench: node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), load average ${os.loadavg()[0].toFixed(2)}`);
   console.log(`Platform per size: sites of ${shapeFor(16).cameras} cameras, 3 detection types per site, one GPU pool per 6 detection types, a GPU inventory that fits them; one chart per layer.`);
-  runChild(options.sizes[0], 'layered'); // warm-up: file cache and transpiler, discarded
-  const results = options.sizes.map((n) => measureSize(n, options.runs, 'layered'));
-  printTable(`LayeredApp, median of ${options.runs} runs (each in a fresh process)`, results);
-  printTargets(results);
-  if (options.withApp) printTable(`cdk8s App (for comparison), median of ${options.runs} runs`, options.sizes.map((n) => measureSize(n, options.runs, 'app')));
-  if (options.e2e) printEndToEnd(options.runs);
+  // Warm-up, discarded: the file cache and the transpile cache of scripts/register-ts.js.
+  measureEndToEnd(100, 1);
+  printEndToEnd(options.sizes.map((cameras) => measureEndToEnd(cameras, runsFor(cameras, options.runs))), options.runs);
+  if (options.reference) printReference(options.runs);
+  if (options.inProcess) printInProcess(options.sizes, options.runs);
+  if (options.fleet) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    (require('./fleet.bench') as { runFleetBench(): void }).runFleetBench();
+  }
   console.log(`\nBench took ${(performance.now() - started) / 1000 | 0} s; load average now ${os.loadavg()[0].toFixed(2)}.`);
 }
 
