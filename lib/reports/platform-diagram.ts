@@ -1,6 +1,6 @@
 import { App } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import { parse as parseYaml } from 'yaml';
+import { readEmbeddedYaml } from '../synth/embedded-yaml';
 import { CAMERA_INFO_RECORD } from '../ingest/rules';
 import { GpuInventory } from '../inference/gpu-inventory';
 import { GPU_RESOURCE } from '../inference/gpu-scheduling';
@@ -496,7 +496,7 @@ function hostOf(url: string | undefined): { service: string; namespace?: string 
 
 function parseQuietly(text: string): Json | undefined {
   try {
-    const parsed = parseYaml(text);
+    const parsed = readEmbeddedYaml(text) as Json;
     return typeof parsed === 'object' && parsed !== null ? parsed : undefined;
   } catch {
     return undefined;

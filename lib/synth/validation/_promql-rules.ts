@@ -1,5 +1,5 @@
 import { parser } from '@prometheus-io/lezer-promql';
-import { readEmbeddedYaml } from './_embedded-yaml';
+import { readEmbeddedYaml } from '../embedded-yaml';
 import { ObjectReference, ValidationRule, Violation, jsonPath } from './violation';
 
 type Path = ReadonlyArray<string | number>;

@@ -139,7 +139,8 @@ let staticFingerprint: string | undefined;
 /**
  * What identifies the validator running in this process: the library's name and version, the
  * bytes of every file of its validation code and schemas (this folder, the name rules, the
- * configuration YAML writer the PromQL check relies on, the CRD schemas), the versions of the
+ * configuration YAML writer and reader the PromQL check relies on, the YAML emitter whose text the object
+ * path stands for, the CRD schemas), the versions of the
  * packages it validates with, the Node.js version, and the CRDs registered at run time.
  */
 export function validatorFingerprint(): string {
@@ -156,6 +157,10 @@ function computeStaticFingerprint(): string {
     ...fs.readdirSync(__dirname).sort().map((name) => path.join(__dirname, name)),
     require.resolve('../../core/names'),
     require.resolve('../config-yaml'),
+    require.resolve('../embedded-yaml'),
+    // The object path validates what the emitter writes: a changed emitter is a changed validator.
+    require.resolve('../yaml/emitter'),
+    require.resolve('../yaml/scalar-text'),
     require.resolve('../../../imports/crd-schemas.json'),
   ];
   for (const file of files) {

@@ -1,5 +1,5 @@
 import { parse as parseYaml } from 'yaml';
-import { toConfigYaml } from '../config-yaml';
+import { toConfigYaml } from './config-yaml';
 
 /**
  * The value of a YAML file embedded in a ConfigMap (a Prometheus rule file), exactly as the
