@@ -6,10 +6,6 @@
 // keyed by a hash of the file, the compiler options and the TypeScript version, so a run whose
 // sources did not change never loads the compiler. Type errors are `npm run typecheck`'s job,
 // as with `ts-node --transpile-only`.
-//
-// Preloaded with `node -r`, it also keeps V8's code cache of every module the process loads
-// (installCodeCache below): a run whose modules did not change skips compiling them, about a
-// fifth of the reference platform's synth.
 'use strict';
 const crypto = require('crypto');
 const fs = require('fs');
@@ -67,59 +63,3 @@ require.extensions['.ts'] = (module, filename) => {
   }
   module._compile(cachedJavaScript(filename), filename);
 };
-
-/**
- * V8's code cache for every CommonJS module of the process, in the same cache folder: Node.js 20
- * compiles each module's source on every start (Node.js 22 has `module.enableCompileCache()`,
- * which does this). The cache is keyed by Node.js version, file and source, and V8 itself
- * refuses data it did not produce for this source and these flags; refused or missing data is
- * produced again and written when the process exits. Only for processes that preload this file:
- * loaded by the validation plugin inside cdk8s-cli, it leaves the CLI's own loading alone.
- */
-function installCodeCache() {
-  const Module = require('module');
-  const vm = require('vm');
-  const folder = path.join(CACHE_DIR, `v8-${process.version}-${process.arch}`);
-  const produced = [];
-  Module.prototype._compile = function compileWithCodeCache(content, filename) {
-    const key = crypto.createHash('sha256').update(`${filename}\0${content}`).digest('hex');
-    const file = path.join(folder, `${key}.bin`);
-    let cachedData;
-    try {
-      cachedData = fs.readFileSync(file);
-    } catch {
-      // Not cached yet.
-    }
-    const script = new vm.Script(Module.wrap(content), {
-      filename, cachedData, importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
-    });
-    if (cachedData === undefined || script.cachedDataRejected) produced.push({ file, script });
-    const wrapper = script.runInThisContext({ displayErrors: true });
-    return wrapper.call(this.exports, this.exports, requireFor(this, Module), this, filename, path.dirname(filename));
-  };
-  process.once('exit', () => {
-    for (const { file, script } of produced) {
-      try {
-        fs.mkdirSync(folder, { recursive: true });
-        const partial = `${file}.${process.pid}.tmp`;
-        fs.writeFileSync(partial, script.createCachedData());
-        fs.renameSync(partial, file);
-      } catch {
-        // A cache that cannot be written only costs the next run its compile time.
-      }
-    }
-  });
-}
-
-/** The `require` a module gets, as Node.js makes it. */
-function requireFor(module, Module) {
-  const require = (id) => module.require(id);
-  require.resolve = (request, options) => Module._resolveFilename(request, module, false, options);
-  require.resolve.paths = (request) => Module._resolveLookupPaths(request, module);
-  require.main = process.mainModule;
-  require.extensions = Module._extensions;
-  require.cache = Module._cache;
-  return require;
-}
-
-if (module.parent && module.parent.id === 'internal/preload') installCodeCache();

@@ -89,8 +89,9 @@ export function placeAtMaximumScale(supply: GpuSupply, demands: readonly GpuDema
     workers: Array.from({ length: supply.gpusPerNode }, () => []),
   }));
   const unplaced: UnplacedWorkers[] = [];
+  const order = new LeastUsedFirst(nodes.length);
   for (const demand of largestWorkersFirst(demands)) {
-    const placed = placeConsumer(supply, nodes, demand);
+    const placed = placeConsumer(supply, nodes, order, demand);
     if (placed < demand.maxWorkers) {
       unplaced.push({ consumer: demand.consumer, count: demand.maxWorkers - placed, maxWorkers: demand.maxWorkers, slicesPerWorker: demand.slicesPerWorker });
     }
@@ -109,29 +110,95 @@ function largestWorkersFirst(demands: readonly GpuDemand[]): GpuDemand[] {
 }
 
 /**
- * Places one consumer's workers, round by round over the nodes.
+ * Places one consumer's workers, round by round over the nodes: each worker to the node with the
+ * most slices left (the first by index among equals) of those the spread allows that can hold it.
+ * Nodes are visited in that order ({@link LeastUsedFirst}), so a worker usually looks at a few
+ * nodes, not at all of them: at city scale, thousands of pools over thousands of nodes.
  * @returns how many found a place; the rest would stay Pending
  */
-function placeConsumer(supply: GpuSupply, nodes: readonly NodeState[], demand: GpuDemand): number {
-  const perNode = new Array<number>(nodes.length).fill(0);
+function placeConsumer(supply: GpuSupply, nodes: readonly NodeState[], order: LeastUsedFirst, demand: GpuDemand): number {
+  const spread = new SpreadCount(nodes.length);
   for (let worker = 1; worker <= demand.maxWorkers; worker++) {
-    const fewest = Math.min(...perNode);
-    const choice = nodes
-      .filter((node) => perNode[node.index] === fewest)
-      .map((node) => ({ node, gpus: gpusFor(supply, node, demand.slicesPerWorker) }))
-      .filter((candidate) => candidate.gpus !== undefined)
-      .reduce<{ node: NodeState; gpus?: number[] } | undefined>((best, candidate) =>
-        best === undefined || usedSlices(candidate.node) < usedSlices(best.node) ? candidate : best, undefined);
+    const choice = firstFitting(supply, nodes, order, spread, demand.slicesPerWorker);
     // The spread allows only these nodes: if none holds the worker, neither does any later one.
     if (choice === undefined) return worker - 1;
     const share = supply.timeSliced ? demand.slicesPerWorker : 1;
-    for (const gpu of choice.gpus!) {
+    const before = usedSlices(choice.node);
+    for (const gpu of choice.gpus) {
       choice.node.used[gpu] += share;
       choice.node.workers[gpu].push({ consumer: demand.consumer, worker });
     }
-    perNode[choice.node.index]++;
+    order.move(choice.node.index, before, usedSlices(choice.node));
+    spread.add(choice.node.index);
   }
   return demand.maxWorkers;
+}
+
+/** The node with the most slices left that the spread allows and that can hold the worker, and the GPUs it takes there. */
+function firstFitting(supply: GpuSupply, nodes: readonly NodeState[], order: LeastUsedFirst, spread: SpreadCount, slices: number): { node: NodeState; gpus: number[] } | undefined {
+  for (const index of order.nodes()) {
+    if (!spread.allows(index)) continue;
+    const gpus = gpusFor(supply, nodes[index], slices);
+    if (gpus !== undefined) return { node: nodes[index], gpus };
+  }
+  return undefined;
+}
+
+/** Node indices by slices taken, fewest first, then by index: the order in which a worker tries nodes. */
+class LeastUsedFirst {
+  /** Node indices, ascending, by the number of slices taken. */
+  private readonly byUsed: number[][] = [];
+
+  constructor(nodes: number) {
+    this.byUsed[0] = Array.from({ length: nodes }, (_, index) => index);
+  }
+
+  *nodes(): Generator<number> {
+    for (const bucket of this.byUsed) if (bucket !== undefined) yield* bucket;
+  }
+
+  move(index: number, from: number, to: number): void {
+    const source = this.byUsed[from];
+    source.splice(sortedIndex(source, index), 1);
+    const target = (this.byUsed[to] ??= []);
+    target.splice(sortedIndex(target, index), 0, index);
+  }
+}
+
+/** Where `value` is or belongs in an ascending array. */
+function sortedIndex(values: readonly number[], value: number): number {
+  let low = 0;
+  let high = values.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (values[middle] < value) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+/** One pool's workers per node, for its hard topology spread: a node may take one only while it has the fewest. */
+class SpreadCount {
+  private readonly perNode: number[];
+  /** How many nodes have each count of workers. */
+  private readonly nodesWith: number[];
+  private fewest = 0;
+
+  constructor(nodes: number) {
+    this.perNode = new Array<number>(nodes).fill(0);
+    this.nodesWith = [nodes];
+  }
+
+  allows(index: number): boolean {
+    return this.perNode[index] === this.fewest;
+  }
+
+  add(index: number): void {
+    const count = this.perNode[index]++;
+    this.nodesWith[count]--;
+    this.nodesWith[count + 1] = (this.nodesWith[count + 1] ?? 0) + 1;
+    while (this.nodesWith[this.fewest] === 0) this.fewest++;
+  }
 }
 
 /** The GPUs of `node` a worker of `slices` would take, or undefined if the node cannot hold it. */

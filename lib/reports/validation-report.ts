@@ -56,15 +56,18 @@ const VERSION = 'in-process';
  * plugin itself runs over copies of the texts in a temporary folder, so the report has exactly
  * the plugin's rules, recommendations and fixes, with the paths the files would have had and,
  * where `constructPathOf` knows it, each object's construct path.
+ *
+ * @param passedObjects objects of other files of the same output, already found valid, which the
+ * report's object count includes as the plugin's would
  */
-export function validateBeforeWriting(files: readonly ManifestOutput[], constructPathOf: ConstructPathOf = () => undefined): ValidationOutcome {
+export function validateBeforeWriting(files: readonly ManifestOutput[], constructPathOf: ConstructPathOf = () => undefined, passedObjects = 0): ValidationOutcome {
   const results = files.map((file) => (file.objects !== undefined
     ? ManifestValidator.validateObjects(file.objects, { source: file.path })
     : ManifestValidator.validateYaml(file.yaml, file.path)));
   const objectCounts = results.map((result) => result.objectCount);
   const violations = results.reduce((n, r) => n + r.violations.length, 0);
   if (violations === 0) return { objectCounts };
-  const objectCount = objectCounts.reduce((n, count) => n + count, 0);
+  const objectCount = objectCounts.reduce((n, count) => n + count, passedObjects);
   const objects = objectsByResourceName(results);
   const report = renderReport(pluginViolations(files, objects, constructPathOf), { status: 'failure', objects: String(objectCount), violations: String(violations) });
   return { report, objectCounts };

@@ -7,6 +7,7 @@ import { stringifyManifests } from './yaml/emitter';
 import { DeferredJsonCheck, deferJsonChecks } from './json-validation';
 import { ConstructPathOf, ManifestOutput, ManifestText, validateBeforeWriting } from '../reports/validation-report';
 import { ValidationReceipts } from './validation/_receipts';
+import { ManifestValidator } from './validation/manifest-validator';
 import { ObjectReference } from './validation/violation';
 
 /** One file of the output: its name without extension, its objects in order and their constructs. */
@@ -122,20 +123,37 @@ export class LayeredApp extends App {
   public synthFiles(): ManifestFile[] | undefined {
     const outputs = this.synthesizeCharts();
     if (outputs === undefined) return undefined;
-    const files = outputs.map(({ fileName, objects }): ManifestOutput => ({
-      path: path.join(this.outdir, fileName + this.outputFileExtension),
-      objects,
-      yaml: serializeManifests(objects),
-    }));
-    if (!this.validatesManifests) return files.map(({ path: file, yaml }) => ({ path: file, yaml }));
-    const byFile = new Map(files.map((file, i) => [file.path, outputs[i]]));
-    // The objects are validated as the very text they were serialized to: the text written.
-    const objectCounts = this.throwOnInvalidManifests(files, (file, object) => {
-      const output = byFile.get(file);
+    const receipts = this.validatesManifests ? ValidationReceipts.forThisValidator() : undefined;
+    const files: ManifestFile[] = [];
+    const invalid: ManifestOutput[] = [];
+    for (const output of outputs) {
+      const file = { path: path.join(this.outdir, output.fileName + this.outputFileExtension), yaml: serializeManifests(output.objects) };
+      if (!this.validatesManifests) {
+        files.push(file);
+      } else if (this.passes(file.yaml, output.objects, file.path, receipts)) {
+        files.push({ ...file, validatedObjects: output.objects.length });
+        // Checked: the objects are not needed again, and at city scale they outweigh the text.
+        output.objects.length = 0;
+      } else {
+        invalid.push({ ...file, objects: output.objects });
+      }
+    }
+    if (invalid.length > 0) this.throwOnInvalidManifests(invalid, (file, object) => {
+      const output = outputs.find((o) => invalid.some((f) => f.path === file && f.objects === o.objects));
       const index = output?.objects.findIndex((json) => sameObject(json, object)) ?? -1;
       return index < 0 ? undefined : output!.apiObjects[index].node.path;
-    });
-    return files.map(({ path: file, yaml }, i) => ({ path: file, yaml, validatedObjects: objectCounts[i] }));
+    }, files.reduce((n, file) => n + (file.validatedObjects ?? 0), 0));
+    return files;
+  }
+
+  /**
+   * Whether a file's objects pass `ManifestValidator`: known from a receipt when these exact
+   * bytes passed this very validator before (an unchanged file of an earlier synth), else
+   * checked from the objects, with the verdicts of checking the text.
+   */
+  private passes(yaml: string, objects: readonly unknown[], file: string, receipts: ValidationReceipts | undefined): boolean {
+    if (receipts?.objectCountOfText(yaml) === objects.length) return true;
+    return ManifestValidator.validateObjects(objects, { source: file }).violations.length === 0;
   }
 
   /**
@@ -165,14 +183,13 @@ export class LayeredApp extends App {
     super.synth();
   }
 
-  /** The number of objects of each file, when every one is valid. */
-  private throwOnInvalidManifests(files: readonly ManifestOutput[], constructPathOf: ConstructPathOf): readonly number[] {
-    const { report, objectCounts } = validateBeforeWriting(files, constructPathOf);
+  /** Throws the validation plugin's report when an object of `files` breaks the rules; `passedObjects` valid ones of other files count in its summary. */
+  private throwOnInvalidManifests(files: readonly ManifestOutput[], constructPathOf: ConstructPathOf, passedObjects = 0): void {
+    const { report } = validateBeforeWriting(files, constructPathOf, passedObjects);
     if (report !== undefined) {
       throw new Error(`LayeredApp: the objects break the manifest rules, so nothing was written to ${this.outdir}. `
         + 'Fix the constructs named below, or pass validate: false to leave the checks to the cdk8s validation plugin.\n\n' + report);
     }
-    return objectCounts;
   }
 
   /** The files to write, or undefined when the app needs cdk8s's general synthesis. */

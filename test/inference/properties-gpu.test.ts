@@ -326,7 +326,60 @@ function expectSound(placement: GpuPlacement, supply: GpuSupply, demands: readon
   }
 }
 
+/**
+ * The placement as first written: every worker compares every node. The library visits nodes in
+ * order of slices taken instead (linear at city scale); this oracle holds it to the same result.
+ */
+function placeByScanningEveryNode(supply: GpuSupply, demands: readonly GpuDemand[]): GpuPlacement {
+  const nodes = Array.from({ length: supply.nodes }, (_, index) => ({
+    index, used: new Array<number>(supply.gpusPerNode).fill(0), workers: Array.from({ length: supply.gpusPerNode }, () => [] as Array<{ consumer: string; worker: number }>),
+  }));
+  const used = (node: typeof nodes[number]): number => node.used.reduce((sum, u) => sum + u, 0);
+  const gpusFor = (node: typeof nodes[number], slices: number): number[] | undefined => {
+    if (supply.timeSliced) {
+      const gpu = node.used.findIndex((u) => supply.slicesPerGpu - u >= slices);
+      return gpu < 0 ? undefined : [gpu];
+    }
+    const free = node.used.flatMap((u, gpu) => (u === 0 ? [gpu] : []));
+    return free.length >= slices ? free.slice(0, slices) : undefined;
+  };
+  const unplaced: GpuPlacement['unplaced'][number][] = [];
+  for (const demand of [...demands].sort((a, b) => b.slicesPerWorker - a.slicesPerWorker)) {
+    const perNode = new Array<number>(nodes.length).fill(0);
+    let placed = demand.maxWorkers;
+    for (let worker = 1; worker <= demand.maxWorkers; worker++) {
+      const fewest = Math.min(...perNode);
+      const choice = nodes.filter((node) => perNode[node.index] === fewest)
+        .map((node) => ({ node, gpus: gpusFor(node, demand.slicesPerWorker) }))
+        .filter((candidate) => candidate.gpus !== undefined)
+        .reduce<{ node: typeof nodes[number]; gpus?: number[] } | undefined>((best, c) => (best === undefined || used(c.node) < used(best.node) ? c : best), undefined);
+      if (choice === undefined) {
+        placed = worker - 1;
+        break;
+      }
+      for (const gpu of choice.gpus!) {
+        choice.node.used[gpu] += supply.timeSliced ? demand.slicesPerWorker : 1;
+        choice.node.workers[gpu].push({ consumer: demand.consumer, worker });
+      }
+      perNode[choice.node.index]++;
+    }
+    if (placed < demand.maxWorkers) unplaced.push({ consumer: demand.consumer, count: demand.maxWorkers - placed, maxWorkers: demand.maxWorkers, slicesPerWorker: demand.slicesPerWorker });
+  }
+  return {
+    gpus: nodes.flatMap((node) => node.used.map((u, gpu) => ({ node: node.index + 1, gpu, used: u, free: supply.slicesPerGpu - u, workers: node.workers[gpu] }))),
+    unplaced,
+  };
+}
+
 describe('property: GPU placement node by node', () => {
+  test('places every worker exactly where scanning every node would', () => {
+    fc.assert(fc.property(placementCase, ({ inventory, demands }) => {
+      count('placement equals the scan');
+      const supply = supplyFor(inventory);
+      expect(placeAtMaximumScale(supply, demands)).toEqual(placeByScanningEveryNode(supply, demands));
+    }), { numRuns: RUNS * 10 });
+  });
+
   test('no GPU over-committed, each worker\'s slices on one GPU, each pool spread evenly', () => {
     fc.assert(fc.property(placementCase, ({ inventory, demands }) => {
       count('placement sound');

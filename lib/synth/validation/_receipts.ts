@@ -65,9 +65,18 @@ export class ValidationReceipts {
 
   /** The number of objects of a file whose exact bytes passed this validator; undefined without a receipt. */
   public objectCountOf(bytes: Buffer): number | undefined {
+    return this.objectCountByDigest(digest(bytes));
+  }
+
+  /** {@link objectCountOf} for the UTF-8 bytes of `text`, without copying them. */
+  public objectCountOfText(text: string): number | undefined {
+    return this.objectCountByDigest(createHash('sha256').update(text, 'utf8').digest('hex'));
+  }
+
+  private objectCountByDigest(sha256: string): number | undefined {
     let text: string;
     try {
-      text = fs.readFileSync(path.join(this.folder, digest(bytes)), 'utf8');
+      text = fs.readFileSync(path.join(this.folder, sha256), 'utf8');
     } catch {
       return undefined;
     }
