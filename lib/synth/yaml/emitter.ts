@@ -110,6 +110,9 @@ function levelAt(depth: number): Level {
  * `[]` on the key's line; a sequence item's content is indented one step past its `- `.
  * `depth` counts indentation steps: the lines of a collection at depth d start with d steps.
  */
+/** Multi-line strings up to this long are remembered: longer ones are written each time they occur. */
+const MAX_REMEMBERED_MULTI_LINE = 1024;
+
 class FastPathWriter {
   /** String scalars as map values or sequence items, for strings without line breaks (whose text does not depend on the indent). */
   private readonly singleLineValues = new Map<string, string>();
@@ -243,12 +246,16 @@ class FastPathWriter {
     return text;
   }
 
-  /** A multi-line string's text carries its indent: it is reused only at the same indent. */
+  /**
+   * A multi-line string's text carries its indent: it is reused only at the same indent. Long
+   * ones (configuration files in ConfigMaps, up to hundreds of KiB each) are not remembered: they
+   * rarely recur, and a file of them would be held twice until it is written.
+   */
   private multiLineText(value: string, indent: string): string {
     const cached = this.multiLineValues.get(value);
     if (cached !== undefined && cached.indent === indent) return cached.text;
     const text = stringText(value, indent, false);
-    this.multiLineValues.set(value, { indent, text });
+    if (value.length <= MAX_REMEMBERED_MULTI_LINE) this.multiLineValues.set(value, { indent, text });
     return text;
   }
 
