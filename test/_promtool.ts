@@ -2,6 +2,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { parse as parseYaml, stringify as toYaml } from 'yaml';
 
 /** What one promtool run printed, and how it ended. */
 export interface PromtoolRun {
@@ -53,4 +54,26 @@ export function inTempDir<T>(files: Readonly<Record<string, string>>, use: (dir:
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Every value of the configuration that names a file inside the pod. */
+const POD_PATHS = /^\/(var\/run\/secrets|etc\/prometheus)\//;
+
+/**
+ * Debian's promtool is built without Kubernetes discovery (Debian removed it for client-go's
+ * dependencies) and rejects `kubernetes_sd_configs` as an unknown field. This stand-in swaps each
+ * of those blocks for an empty file discovery and moves the in-pod paths (token, CA, rule files)
+ * under `root`, so that the full check, file references and rule files included, runs on
+ * everything else. The discovery blocks themselves are checked in the next test.
+ */
+export function standIn(config: string, root: string): string {
+  const visit = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(visit);
+    if (typeof node === 'string') return POD_PATHS.test(node) ? `${root}${node}` : node;
+    if (node === null || typeof node !== 'object') return node;
+    return Object.fromEntries(Object.entries(node).map(([key, value]) => key === 'kubernetes_sd_configs'
+      ? ['file_sd_configs', [{ files: [`${root}/discovery/none.json`] }]]
+      : [key, visit(value)]));
+  };
+  return toYaml(visit(parseYaml(config)));
 }

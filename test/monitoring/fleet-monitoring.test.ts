@@ -2,13 +2,13 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as fc from 'fast-check';
 import { Duration } from 'cdk8s';
-import { parse as parseYaml, stringify as toYaml } from 'yaml';
+import { parse as parseYaml } from 'yaml';
 import { MonitoringBundle, MonitoringBundleProps, MonitoringMode, PlatformPolicies, Receiver } from '../../lib';
 import { promqlSyntaxError } from '../../lib/synth/validation/_promql-rules';
 import { KubeObject, findObject, synthValid, testChart } from '../_helpers';
 import { NetworkModel } from '../_network-policy-evaluator';
 import { appWithNamespaces, caseCounter, expectValidAndCompliant, namesProp, thrownMessage } from '../_properties';
-import { inTempDir, promtool } from '../_promtool';
+import { inTempDir, promtool, standIn } from '../_promtool';
 
 const OPS = Receiver.webhook('ops', { url: 'https://alerts.example.com/hook' });
 const TOKEN = { secretName: 'fleet-remote-write', key: 'token' };
@@ -307,25 +307,6 @@ describe('the fleet props refuse what would not work', () => {
       .toMatch(/'remoteWriteUrl\(externalAddress\)' \(https:\/\/metrics\.example\.com\) must be a DNS name or an IP address, without scheme or port/);
   });
 });
-
-const POD_PATHS = /^\/(var\/run\/secrets|etc\/prometheus)\//;
-
-/**
- * Debian's promtool has no Kubernetes discovery: each of those blocks becomes an empty file
- * discovery, and the in-pod paths move under `root` (as in monitoring-promtool.test.ts), so that
- * promtool checks everything else, the remote write and its credential files included.
- */
-function standIn(config: string, root: string): string {
-  const visit = (node: unknown): unknown => {
-    if (Array.isArray(node)) return node.map(visit);
-    if (typeof node === 'string') return POD_PATHS.test(node) ? `${root}${node}` : node;
-    if (node === null || typeof node !== 'object') return node;
-    return Object.fromEntries(Object.entries(node).map(([key, value]) => key === 'kubernetes_sd_configs'
-      ? ['file_sd_configs', [{ files: [`${root}/discovery/none.json`] }]]
-      : [key, visit(value)]));
-  };
-  return toYaml(visit(parseYaml(config)));
-}
 
 function expectSuccess(run: { status: number; output: string }): void {
   if (run.status !== 0) throw new Error(`promtool failed (exit ${run.status}):\n${run.output}`);

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Testing, Yaml } from 'cdk8s';
 import { Construct } from 'constructs';
-import { parse as parseYaml, stringify as toYaml } from 'yaml';
+import { parse as parseYaml } from 'yaml';
 import { buildBenchPlatform } from '../../bench/platform';
 import { LayeredApp } from '../../lib/synth/layered-app';
 import { buildReferencePlatform } from '../../main';
@@ -13,7 +13,7 @@ import { MonitoringBundle, Receiver } from '../../lib';
 import { GpuInventory, GpuWorkerPool, ModelRepository } from '../../lib';
 import { ingestRuleGroups } from '../../lib/ingest/rules';
 import { KubeObject, findObject, synthValid, testApp, testChart } from '../_helpers';
-import { inTempDir, promtool } from '../_promtool';
+import { inTempDir, promtool, standIn } from '../_promtool';
 
 const FIXTURES = path.join(__dirname, '..', 'promtool');
 
@@ -83,28 +83,6 @@ const files = prometheusFiles();
 
 function expectSuccess(run: { status: number; output: string }): void {
   if (run.status !== 0) throw new Error(`promtool failed (exit ${run.status}):\n${run.output}`);
-}
-
-/** Every value of the configuration that names a file inside the pod. */
-const POD_PATHS = /^\/(var\/run\/secrets|etc\/prometheus)\//;
-
-/**
- * Debian's promtool is built without Kubernetes discovery (Debian removed it for client-go's
- * dependencies) and rejects `kubernetes_sd_configs` as an unknown field. This stand-in swaps each
- * of those blocks for an empty file discovery and moves the in-pod paths (token, CA, rule files)
- * under `root`, so that the full check, file references and rule files included, runs on
- * everything else. The discovery blocks themselves are checked in the next test.
- */
-function standIn(config: string, root: string): string {
-  const visit = (node: unknown): unknown => {
-    if (Array.isArray(node)) return node.map(visit);
-    if (typeof node === 'string') return POD_PATHS.test(node) ? `${root}${node}` : node;
-    if (node === null || typeof node !== 'object') return node;
-    return Object.fromEntries(Object.entries(node).map(([key, value]) => key === 'kubernetes_sd_configs'
-      ? ['file_sd_configs', [{ files: [`${root}/discovery/none.json`] }]]
-      : [key, visit(value)]));
-  };
-  return toYaml(visit(parseYaml(config)));
 }
 
 function kubernetesDiscoveries(node: unknown): unknown[] {
