@@ -202,3 +202,77 @@ function receiptFile(receipts: ValidationReceipts, bytes: Buffer): string {
 function removeReceipt(receipts: ValidationReceipts, bytes: Buffer): void {
   fs.rmSync(receiptFile(receipts, bytes), { force: true });
 }
+
+describe('LayeredApp reads the receipts too: a file whose bytes this validator passed is not validated again', () => {
+  let checkedObjects: jest.SpyInstance;
+
+  beforeEach(() => {
+    checkedObjects = jest.spyOn(ManifestValidator, 'validateObjects');
+  });
+
+  afterEach(() => {
+    checkedObjects.mockRestore();
+  });
+
+  /** The files whose objects LayeredApp validated, by the path it named them with. */
+  function validatedObjectsOf(): string[] {
+    return checkedObjects.mock.calls.map((call) => String((call[1] as { source?: string } | undefined)?.source)).sort();
+  }
+
+  /** Two layers, with settings-c's value as given: changing it changes one file only. */
+  function synthWith(value: string): string[] {
+    const app = new LayeredApp({ outdir: dir });
+    const base = new Chart(app, 'base', { disableResourceNameHashes: true });
+    configMap(base, 'settings-a');
+    const top = new Chart(app, 'top', { disableResourceNameHashes: true });
+    new ApiObject(top, 'settings-c', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings-c', namespace: 'video-analytics' }, data: { site: value } } as any);
+    top.addDependency(base);
+    app.synth();
+    return fs.readdirSync(dir).sort().map((file) => path.join(dir, file));
+  }
+
+  test('an unchanged file is taken on its receipt; a changed one is validated from its objects', () => {
+    // A value no other test writes, so that no receipt exists for these bytes yet.
+    const unique = `run-${process.pid}-${Date.now()}`;
+    const [base, top] = synthWith(`${unique}-1`);
+    // The base file may have passed in an earlier test: only the top file is certainly new.
+    expect(validatedObjectsOf()).toContain(top);
+    checkedObjects.mockClear();
+
+    synthWith(`${unique}-1`);
+    expect(validatedObjectsOf()).toEqual([]);
+
+    synthWith(`${unique}-2`);
+    expect(validatedObjectsOf()).toEqual([top]);
+    expect(fs.readFileSync(top, 'utf8')).toContain(`site: ${unique}-2\n`);
+    expect(fs.existsSync(base)).toBe(true);
+  });
+
+  test('a receipt counting other objects than the file holds is not trusted', () => {
+    const unique = `run-${process.pid}-${Date.now()}-count`;
+    const [, top] = synthWith(unique);
+    const receipts = ValidationReceipts.forThisValidator()!;
+    const bytes = fs.readFileSync(top);
+    receipts.record(bytes, 99);
+    checkedObjects.mockClear();
+
+    synthWith(unique);
+
+    expect(validatedObjectsOf()).toEqual([top]);
+    // Validated again, the file's receipt holds its true count.
+    expect(receipts.objectCountOf(bytes)).toBe(1);
+  });
+
+  test('an invalid object fails synth even where an earlier, valid version of its file has a receipt', () => {
+    const unique = `run-${process.pid}-${Date.now()}-invalid`;
+    synthWith(unique);
+    const app = new LayeredApp({ outdir: dir });
+    const base = new Chart(app, 'base', { disableResourceNameHashes: true });
+    configMap(base, 'settings-a');
+    const top = new Chart(app, 'top', { disableResourceNameHashes: true });
+    new ApiObject(top, 'settings-c', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'Settings-C', namespace: 'video-analytics' }, data: { site: unique } } as any);
+    top.addDependency(base);
+
+    expect(() => app.synth()).toThrow(/ConfigMap video-analytics\/Settings-C: metadata\.name: 'Settings-C' must be a DNS-1123 subdomain/);
+  });
+});
