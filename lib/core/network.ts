@@ -65,6 +65,23 @@ export function networksOverlap(a: IpNetwork, b: IpNetwork): boolean {
   return a.family === b.family && a.base < b.base + networkSize(b) && b.base < a.base + networkSize(a);
 }
 
+/**
+ * An IPv6 address in its canonical text (RFC 5952): lower-case hex groups without leading zeros,
+ * the longest run of two or more zero groups (the first of equals) written `::`. The API server
+ * keeps ipBlocks as written, so one address always reads the same.
+ */
+export function formatIpv6(value: bigint): string {
+  const groups = Array.from({ length: 8 }, (_, i) => Number((value >> BigInt(16 * (7 - i))) & 0xffffn));
+  let [runStart, runLength] = [-1, 0];
+  for (let i = 0; i < 8; i++) {
+    let length = 0;
+    while (i + length < 8 && groups[i + length] === 0) length++;
+    if (length >= 2 && length > runLength) [runStart, runLength] = [i, length];
+  }
+  const text = (part: number[]): string => part.map((group) => group.toString(16)).join(':');
+  return runStart < 0 ? text(groups) : `${text(groups.slice(0, runStart))}::${text(groups.slice(runStart + runLength))}`;
+}
+
 const IPV4_ADDRESSES = 2 ** 32;
 
 /**

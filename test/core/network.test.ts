@@ -1,5 +1,27 @@
 import * as fc from 'fast-check';
-import { ipv4CidrBlocks, networkContains, networkSize, networksOverlap, parseCidr, parseIpAddress } from '../../lib/core/network';
+import { formatIpv6, ipv4CidrBlocks, networkContains, networkSize, networksOverlap, parseCidr, parseIpAddress } from '../../lib/core/network';
+
+
+describe('formatIpv6', () => {
+  test('writes the canonical text: lower case, no leading zeros, the longest zero run (the first of equals) as ::', () => {
+    const canonical = (address: string): string => formatIpv6(parseIpAddress(address)!.value);
+    expect(canonical('FD00:0000:0000:0000:0000:0000:0000:000B')).toBe('fd00::b');
+    expect(canonical('2001:db8:0:0:1:0:0:1')).toBe('2001:db8::1:0:0:1');
+    expect(canonical('2001:db8:0:1:1:1:1:1')).toBe('2001:db8:0:1:1:1:1:1');
+    expect(canonical('::')).toBe('::');
+    expect(canonical('::1')).toBe('::1');
+    expect(canonical('1::')).toBe('1::');
+  });
+
+  test('reads back as the same address, for any address', () => {
+    fc.assert(fc.property(fc.bigInt({ min: 0n, max: (1n << 128n) - 1n }), (value) => {
+      const text = formatIpv6(value);
+      expect(parseIpAddress(text)).toEqual({ family: 6, value });
+      expect(text).toBe(text.toLowerCase());
+      expect(text.split('::').length).toBeLessThanOrEqual(2);
+    }), { numRuns: 500 });
+  });
+});
 
 describe('IP networks', () => {
   test('parse IPv4 and IPv6 addresses, and refuse what is neither', () => {

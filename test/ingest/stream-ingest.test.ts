@@ -177,8 +177,24 @@ describe('StreamIngest', () => {
       ports: [{ protocol: 'TCP', port: 554 }],
     }]);
     const withHostname = synthIngest({ cameras: [{ id: 'a', url: 'rtsp://cam-a.site.example/live' }, { id: 'b', url: 'rtsps://10.0.0.9/live' }] }).objects;
+    // A name may resolve to an IPv4 or an IPv6 address.
     expect(findObject(withHostname, 'NetworkPolicy', 'ingest').spec.egress).toEqual([{
-      to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [{ protocol: 'TCP', port: 322 }, { protocol: 'TCP', port: 554 }],
+      to: [{ ipBlock: { cidr: '0.0.0.0/0' } }, { ipBlock: { cidr: '::/0' } }], ports: [{ protocol: 'TCP', port: 322 }, { protocol: 'TCP', port: 554 }],
+    }]);
+  });
+
+  test('a camera given by IPv6 address is let out to as its /128, in canonical form, beside the IPv4 blocks', () => {
+    const { objects } = synthIngest({
+      cameras: [
+        { id: 'a', url: 'rtsp://[FD00:0:0:0::0b]:554/live' },
+        { id: 'b', url: 'rtsp://10.0.0.9/live' },
+        { id: 'c', url: 'rtsp://[2001:db8::1]:8554/live' },
+        { id: 'd', url: 'rtsp://[fd00::b]/other' },
+      ],
+    });
+    expect(findObject(objects, 'NetworkPolicy', 'ingest').spec.egress).toEqual([{
+      to: [{ ipBlock: { cidr: '10.0.0.9/32' } }, { ipBlock: { cidr: '2001:db8::1/128' } }, { ipBlock: { cidr: 'fd00::b/128' } }],
+      ports: [{ protocol: 'TCP', port: 554 }, { protocol: 'TCP', port: 8554 }],
     }]);
   });
 
