@@ -133,3 +133,23 @@ function ipv4Value(address: string): number {
 function dottedQuad(value: number): string {
   return [24, 16, 8, 0].map((shift) => Math.floor(value / 2 ** shift) % 256).join('.');
 }
+
+/** Every IPv4 and every IPv6 address: where a host given by name may be. */
+export const ANY_ADDRESS: readonly string[] = ['0.0.0.0/0', '::/0'];
+
+/**
+ * The CIDR blocks that hold exactly the addresses of `hosts` (IP addresses, IPv6 with or without
+ * the brackets of a URL): the fewest IPv4 blocks ({@link ipv4CidrBlocks}), then each IPv6
+ * address as its `/128` in canonical text, in address order. If any host is a name, every IPv4
+ * and IPv6 address ({@link ANY_ADDRESS}): a NetworkPolicy matches addresses, never names, and
+ * the address a name resolves to is known only at run time, and may change.
+ */
+export function hostCidrs(hosts: readonly string[]): string[] {
+  const addresses = hosts.map((host) => parseIpAddress(host.replace(/^\[(.*)\]$/, '$1')));
+  if (addresses.some((address) => address === undefined)) return [...ANY_ADDRESS];
+  const ipv4 = hosts.filter((_, i) => addresses[i]!.family === 4);
+  const ipv6 = [...new Set(addresses.flatMap((address) => (address!.family === 6 ? [address!.value] : [])))]
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+    .map((value) => `${formatIpv6(value)}/128`);
+  return [...ipv4CidrBlocks(ipv4), ...ipv6];
+}

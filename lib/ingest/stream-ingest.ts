@@ -5,7 +5,7 @@ import { CameraSpec, StreamTransport, validateCameras } from '../cameras/camera-
 import { IStreamSource, StreamSource } from '../cameras/stream-source';
 import { propError, requireComponentName, requireDnsLabel, requireInteger } from '../core/errors';
 import { imageTag, requirePinnedImage } from '../core/images';
-import { formatIpv6, ipv4CidrBlocks, isAddressOrCidr, parseIpAddress } from '../core/network';
+import { hostCidrs, isAddressOrCidr } from '../core/network';
 import { IRuleSource, RuleGroup } from '../monitoring/alert-rules';
 import { IScrapeTarget, ScrapeTarget } from '../monitoring/scrape-target';
 import { ConfigMapObject } from '../synth/config-map';
@@ -447,23 +447,12 @@ function mediamtxConfig(cameras: readonly CameraSpec[], settings: Settings): str
 
 
 /**
- * To the cameras' RTSP ports, at exactly the cameras' addresses when every camera is given by IP
- * address: the fewest IPv4 CIDR blocks that hold them and no other address (so that cameras
- * numbered in runs take a few entries however many there are), and each IPv6 camera as its
- * `/128`. A camera given by host name opens the ports to any address, IPv4 and IPv6: a
- * NetworkPolicy names addresses, never names, and the address a name resolves to is only known at
- * run time (and may change).
+ * To the cameras' RTSP ports, at exactly the cameras' addresses ({@link hostCidrs}): cameras
+ * numbered in runs take a few IPv4 blocks however many there are; a camera given by name opens
+ * the ports to any address.
  */
 function cameraEgress(cameras: readonly CameraSpec[]): [k8s.NetworkPolicyPeer[], number[]] {
   const urls = cameras.map((camera) => new URL(camera.url));
   const ports = [...new Set(urls.map((url) => Number(url.port || (url.protocol === 'rtsps:' ? DEFAULT_RTSPS_PORT : DEFAULT_RTSP_PORT))))].sort((a, b) => a - b);
-  // A URL writes an IPv6 host in brackets.
-  const hosts = urls.map((url) => url.hostname.replace(/^\[(.*)\]$/, '$1'));
-  const addresses = hosts.map((host) => parseIpAddress(host));
-  if (addresses.some((address) => address === undefined)) return [addressPeers(['0.0.0.0/0', '::/0']), ports];
-  const ipv4 = hosts.filter((_, i) => addresses[i]!.family === 4);
-  const ipv6 = [...new Set(addresses.flatMap((address) => (address!.family === 6 ? [address!.value] : [])))]
-    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
-    .map((value) => `${formatIpv6(value)}/128`);
-  return [addressPeers([...ipv4CidrBlocks(ipv4), ...ipv6]), ports];
+  return [addressPeers(hostCidrs(urls.map((url) => url.hostname))), ports];
 }

@@ -1,7 +1,7 @@
 import { Duration } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { isCidr, parseIpAddress } from '../core/network';
+import { hostCidrs, isCidr, parseIpAddress } from '../core/network';
 import { dns1123Subdomain, secretDataKey } from '../core/names';
 import { findUrlSecret } from '../core/url-secrets';
 import { addressPeers, podsPeer, tcpPort } from '../synth/connections';
@@ -245,7 +245,8 @@ export function fleetArgs(settings: MonitoringSettings): string[] {
  */
 export function addFleetLinks(scope: Construct, settings: MonitoringSettings, prometheus: ComponentPods, port: number): void {
   const remoteWrite = settings.remoteWrite;
-  if (remoteWrite) prometheus.connections.allowToPeers(addressPeers([receiverCidr(remoteWrite.host)]), [remoteWrite.port]);
+  // The receiver's address; by name, anywhere, on the receiver's port alone.
+  if (remoteWrite) prometheus.connections.allowToPeers(addressPeers(hostCidrs([remoteWrite.host])), [remoteWrite.port]);
   const central = settings.fleetCentral;
   if (!central) return;
   addService(scope, 'remote-write-service', prometheus, [{ name: 'web', port }], {
@@ -258,16 +259,6 @@ export function addFleetLinks(scope: Construct, settings: MonitoringSettings, pr
   prometheus.connections.addIngress({ from: [...addressPeers(central.remoteWriteFrom), serviceLb], ports: [tcpPort(port)] });
 }
 
-/**
- * The receiver's address as a NetworkPolicy peer. An IP address is the one peer needed; a host name
- * can resolve to any address, and change, while a NetworkPolicy matches addresses only: then
- * anywhere, on the receiver's port alone.
- */
-function receiverCidr(host: string): string {
-  const address = parseIpAddress(host);
-  if (!address) return '0.0.0.0/0';
-  return address.family === 4 ? `${host}/32` : `${host}/128`;
-}
 
 /** The URL sites remote-write to, at the address they reach the centre's LoadBalancer by. */
 export function centralRemoteWriteUrl(fail: Fail, externalAddress: string, port: number): string {

@@ -1,6 +1,14 @@
 import * as fc from 'fast-check';
-import { formatIpv6, ipv4CidrBlocks, networkContains, networkSize, networksOverlap, parseCidr, parseIpAddress } from '../../lib/core/network';
+import { formatIpv6, hostCidrs, ipv4CidrBlocks, networkContains, networkSize, networksOverlap, parseCidr, parseIpAddress } from '../../lib/core/network';
 
+
+describe('hostCidrs', () => {
+  test('exactly the hosts: IPv4 blocks, then each IPv6 address in canonical text; a name means any address', () => {
+    expect(hostCidrs(['10.0.0.5', '[FD00::0B]', '10.0.0.4', '2001:db8::1', 'fd00::b'])).toEqual(['10.0.0.4/31', '2001:db8::1/128', 'fd00::b/128']);
+    expect(hostCidrs(['10.0.0.4', 'camera.example'])).toEqual(['0.0.0.0/0', '::/0']);
+    expect(hostCidrs([])).toEqual([]);
+  });
+});
 
 describe('formatIpv6', () => {
   test('writes the canonical text: lower case, no leading zeros, the longest zero run (the first of equals) as ::', () => {

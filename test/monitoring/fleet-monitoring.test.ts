@@ -104,7 +104,8 @@ describe('a site that remote-writes to a central Prometheus', () => {
     const egress = (synthesized: KubeObject[]) => findObject(synthesized, 'NetworkPolicy', 'prometheus', 'monitoring').spec.egress;
     expect(egress(objects)).toContainEqual({ to: [{ ipBlock: { cidr: '203.0.113.10/32' } }], ports: [{ protocol: 'TCP', port: 8443 }] });
     const { objects: named } = synthBundle({ ...SITE, remoteWrite: { url: 'https://metrics.example.com/api/v1/write' } });
-    expect(egress(named)).toContainEqual({ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [{ protocol: 'TCP', port: 443 }] });
+    // A name may resolve to an IPv4 or an IPv6 address.
+    expect(egress(named)).toContainEqual({ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }, { ipBlock: { cidr: '::/0' } }], ports: [{ protocol: 'TCP', port: 443 }] });
     const { objects: v6 } = synthBundle({ ...SITE, remoteWrite: { url: 'http://[2001:db8::5]:9090/api/v1/write' } });
     expect(egress(v6)).toContainEqual({ to: [{ ipBlock: { cidr: '2001:db8::5/128' } }], ports: [{ protocol: 'TCP', port: 9090 }] });
   });
