@@ -210,28 +210,29 @@ export class Connections {
 
   /** One egress rule per port set, with one peer per server namespace. */
   private addServerPeer(ports: readonly number[], serverNamespace: string, labels: Record<string, string>): void {
-    const portsKey = ports.join(',');
-    let peers = this.serverRules.get(portsKey);
-    if (peers === undefined) {
-      peers = [];
-      this.serverRules.set(portsKey, peers);
-      this.egress.push({ to: peers, ports: ports.map(tcpPort) });
-    }
-    const peer = podsPeer(labels, serverNamespace, this.namespace);
-    if (this.isNew(`server ${portsKey}`, peer)) peers.push(peer);
+    this.addLabelledPeer('server', ports, podsPeer(labels, serverNamespace, this.namespace));
   }
 
-  /** One rule per port set, with one peer per client namespace. */
+  /** One ingress rule per port set, with one peer per client namespace. */
   private addClientPeer(ports: readonly number[], clientNamespace: string, labels: Record<string, string>): void {
+    this.addLabelledPeer('client', ports, podsPeer(labels, clientNamespace, this.namespace));
+  }
+
+  /**
+   * Adds `peer` to the rule of its side for `ports`, made on first use: the peers a link label
+   * selects share one rule per port set, however many links there are.
+   */
+  private addLabelledPeer(side: 'client' | 'server', ports: readonly number[], peer: k8s.NetworkPolicyPeer): void {
     const portsKey = ports.join(',');
-    let peers = this.clientRules.get(portsKey);
+    const rules = side === 'client' ? this.clientRules : this.serverRules;
+    let peers = rules.get(portsKey);
     if (peers === undefined) {
       peers = [];
-      this.clientRules.set(portsKey, peers);
-      this.ingress.push({ from: peers, ports: ports.map(tcpPort) });
+      rules.set(portsKey, peers);
+      if (side === 'client') this.ingress.push({ from: peers, ports: ports.map(tcpPort) });
+      else this.egress.push({ to: peers, ports: ports.map(tcpPort) });
     }
-    const peer = podsPeer(labels, clientNamespace, this.namespace);
-    if (this.isNew(`client ${portsKey}`, peer)) peers.push(peer);
+    if (this.isNew(`${side} ${portsKey}`, peer)) peers.push(peer);
   }
 
   private isNew(kind: string, rule: unknown): boolean {
