@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { App, Chart, Yaml } from 'cdk8s';
+import { App, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { propError } from '../core/errors';
 import { AnalysisService, AnalysisServiceProps } from '../analysis/analysis-service';
@@ -18,6 +18,7 @@ import { DeschedulerInstallation, DeschedulerInstallationProps } from './k3s/des
 import { MonitoringBundle, MonitoringBundleProps } from '../monitoring/monitoring-bundle';
 import { PlatformNamespace } from './platform-namespace';
 import { PlatformPriorities } from './platform-priorities';
+import { serializeManifests } from '../synth/layered-app';
 import { PlatformPolicies } from '../synth/policy/platform-policies';
 import { PrivateRegistry, PrivateRegistryProps } from './private-registry';
 import { RegistrySettingsProps } from './registry-settings';
@@ -323,7 +324,7 @@ export class VideoAnalyticsPlatform extends Construct {
   public bootstrapManifest(): string {
     const bootstrap = new Chart(new App({ outdir: path.join(this.app.outdir, '..', 'bootstrap') }), 'bootstrap', { disableResourceNameHashes: true });
     new ArgoCdApplication(bootstrap, 'application', this.applicationProps(this.autoscaledWorkloads));
-    return Yaml.stringify(...bootstrap.toJson());
+    return serializeManifests(bootstrap.toJson());
   }
 
   /** The bootstrap Application: it applies the app's manifests (`*.k8s.yaml`) and no other file of `dist/`. */

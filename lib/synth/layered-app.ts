@@ -125,7 +125,7 @@ export class LayeredApp extends App {
     if (outputs === undefined) return undefined;
     const receipts = this.validatesManifests ? ValidationReceipts.forThisValidator() : undefined;
     const files: ManifestFile[] = [];
-    const invalid: ManifestOutput[] = [];
+    const invalid = new Map<string, { readonly output: ChartOutput; readonly yaml: string }>();
     for (const output of outputs) {
       const file = { path: path.join(this.outdir, output.fileName + this.outputFileExtension), yaml: serializeManifests(output.objects) };
       if (!this.validatesManifests) {
@@ -135,14 +135,18 @@ export class LayeredApp extends App {
         // Checked: the objects are not needed again, and at city scale they outweigh the text.
         output.objects.length = 0;
       } else {
-        invalid.push({ ...file, objects: output.objects });
+        invalid.set(file.path, { output, yaml: file.yaml });
       }
     }
-    if (invalid.length > 0) this.throwOnInvalidManifests(invalid, (file, object) => {
-      const output = outputs.find((o) => invalid.some((f) => f.path === file && f.objects === o.objects));
-      const index = output?.objects.findIndex((json) => sameObject(json, object)) ?? -1;
-      return index < 0 ? undefined : output!.apiObjects[index].node.path;
-    }, files.reduce((n, file) => n + (file.validatedObjects ?? 0), 0));
+    if (invalid.size > 0) {
+      const failing = [...invalid].map(([file, { output, yaml }]): ManifestOutput => ({ path: file, yaml, objects: output.objects }));
+      const passedObjects = files.reduce((n, file) => n + (file.validatedObjects ?? 0), 0);
+      this.throwOnInvalidManifests(failing, (file, object) => {
+        const output = invalid.get(file)?.output;
+        const index = output?.objects.findIndex((json) => sameObject(json, object)) ?? -1;
+        return index < 0 ? undefined : output!.apiObjects[index].node.path;
+      }, passedObjects);
+    }
     return files;
   }
 

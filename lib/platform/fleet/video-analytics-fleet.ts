@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { App, Chart, Yaml } from 'cdk8s';
+import { App, Chart } from 'cdk8s';
 import { AnalysisService } from '../../analysis/analysis-service';
 import { CameraSpec } from '../../cameras/camera-inventory';
 import { propError } from '../../core/errors';
@@ -10,7 +10,7 @@ import { FleetCapacityReport } from '../../reports/fleet-capacity-report';
 import { validateBeforeWriting } from '../../reports/validation-report';
 import { StreamSelection } from '../../cameras/stream-selection';
 import { ArgoCdApplicationSet, ArgoCdApplicationSetProps, FleetSiteApplication } from '../gitops/argo-cd-application-set';
-import { LayeredApp } from '../../synth/layered-app';
+import { LayeredApp, serializeManifests } from '../../synth/layered-app';
 import { InferencePoolOptions, VideoAnalyticsPlatform } from '../video-analytics-platform';
 import { CentralPrometheus } from './central-prometheus';
 import { assignCameras } from './fleet-cameras';
@@ -171,7 +171,7 @@ export class VideoAnalyticsFleet {
     }
     const chart = new Chart(new App(), 'bootstrap', { disableResourceNameHashes: true });
     this.applicationSet(chart, (site) => site.platform.autoscaledWorkloads);
-    const yaml = Yaml.stringify(...chart.toJson());
+    const yaml = serializeManifests(chart.toJson());
     const { report } = validateBeforeWriting([{ path: path.join(path.dirname(path.resolve(this.outdir)), 'bootstrap', 'argocd-applicationset.yaml'), yaml }]);
     if (report !== undefined) throw new Error(`VideoAnalyticsFleet '${this.name}': the ApplicationSet breaks the manifest rules, so nothing was written.\n\n${report}`);
     return yaml;
