@@ -219,13 +219,13 @@ describe('LayeredApp reads the receipts too: a file whose bytes this validator p
     return checkedObjects.mock.calls.map((call) => String((call[1] as { source?: string } | undefined)?.source)).sort();
   }
 
-  /** Two layers, with settings-c's value as given: changing it changes one file only. */
-  function synthWith(value: string): string[] {
+  /** Two layers, with the top ConfigMap's value (and name) as given: changing them changes one file only. */
+  function synthWith(value: string, name = 'settings-c'): string[] {
     const app = new LayeredApp({ outdir: dir });
     const base = new Chart(app, 'base', { disableResourceNameHashes: true });
     configMap(base, 'settings-a');
     const top = new Chart(app, 'top', { disableResourceNameHashes: true });
-    new ApiObject(top, 'settings-c', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings-c', namespace: 'video-analytics' }, data: { site: value } } as any);
+    new ApiObject(top, 'settings-c', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'video-analytics' }, data: { site: value } } as any);
     top.addDependency(base);
     app.synth();
     return fs.readdirSync(dir).sort().map((file) => path.join(dir, file));
@@ -266,13 +266,7 @@ describe('LayeredApp reads the receipts too: a file whose bytes this validator p
   test('an invalid object fails synth even where an earlier, valid version of its file has a receipt', () => {
     const unique = `run-${process.pid}-${Date.now()}-invalid`;
     synthWith(unique);
-    const app = new LayeredApp({ outdir: dir });
-    const base = new Chart(app, 'base', { disableResourceNameHashes: true });
-    configMap(base, 'settings-a');
-    const top = new Chart(app, 'top', { disableResourceNameHashes: true });
-    new ApiObject(top, 'settings-c', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'Settings-C', namespace: 'video-analytics' }, data: { site: unique } } as any);
-    top.addDependency(base);
 
-    expect(() => app.synth()).toThrow(/ConfigMap video-analytics\/Settings-C: metadata\.name: 'Settings-C' must be a DNS-1123 subdomain/);
+    expect(() => synthWith(unique, 'Settings-C')).toThrow(/ConfigMap video-analytics\/Settings-C: metadata\.name: 'Settings-C' must be a DNS-1123 subdomain/);
   });
 });
