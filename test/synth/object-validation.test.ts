@@ -195,8 +195,9 @@ describe('an object that reads back unchanged is exactly what the bytes written 
       trusted++;
       expectSameTree(readBack(object), object);
     }), { numRuns: 500 });
-    // Most generated maps are trusted, so the property is not tested on a handful.
-    expect(trusted).toBeGreaterThan(100);
+    // About a fifth of the generated maps are trusted (95 to 122 of 500 over five runs), so the
+    // property is not tested on a handful; the bound sits well below that, for any random seed.
+    expect(trusted).toBeGreaterThan(60);
   });
 
   test('for text over several lines, as values, keys and list items at any depth', () => {
