@@ -1,9 +1,11 @@
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { ApiObject, App, AppProps, Chart, Names, YamlOutputType } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { inApplyOrder } from './apply-order';
-import { stringifyManifests } from './yaml/emitter';
+import { StagedFiles } from './staged-files';
+import { stringifyManifests, writeManifests } from './yaml/emitter';
 import { DeferredJsonCheck, deferJsonChecks } from './json-validation';
 import { ConstructPathOf, ManifestOutput, ManifestText, validateBeforeWriting } from '../reports/validation-report';
 import { ValidationReceipts } from './validation/_receipts';
@@ -15,6 +17,17 @@ interface ChartOutput {
   readonly fileName: string;
   readonly objects: unknown[];
   readonly apiObjects: ApiObject[];
+}
+
+/** A serialized file: where it goes and the SHA-256 of its bytes (hex), or how to compute it. */
+interface SerializedFile {
+  readonly path: string;
+  readonly sha256: string | (() => string);
+}
+
+/** How many objects of a file passed `ManifestValidator`; undefined when not validated. */
+interface Validated {
+  readonly validatedObjects?: number;
 }
 
 /** A manifest file `LayeredApp` writes: where, its YAML text and, when it was validated, how many objects passed. */
@@ -86,13 +99,26 @@ export class LayeredApp extends App {
   /**
    * Validates the app, checks every object (unless `validate` is false) and only then writes one
    * file per chart, charts in dependency order, objects in apply order, each with a receipt for
-   * the validation plugin (see {@link LayeredApp.writeFiles}).
+   * the validation plugin (see {@link LayeredApp.writeFiles}). Each file is written as it is
+   * serialized, into a staging folder beside the output folder, and moved into the output folder
+   * once every file has passed: a failing synth leaves the output folder untouched, and no file's
+   * whole text is held in memory.
    */
   public override synth(): void {
-    const files = this.synthFiles();
-    if (files === undefined) return this.synthLikeApp();
-    fs.mkdirSync(this.outdir, { recursive: true });
-    LayeredApp.writeFiles(files);
+    const outputs = this.synthesizeCharts();
+    if (outputs === undefined) return this.synthLikeApp();
+    const staging = StagedFiles.beside(this.outdir);
+    try {
+      const files = this.checkedFiles(outputs, (file, objects) => ({
+        path: file,
+        sha256: staging.write(file, (write) => writeManifests(objects, write)),
+      }));
+      fs.mkdirSync(this.outdir, { recursive: true });
+      staging.commit();
+      recordReceipts(files);
+    } finally {
+      staging.discard();
+    }
   }
 
   /**
@@ -103,15 +129,14 @@ export class LayeredApp extends App {
    * manifests lands where Argo CD reads.
    */
   public static writeFiles(files: readonly ManifestFile[]): void {
-    const receipts = files.some((file) => file.validatedObjects !== undefined) ? ValidationReceipts.forThisValidator() : undefined;
-    for (const file of files) {
+    const written = files.map((file) => {
       // Yaml.save's encoding, on the very text that was checked: the receipt names these bytes.
       const bytes = Buffer.from(file.yaml, 'utf8');
       fs.mkdirSync(path.dirname(file.path), { recursive: true });
       fs.writeFileSync(file.path, bytes);
-      if (file.validatedObjects !== undefined) receipts?.record(bytes, file.validatedObjects);
-    }
-    receipts?.prune();
+      return { validatedObjects: file.validatedObjects, sha256: sha256Of(bytes) };
+    });
+    recordReceipts(written);
   }
 
   /**
@@ -123,26 +148,38 @@ export class LayeredApp extends App {
   public synthFiles(): ManifestFile[] | undefined {
     const outputs = this.synthesizeCharts();
     if (outputs === undefined) return undefined;
+    return this.checkedFiles(outputs, (file, objects) => {
+      const yaml = serializeManifests(objects);
+      return { path: file, yaml, sha256: () => sha256Of(yaml) };
+    }).map(({ path: file, yaml, validatedObjects }) => ({ path: file, yaml, validatedObjects }));
+  }
+
+  /**
+   * Serializes each chart's file with `serialize` and, unless `validate` is false, checks its
+   * objects (or finds a receipt for its exact bytes); throws the validation plugin's report if
+   * any file breaks the rules. A file's objects are released once it passed: at city scale they
+   * outweigh the text.
+   */
+  private checkedFiles<F extends SerializedFile>(outputs: readonly ChartOutput[], serialize: (file: string, objects: readonly unknown[]) => F): Array<F & Validated> {
     const receipts = this.validatesManifests ? ValidationReceipts.forThisValidator() : undefined;
-    const files: ManifestFile[] = [];
-    const invalid = new Map<string, { readonly output: ChartOutput; readonly yaml: string }>();
+    const files: Array<F & Validated> = [];
+    const invalid = new Map<string, ChartOutput>();
     for (const output of outputs) {
-      const file = { path: path.join(this.outdir, output.fileName + this.outputFileExtension), yaml: serializeManifests(output.objects) };
+      const file = serialize(path.join(this.outdir, output.fileName + this.outputFileExtension), output.objects);
       if (!this.validatesManifests) {
         files.push(file);
-      } else if (this.passes(file.yaml, output.objects, file.path, receipts)) {
+      } else if (this.passes(file, output.objects, receipts)) {
         files.push({ ...file, validatedObjects: output.objects.length });
-        // Checked: the objects are not needed again, and at city scale they outweigh the text.
         output.objects.length = 0;
       } else {
-        invalid.set(file.path, { output, yaml: file.yaml });
+        invalid.set(file.path, output);
       }
     }
     if (invalid.size > 0) {
-      const failing = [...invalid].map(([file, { output, yaml }]): ManifestOutput => ({ path: file, yaml, objects: output.objects }));
+      const failing = [...invalid].map(([file, output]): ManifestOutput => ({ path: file, yaml: serializeManifests(output.objects), objects: output.objects }));
       const passedObjects = files.reduce((n, file) => n + (file.validatedObjects ?? 0), 0);
       this.throwOnInvalidManifests(failing, (file, object) => {
-        const output = invalid.get(file)?.output;
+        const output = invalid.get(file);
         const index = output?.objects.findIndex((json) => sameObject(json, object)) ?? -1;
         return index < 0 ? undefined : output!.apiObjects[index].node.path;
       }, passedObjects);
@@ -155,9 +192,9 @@ export class LayeredApp extends App {
    * bytes passed this very validator before (an unchanged file of an earlier synth), else
    * checked from the objects, with the verdicts of checking the text.
    */
-  private passes(yaml: string, objects: readonly unknown[], file: string, receipts: ValidationReceipts | undefined): boolean {
-    if (receipts?.objectCountOfText(yaml) === objects.length) return true;
-    return ManifestValidator.validateObjects(objects, { source: file }).violations.length === 0;
+  private passes(file: SerializedFile, objects: readonly unknown[], receipts: ValidationReceipts | undefined): boolean {
+    if (receipts !== undefined && receipts.objectCountOfDigest(digestOf(file)) === objects.length) return true;
+    return ManifestValidator.validateObjects(objects, { source: file.path }).violations.length === 0;
   }
 
   /**
@@ -278,6 +315,25 @@ function sameObject(json: unknown, object: ObjectReference): boolean {
  */
 export function serializeManifests(objects: readonly unknown[]): string {
   return stringifyManifests(objects);
+}
+
+/** Leaves the validation plugin a receipt for each file that was validated (see `_receipts.ts`). */
+function recordReceipts(files: ReadonlyArray<Pick<SerializedFile, 'sha256'> & Validated>): void {
+  const validated = files.filter((file) => file.validatedObjects !== undefined);
+  if (validated.length === 0) return;
+  const receipts = ValidationReceipts.forThisValidator();
+  if (receipts === undefined) return;
+  for (const file of validated) receipts.recordDigest(digestOf(file), file.validatedObjects!);
+  receipts.prune();
+}
+
+function digestOf(file: Pick<SerializedFile, 'sha256'>): string {
+  return typeof file.sha256 === 'string' ? file.sha256 : file.sha256();
+}
+
+/** The SHA-256 (hex) of a text's UTF-8 bytes, or of bytes. */
+function sha256Of(content: string | Buffer): string {
+  return createHash('sha256').update(content).digest('hex');
 }
 
 /** App's validation error. */

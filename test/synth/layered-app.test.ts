@@ -455,6 +455,31 @@ describe('LayeredApp writes only valid manifests', () => {
     }
   });
 
+  test('synth() writes, file by file through a staging folder, the very bytes synthFiles() returns, and leaves no staging folder', () => {
+    const root = outdir();
+    try {
+      const dir = path.join(root, 'dist');
+      const layered = new LayeredApp({ outdir: dir });
+      layers(layered);
+      layered.synth();
+      const again = new LayeredApp({ outdir: dir });
+      layers(again);
+      const files = again.synthFiles()!;
+      expect(fs.readdirSync(dir).sort()).toEqual(files.map((f) => path.basename(f.path)).sort());
+      for (const file of files) expect(fs.readFileSync(file.path, 'utf8')).toBe(file.yaml);
+      expect(fs.readdirSync(root)).toEqual(['dist']);
+
+      const failing = new LayeredApp({ outdir: dir });
+      withInvalidObject(failing);
+      expect(() => failing.synth()).toThrow(/unknown-field/);
+      // The earlier files are as they were, and the failed synth's staging folder is gone.
+      for (const file of files) expect(fs.readFileSync(file.path, 'utf8')).toBe(file.yaml);
+      expect(fs.readdirSync(root)).toEqual(['dist']);
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+
   test('validate: false writes the objects as they are, for the validation plugin to check', () => {
     const layered = new LayeredApp({ outdir: outdir(), validate: false });
     withInvalidObject(layered);

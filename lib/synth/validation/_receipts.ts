@@ -51,9 +51,14 @@ export class ValidationReceipts {
 
   /** Records that `bytes` passed validation with `objectCount` objects. Best effort: a receipt that cannot be written only costs the plugin time. */
   public record(bytes: Buffer, objectCount: number): void {
+    this.recordDigest(digest(bytes), objectCount);
+  }
+
+  /** {@link record} for bytes known by their SHA-256 (hex), such as a file hashed as it was written. */
+  public recordDigest(sha256: string, objectCount: number): void {
     try {
       fs.mkdirSync(this.folder, { recursive: true, mode: 0o700 });
-      const receipt = path.join(this.folder, digest(bytes));
+      const receipt = path.join(this.folder, sha256);
       // Written under a temporary name and renamed, so that a plugin never reads half a receipt.
       const partial = `${receipt}.${process.pid}.tmp`;
       fs.writeFileSync(partial, String(objectCount), { mode: 0o600 });
@@ -65,15 +70,16 @@ export class ValidationReceipts {
 
   /** The number of objects of a file whose exact bytes passed this validator; undefined without a receipt. */
   public objectCountOf(bytes: Buffer): number | undefined {
-    return this.objectCountByDigest(digest(bytes));
+    return this.objectCountOfDigest(digest(bytes));
   }
 
   /** {@link objectCountOf} for the UTF-8 bytes of `text`, without copying them. */
   public objectCountOfText(text: string): number | undefined {
-    return this.objectCountByDigest(createHash('sha256').update(text, 'utf8').digest('hex'));
+    return this.objectCountOfDigest(createHash('sha256').update(text, 'utf8').digest('hex'));
   }
 
-  private objectCountByDigest(sha256: string): number | undefined {
+  /** {@link objectCountOf} for bytes known by their SHA-256 (hex). */
+  public objectCountOfDigest(sha256: string): number | undefined {
     let text: string;
     try {
       text = fs.readFileSync(path.join(this.folder, sha256), 'utf8');

@@ -52,10 +52,25 @@ const NOT_ON_FAST_PATH = Symbol('not on the fast path');
  * @param docs the documents, in order; an undefined one is written as an empty document
  */
 export function stringifyManifests(docs: readonly unknown[]): string {
+  const chunks: string[] = [];
+  writeManifests(docs, (chunk) => chunks.push(chunk));
+  return chunks.join('');
+}
+
+/**
+ * The text of {@link stringifyManifests}, handed to `write` piece by piece (each document's text
+ * and the separators between them), in order: a file can be written (and hashed) without its
+ * whole text ever being one string, which at city scale is hundreds of megabytes held while the
+ * next file is serialized.
+ * @param docs the documents, in order; an undefined one is written as an empty document
+ * @param write receives the text's pieces, in order; their concatenation is the text
+ */
+export function writeManifests(docs: readonly unknown[], write: (piece: string) => void): void {
   const writer = new FastPathWriter();
-  const texts = new Array<string>(docs.length);
-  for (let i = 0; i < docs.length; i++) texts[i] = writer.documentText(docs[i]);
-  return texts.join(DOCUMENT_SEPARATOR);
+  for (let i = 0; i < docs.length; i++) {
+    if (i > 0) write(DOCUMENT_SEPARATOR);
+    write(writer.documentText(docs[i]));
+  }
 }
 
 /**

@@ -7,7 +7,7 @@ import { Document } from 'yaml';
 import { buildBenchPlatform } from '../../../bench/platform';
 import { buildReferencePlatform } from '../../../main';
 import { LayeredApp } from '../../../lib/synth/layered-app';
-import { PROVEN_YAML_VERSION, fastPathYaml, stringifyManifest, stringifyManifests, yamlVersionOfCdk8s } from '../../../lib/synth/yaml/emitter';
+import { PROVEN_YAML_VERSION, fastPathYaml, stringifyManifest, stringifyManifests, writeManifests, yamlVersionOfCdk8s } from '../../../lib/synth/yaml/emitter';
 import { YAML11_OTHER_TYPE_PATTERNS } from '../../../lib/synth/yaml/scalar-text';
 import { caseCounter } from '../../_properties';
 
@@ -192,6 +192,10 @@ describe('stringifyManifests and stringifyManifest', () => {
       counted('any documents');
       expect(stringifyManifests(docs)).toBe(cdk8sYaml(...docs));
       for (const doc of docs) expect(stringifyManifest(doc)).toBe(cdk8sYaml(doc));
+      // The pieces writeManifests hands over, in order, are that text.
+      const pieces: string[] = [];
+      writeManifests(docs, (piece) => pieces.push(piece));
+      expect(pieces.join('')).toBe(cdk8sYaml(...docs));
     }), { numRuns: MIXED_RUNS });
   });
 
