@@ -1,5 +1,6 @@
 import { ApiObject, App, GroupVersionKind, ImplicitTokenResolver, IResolver, JsonPatch, Lazy, LazyResolver, NumberStringUnionResolver } from 'cdk8s';
 import { Construct } from 'constructs';
+import { JsonConverter, compiledToJson } from './generated-json';
 
 /** Thrown inside {@link plainCopy} when a value needs cdk8s's resolvers; caught in this module. */
 const NEEDS_RESOLVING = Symbol('needs resolving');
@@ -71,13 +72,21 @@ function plainCopy(value: unknown, sortKeys: boolean): unknown {
   if (Object.getPrototypeOf(value) !== Object.prototype) return unionValue(value);
   if (hasOwn(value, 'constructor') || hasOwn(value, '__proto__')) throw NEEDS_RESOLVING;
   const source = value as Record<string, unknown>;
-  const keys = sortKeys ? Object.keys(source).sort() : Object.keys(source);
+  const keys = sortKeys ? sorted(Object.keys(source)) : Object.keys(source);
   const copy: Record<string, unknown> = {};
   for (const key of keys) {
     const element = plainCopy(source[key], sortKeys);
     if (element !== undefined) copy[key] = element;
   }
   return copy;
+}
+
+/** `keys.sort()`, without sorting keys already in order (most are): a sort copies its array. */
+function sorted(keys: string[]): string[] {
+  for (let i = 1; i < keys.length; i++) {
+    if (keys[i - 1] > keys[i]) return keys.sort();
+  }
+  return keys;
 }
 
 function hasOwn(value: object, key: string): boolean {
@@ -108,6 +117,7 @@ type GeneratedKubeClass<P> = (new (scope: Construct, id: string, props: P) => Ap
  */
 export function withPlainJson<P extends object, T extends GeneratedKubeClass<P>>(Base: T, toJsonOfProps: (props: P | undefined) => Record<string, unknown> | undefined): T {
   const gvk = { apiVersion: Base.GVK.apiVersion, kind: Base.GVK.kind };
+  const convertProps = compiledToJson(toJsonOfProps as JsonConverter) as typeof toJsonOfProps;
   const Plain = class extends (Base as GeneratedKubeClass<P>) {
     private readonly body: object;
     private hasPatches = false;
@@ -126,7 +136,7 @@ export function withPlainJson<P extends object, T extends GeneratedKubeClass<P>>
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as ApiObject.toJson()
     public override toJson(): any {
       const json = plainApiObjectJson(this, this.body, this.hasPatches);
-      return json === undefined ? super.toJson() : { ...gvk, ...toJsonOfProps(json as P) };
+      return json === undefined ? super.toJson() : { ...gvk, ...convertProps(json as P) };
     }
   };
   return Plain as unknown as T;
