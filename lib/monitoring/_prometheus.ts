@@ -189,7 +189,9 @@ export function sameShapeGroups(jobs: readonly ScrapeJob[]): ScrapeJob[][] {
       key, job.namespace, job.portName, job.path ?? '/metrics', job.interval?.toMilliseconds(), job.honorLabels ?? false,
       job.instanceIsNode ?? false, Object.keys(job.podSelector).sort(),
     ]);
-    groups.set(shape, [...groups.get(shape) ?? [], job]);
+    const group = groups.get(shape);
+    if (group === undefined) groups.set(shape, [job]);
+    else group.push(job);
   }
   return [...groups.values()];
 }

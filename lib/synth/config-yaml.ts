@@ -14,19 +14,27 @@
  * with escapes otherwise.
  */
 export function toConfigYaml(value: unknown): string {
-  if (isBlock(value)) return blockLines(value, '', []).join('\n') + '\n';
-  return scalar(value, []) + '\n';
+  const path: Array<string | number> = [];
+  if (!isBlock(value)) return scalar(value, path) + '\n';
+  const lines: string[] = [];
+  blockLines(value, '', path, lines);
+  return lines.join('\n') + '\n';
 }
 
 /** A value a configuration file cannot hold; `path` leads to it from the top of the file. */
 export class NotConfigDataError extends Error {
-  constructor(public readonly path: readonly (string | number)[], public readonly value: unknown, public readonly rule: string) {
+  public readonly path: readonly (string | number)[];
+
+  constructor(path: readonly (string | number)[], public readonly value: unknown, public readonly rule: string) {
     super(`toConfigYaml: the value at ${describe(path)} (${String(value)}) must be ${rule}.`);
+    // A copy: the writer's path changes as it goes on.
+    this.path = [...path];
   }
 }
 
 type Mapping = { readonly [key: string]: unknown };
-type Path = readonly (string | number)[];
+/** The keys and indexes that lead to the value being written, from the top of the file. */
+type Path = Array<string | number>;
 
 /** Words YAML 1.1 reads as booleans or null; `yaml.v2` would not read them as strings. */
 const SPECIAL_WORDS = /^(?:y|yes|n|no|true|false|on|off|null)$/i;
@@ -50,40 +58,47 @@ function isBlock(value: unknown): value is Mapping | readonly unknown[] {
   return (Array.isArray(value) && value.length > 0) || (isMapping(value) && Object.keys(value).length > 0);
 }
 
-/** Lines of a non-empty mapping or sequence whose entries start at `indent`. */
-function blockLines(value: Mapping | readonly unknown[], indent: string, path: Path): string[] {
-  return Array.isArray(value) ? sequenceLines(value, indent, path) : mappingLines(value as Mapping, indent, path);
+/**
+ * Appends the lines of a non-empty mapping or sequence whose entries start at `indent` to
+ * `lines`. `path` leads to the value (for errors): each level pushes its key while it writes the
+ * item and pops it after, so that writing allocates no path.
+ */
+function blockLines(value: Mapping | readonly unknown[], indent: string, path: Path, lines: string[]): void {
+  if (Array.isArray(value)) sequenceLines(value, indent, path, lines);
+  else mappingLines(value as Mapping, indent, path, lines);
 }
 
-function mappingLines(mapping: Mapping, indent: string, path: Path): string[] {
-  const lines: string[] = [];
+function mappingLines(mapping: Mapping, indent: string, path: Path, lines: string[]): void {
+  const start = lines.length;
   for (const [key, item] of Object.entries(mapping)) {
     // Like JSON.stringify and the yaml package: a key whose value is undefined is left out.
     if (item === undefined) continue;
     const head = `${indent}${string(key)}:`;
-    const itemPath = [...path, key];
+    path.push(key);
     if (isBlock(item)) {
-      lines.push(head, ...blockLines(item, indent + '  ', itemPath));
+      lines.push(head);
+      blockLines(item, indent + '  ', path, lines);
     } else {
-      lines.push(`${head} ${scalar(item, itemPath)}`);
+      lines.push(`${head} ${scalar(item, path)}`);
     }
+    path.pop();
   }
-  return lines.length > 0 ? lines : [`${indent}{}`];
+  if (lines.length === start) lines.push(`${indent}{}`);
 }
 
-function sequenceLines(sequence: readonly unknown[], indent: string, path: Path): string[] {
-  const lines: string[] = [];
+function sequenceLines(sequence: readonly unknown[], indent: string, path: Path, lines: string[]): void {
   sequence.forEach((item, index) => {
-    const itemPath = [...path, index];
+    path.push(index);
     if (isBlock(item)) {
       // The first line of the item goes after the dash; the rest line up under it.
-      const [first, ...rest] = blockLines(item, indent + '  ', itemPath);
-      lines.push(`${indent}- ${first.slice(indent.length + 2)}`, ...rest);
+      const first = lines.length;
+      blockLines(item, indent + '  ', path, lines);
+      lines[first] = `${indent}- ${lines[first].slice(indent.length + 2)}`;
     } else {
-      lines.push(`${indent}- ${scalar(item, itemPath)}`);
+      lines.push(`${indent}- ${scalar(item, path)}`);
     }
+    path.pop();
   });
-  return lines;
 }
 
 function scalar(value: unknown, path: Path): string {
@@ -140,6 +155,6 @@ function number(value: number, path: Path): string {
   return `${mantissa.includes('.') ? mantissa : `${mantissa}.0`}${text.slice(exponent)}`;
 }
 
-function describe(path: Path): string {
+function describe(path: readonly (string | number)[]): string {
   return path.length === 0 ? 'the top level' : `'${path.join('.')}'`;
 }
