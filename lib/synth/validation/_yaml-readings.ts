@@ -20,7 +20,9 @@ import { readYamlDocuments } from './_yaml11-rules';
  *   blanks (the block loses them) and text ending in blanks (it is quoted over several lines,
  *   and a line of one blank comes back as a backslash). Such text, and keys over several lines,
  *   are decided the slow way;
- * - anything else (numbers, booleans, null, number-like or boolean-like strings, non-ASCII text,
+ * - booleans, null and safe integers read back as themselves under every schema of both
+ *   versions: the writer writes them as `true`, `false`, `null` and decimal digits;
+ * - anything else (other numbers, number-like or boolean-like strings, non-ASCII text,
  *   tabs and control characters) is written as a one-entry map by the writer itself and read
  *   back by both readers, as the text path would; the verdict is cached per distinct value.
  * Objects that are not plain JSON (undefined, functions, class instances, a shared or cyclic
@@ -109,6 +111,9 @@ function isPlainText(text: string, isKey = false): boolean {
 const SHORT = 64;
 
 function cleanValue(value: string | number | boolean | null): boolean {
+  // The writer writes these as `true`, `false`, `null` and decimal digits, which every schema of
+  // both versions reads back as the same value (the property tests hold them to it).
+  if (typeof value === 'boolean' || value === null || (Number.isSafeInteger(value) && !Object.is(value, -0))) return true;
   if (typeof value === 'string' && value.length > SHORT) return isPlainText(value) || (values.get(value) ?? remember(values, value, readsBackAs({ v: value })));
   // -0 and 0 share a key in a Map; -0 is rare enough to be decided each time.
   if (Object.is(value, -0)) return readsBackAs({ v: value });
