@@ -6,7 +6,10 @@ import { formatViolation } from '../../lib/synth/validation/violation';
 import { KNOWN_BAD, VALID_CUSTOM_RESOURCES, deployment } from './_manifest-fixtures';
 import { promqlSyntaxError } from '../../lib/synth/validation/_promql-rules';
 import { compileAtRunTime } from '../../lib/synth/validation/_schema-rules';
-import { COMPILED_VALIDATORS_FILE, compiledValidatorsSource } from '../../scripts/generate-validators';
+import { COMPILED_VALIDATORS_FILE, FORMAT_VALIDATORS_FILE, compiledValidatorsSource, formatValidatorsSource } from '../../scripts/generate-validators';
+import * as fc from 'fast-check';
+import { parseAllDocuments } from 'yaml';
+import coreSchema from '../../lib/synth/validation/k8s-schema.json';
 
 type Obj = { [key: string]: any };
 
@@ -112,6 +115,11 @@ describe('ManifestValidator', () => {
   });
 });
 
+/** The objects of a multi-document YAML file. */
+function readManifests(file: string): unknown[] {
+  return parseAllDocuments(fs.readFileSync(file, 'utf8')).map((document) => document.toJS());
+}
+
 describe('validators compiled ahead of time', () => {
   afterEach(() => compileAtRunTime(false));
 
@@ -137,6 +145,58 @@ describe('validators compiled ahead of time', () => {
     expect(ahead).toEqual(atRunTime);
     // Every known-bad object yields at least one verdict, so the comparison is not of empty lists.
     expect(ahead.length).toBeGreaterThanOrEqual(KNOWN_BAD.length);
+  });
+
+  test('bundle kubernetes-models\' format checks as `npm run generate-validators` writes them', () => {
+    // Fails after an update of kubernetes-models until the bundle is regenerated.
+    expect(fs.readFileSync(FORMAT_VALIDATORS_FILE, 'utf8') === formatValidatorsSource()).toBe(true);
+  });
+
+  test('the bundled format checks give the errors of kubernetes-models\' own models, on known-bad objects, dist/ and random numbers', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { formatValidatorFor } = require('../../lib/synth/validation/_format-validators') as { formatValidatorFor(key: string): ((o: unknown) => boolean) & { errors?: unknown } };
+    const throughModel = (object: { apiVersion: string; kind: string }): unknown => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const model = (require(`kubernetes-models/${object.apiVersion}/${object.kind}`) as Record<string, { prototype: { validate(): void } }>)[object.kind];
+      try {
+        model.prototype.validate.call(object);
+        return [];
+      } catch (error) {
+        return ((error as { errors: Array<Record<string, unknown>> }).errors).map(({ message: _message, ...rest }) => rest);
+      }
+    };
+    const throughBundle = (object: { apiVersion: string; kind: string }): unknown => {
+      const validate = formatValidatorFor(`${object.apiVersion}/${object.kind}`);
+      return validate(object) ? [] : validate.errors;
+    };
+    const dist = path.join(__dirname, '..', '..', 'dist');
+    const objects = [deployment(), ...KNOWN_BAD.map((k) => k.object()), ...fs.readdirSync(dist).flatMap((file) => readManifests(path.join(dist, file)))]
+      .filter((o): o is { apiVersion: string; kind: string } => `${(o as { apiVersion?: string }).apiVersion}/${(o as { kind?: string }).kind}` in coreSchema.kinds);
+    let failing = 0;
+    for (const object of objects) {
+      const expected = throughModel(object);
+      expect(throughBundle(object)).toEqual(expected);
+      if ((expected as unknown[]).length > 0) failing++;
+    }
+    expect(failing).toBeGreaterThan(0);
+    // Every format: int32 (ports, replicas), int64 (seconds), double-free quantities, byte (binaryData).
+    fc.assert(fc.property(
+      fc.oneof(fc.integer(), fc.double(), fc.constantFrom(2 ** 31 - 1, 2 ** 31, -(2 ** 31), -(2 ** 31) - 1, 2 ** 53, 1.5, -0)),
+      // Every suffix of the quantity syntax, and near misses.
+      fc.oneof(fc.string({ maxLength: 6 }), fc.constantFrom(
+        ...['Ki', 'Mi', 'Gi', 'Ti', 'Pi', 'Ei', 'Zi', 'Y', 'Z', 'E', 'P', 'T', 'G', 'M', 'k', 'K', 'h', 'da', 'd', 'c', 'm', 'u', 'n', 'p', 'f', 'a', 'z', 'y', 'e3', 'E-2', 'e', 'i', '']
+          .flatMap((suffix) => [`1${suffix}`, `-1.5${suffix}`, `.5${suffix}`, `5.${suffix}`, `+1${suffix}`]),
+        '250m', 'x', '', '1 Gi',
+      )),
+      fc.oneof(fc.string({ maxLength: 8 }), fc.constantFrom('aGVsbG8=', 'not base64!')),
+      (n, quantity, bytes) => {
+        const objectsOfAllFormats = [
+          { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd' }, spec: { replicas: n, progressDeadlineSeconds: n, selector: {}, template: { spec: { activeDeadlineSeconds: n, containers: [{ name: 'c', resources: { limits: { cpu: quantity } } }] } } } },
+          { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, binaryData: { a: bytes } },
+          { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, data: { a: bytes } },
+        ];
+        for (const object of objectsOfAllFormats) expect(throughBundle(object)).toEqual(throughModel(object));
+      }), { numRuns: 1_000 });
   });
 
   test('are replaced by a CRD registered at run time for the same kind', () => {

@@ -9,7 +9,6 @@ const OBJECT_META_REF = 'k8s#/definitions/@kubernetes-models.apimachinery.apis.m
 
 type JsonSchema = { [key: string]: unknown };
 type KubeObject = { [key: string]: unknown };
-type ModelClass = { prototype: { validate(): void } };
 
 /**
  * Converts a CRD `openAPIV3Schema` into a JSON Schema that ajv enforces the way the API server
@@ -240,35 +239,30 @@ function toViolations(object: KubeObject, ref: ObjectReference, errors: readonly
 /**
  * Integers, int32 ranges and quantity syntax, from the validators `kubernetes-models` compiled
  * from the same Kubernetes 1.27 OpenAPI document (the structural schema only knows "number").
+ * They come bundled in `_format-validators.js` (`npm run generate-validators`), the package's own
+ * code in one file, which loads in a fraction of the time the package's modules take.
  *
- * The model's `validate` runs on the object itself, not on `new Model(object)`: the model would
- * only be a copy without undefined values (an object read from YAML, or one that reads back
- * unchanged, has none) and with the apiVersion and kind the object already has, and its
- * validators never change what they check. Copying every object cost a fifth of the check.
+ * The validator runs on the object itself, as the model's `validate()` runs it on the model: a
+ * model would only be a copy without undefined values (an object read from YAML, or one that
+ * reads back unchanged, has none) and with the apiVersion and kind the object already has.
+ * Copying every object cost a fifth of the check.
  */
 function formatErrors(object: KubeObject, apiVersion: string, kind: string): ErrorObject[] {
-  try {
-    modelOf(apiVersion, kind).prototype.validate.call(object);
-    return [];
-  } catch (error) {
-    const errors = (error as { errors?: ErrorObject[] }).errors;
-    if (!errors) throw error;
-    return errors.filter((e) => e.keyword === 'format' || e.keyword === 'pattern'
-      || (e.keyword === 'type' && (e.params as { type: string }).type === 'integer'));
-  }
+  const validate = formatValidatorOf(apiVersion, kind);
+  if (validate(object)) return [];
+  return (validate.errors ?? []).filter((e) => e.keyword === 'format' || e.keyword === 'pattern'
+    || (e.keyword === 'type' && (e.params as { type: string }).type === 'integer'));
 }
 
-const models = new Map<string, ModelClass>();
+type FormatValidators = { formatValidatorFor(key: string): ValidateFunction | undefined };
+let formatValidators: FormatValidators | undefined;
 
-function modelOf(apiVersion: string, kind: string): ModelClass {
-  const key = kindKey(apiVersion, kind);
-  let model = models.get(key);
-  if (model === undefined) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    model = (require(`kubernetes-models/${apiVersion}/${kind}`) as Record<string, ModelClass>)[kind];
-    models.set(key, model);
-  }
-  return model;
+function formatValidatorOf(apiVersion: string, kind: string): ValidateFunction {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  formatValidators ??= require('./_format-validators') as FormatValidators;
+  const validate = formatValidators.formatValidatorFor(kindKey(apiVersion, kind));
+  if (validate === undefined) throw new Error(`no format validator is bundled for ${kindKey(apiVersion, kind)}: run npm run generate-validators`);
+  return validate;
 }
 
 /** Schema, required fields, types and unknown fields, for core kinds and known CRDs alike. */
