@@ -4,10 +4,10 @@ import * as os from 'os';
 import * as path from 'path';
 
 const ROOT = path.join(__dirname, '..');
-/** The generated validators are committed JavaScript: the one `.js` file that belongs beside the sources. */
-const COMMITTED_JAVASCRIPT = 'lib/synth/validation/_compiled-validators.js';
+/** The generated validators are committed JavaScript: the only `.js` files that belong beside the sources. */
+const COMMITTED_JAVASCRIPT = ['lib/synth/validation/_compiled-validators.js', 'lib/synth/validation/_format-validators.js'];
 /** Files the validator loads at run time, which the package must hold beside the compiled code. */
-const RUNTIME_ASSETS = ['build/lib/synth/validation/k8s-schema.json', 'build/imports/crd-schemas.json', `build/${COMMITTED_JAVASCRIPT}`];
+const RUNTIME_ASSETS = ['build/lib/synth/validation/k8s-schema.json', 'build/imports/crd-schemas.json', ...COMMITTED_JAVASCRIPT.map((file) => `build/${file}`)];
 
 function installedVersion(name: string): string {
   return JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', name, 'package.json'), 'utf8')).version;
@@ -71,7 +71,7 @@ describe('the npm package', () => {
   test('packing leaves the work tree as it was: nothing new for git, nothing compiled beside the sources', () => {
     // On a clean checkout git status shows nothing, before and after.
     expect(workTreeStatus()).toEqual(statusBefore);
-    expect(compiledBesideSources()).toEqual([COMMITTED_JAVASCRIPT]);
+    expect(compiledBesideSources()).toEqual(COMMITTED_JAVASCRIPT);
     expect(fs.existsSync(path.join(ROOT, 'build', 'lib', 'index.js'))).toBe(true);
   });
 
@@ -122,7 +122,8 @@ describe('the npm package', () => {
       console.log(JSON.stringify({
         objects: result.objectCount,
         unknownKind: unknown.violations.map((v) => v.rule),
-        runtimeAssets: loaded.filter((f) => /(_compiled-validators\\.js|k8s-schema\\.json|crd-schemas\\.json)$/.test(f)).sort(),
+        runtimeAssets: loaded.filter((f) => /(_compiled-validators\\.js|_format-validators\\.js|k8s-schema\\.json|crd-schemas\\.json)$/.test(f)).sort(),
+        badBase64: va.ManifestValidator.validateObjects([{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'b' }, binaryData: { a: 'not base64!' } }]).violations.map((v) => v.path + ' ' + v.message),
         image: find('Deployment', 'smoke').spec.template.spec.containers[0].image,
         prometheusImage: find('StatefulSet', 'prometheus').spec.template.spec.containers[0].image,
         kedaAddress: find('ScaledObject', 'smoke').spec.triggers[0].metadata.serverAddress,
@@ -133,6 +134,8 @@ describe('the npm package', () => {
     expect(output.objects).toBeGreaterThan(40);
     expect(output.unknownKind).toEqual(['unknown-kind']);
     expect(output.runtimeAssets).toEqual([...RUNTIME_ASSETS].sort());
+    // The bundled format checks load the package's base64 format from the installed kubernetes-models.
+    expect(output.badBase64).toEqual(['binaryData.a must be a valid byte']);
     expect(output.image).toBe('mirror.example.internal:5000/detectors/smoke:2.0.1');
     expect(output.prometheusImage).toBe('mirror.example.internal:5000/prometheus/prometheus:v2.53.2');
     expect(output.kedaAddress).toBe('http://prometheus.monitoring.svc.cluster.local:9090');
