@@ -1,6 +1,7 @@
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+import { libraryCacheFolder, removeOldest } from './_cache-folder';
 import { registeredCrds } from './_schema-rules';
 
 /**
@@ -106,15 +107,6 @@ export class ValidationReceipts {
 const MAX_RECEIPTS = 2_000;
 const MAX_VALIDATORS = 4;
 
-function removeOldest(folder: string, keep: number, remove: (entry: string) => void): void {
-  const entries = fs.readdirSync(folder);
-  if (entries.length <= keep) return;
-  const byAge = entries.map((name) => {
-    const entry = path.join(folder, name);
-    return { entry, mtime: fs.statSync(entry).mtimeMs };
-  }).sort((a, b) => b.mtime - a.mtime);
-  for (const { entry } of byAge.slice(keep)) remove(entry);
-}
 
 function digest(bytes: Buffer): string {
   return createHash('sha256').update(bytes).digest('hex');
@@ -122,24 +114,9 @@ function digest(bytes: Buffer): string {
 
 /** `<node_modules>/.cache/cdk8s-video-analytics/validation-receipts`, or undefined. */
 function receiptsRoot(): string | undefined {
-  const ancestors: string[] = [];
-  for (let folder = __dirname; ; folder = path.dirname(folder)) {
-    ancestors.push(folder);
-    if (path.dirname(folder) === folder) break;
-  }
-  // Installed: the node_modules the library is in. In its own repository: the one beside it.
-  const nodeModules = ancestors.find((folder) => path.basename(folder) === 'node_modules')
-    ?? ancestors.map((folder) => path.join(folder, 'node_modules')).find(isFolder);
-  return nodeModules && path.join(nodeModules, '.cache', 'cdk8s-video-analytics', 'validation-receipts');
+  return libraryCacheFolder('validation-receipts');
 }
 
-function isFolder(folder: string): boolean {
-  try {
-    return fs.statSync(folder).isDirectory();
-  } catch {
-    return false;
-  }
-}
 
 /** The packages whose code decides a verdict, besides the library's own. */
 const VALIDATING_PACKAGES: ReadonlyArray<readonly [string, string?]> = [

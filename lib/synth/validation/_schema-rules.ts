@@ -1,6 +1,7 @@
 import type Ajv from 'ajv';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import coreSchema from './k8s-schema.json';
+import { requireGeneratedModule } from './_generated-code';
 import { goRegExp } from './_go-regexp';
 import { ObjectReference, ValidationRule, Violation, jsonPath } from './violation';
 
@@ -133,8 +134,7 @@ class SchemaRegistry {
 
   private precompiledFor(key: string): ValidateFunction | undefined {
     if (!this.usePrecompiled || this.registered.has(key)) return undefined;
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    this.precompiled ??= require('./_compiled-validators') as CompiledValidators;
+    this.precompiled ??= requireGeneratedModule(require.resolve('./_compiled-validators'), require) as CompiledValidators;
     return this.precompiled[compiledValidatorName(key)];
   }
 
@@ -258,8 +258,7 @@ type FormatValidators = { formatValidatorFor(key: string): ValidateFunction | un
 let formatValidators: FormatValidators | undefined;
 
 function formatValidatorOf(apiVersion: string, kind: string): ValidateFunction {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  formatValidators ??= require('./_format-validators') as FormatValidators;
+  formatValidators ??= requireGeneratedModule(require.resolve('./_format-validators'), require) as FormatValidators;
   const validate = formatValidators.formatValidatorFor(kindKey(apiVersion, kind));
   if (validate === undefined) throw new Error(`no format validator is bundled for ${kindKey(apiVersion, kind)}: run npm run generate-validators`);
   return validate;
