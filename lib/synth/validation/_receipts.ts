@@ -74,11 +74,6 @@ export class ValidationReceipts {
     return this.objectCountOfDigest(digest(bytes));
   }
 
-  /** {@link objectCountOf} for the UTF-8 bytes of `text`, without copying them. */
-  public objectCountOfText(text: string): number | undefined {
-    return this.objectCountOfDigest(createHash('sha256').update(text, 'utf8').digest('hex'));
-  }
-
   /** {@link objectCountOf} for bytes known by their SHA-256 (hex). */
   public objectCountOfDigest(sha256: string): number | undefined {
     let text: string;
