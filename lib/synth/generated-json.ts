@@ -102,7 +102,7 @@ function fieldsOf(generated: JsonConverter): Field[] | undefined {
 function fieldExpression(expression: string): { prop: string; convert: (value: unknown) => unknown } | undefined {
   let m: RegExpExecArray | null;
   if ((m = /^obj\.(\w+)$/.exec(expression))) return { prop: m[1], convert: identity };
-  if ((m = /^toJson_\w+\(obj\.(\w+)\)$/.exec(expression))) return nested(m[1], /^(toJson_\w+)/.exec(expression)![1], (convert) => convert);
+  if ((m = /^(toJson_\w+)\(obj\.(\w+)\)$/.exec(expression))) return nested(m[2], m[1], (convert) => convert);
   if ((m = /^obj\.(\w+)\?\.map\(y => (toJson_\w+)\(y\)\)$/.exec(expression))) return nested(m[1], m[2], (convert) => (value) => mapArray(value, convert));
   if ((m = /^obj\.(\w+)\?\.map\(y => y\)$/.exec(expression))) return { prop: m[1], convert: (value) => mapArray(value, identity) };
   if ((m = /^obj\.(\w+)\?\.value$/.exec(expression))) return { prop: m[1], convert: unionValue };
