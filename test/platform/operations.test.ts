@@ -99,4 +99,21 @@ describe('fixed in #8: errors name the prop of the construct the user called', (
   ])('refuses %s', (_title, build, message) => {
     expect(build).toThrow(message);
   });
+
+  test('takes a time zone exactly when a date formatter takes it: listed zones, UTC, aliases and other spellings', () => {
+    const plans = (timeZone: string) => () => new K3sUpgradePlans(testChart(), 'upgrades', { version: 'v1.30.4+k3s1', window: { days: [Weekday.SUNDAY], startTime: '02:00', endTime: '05:00', timeZone } });
+    const formatterTakes = (timeZone: string): boolean => {
+      try {
+        new Intl.DateTimeFormat('en', { timeZone });
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const zones = ['UTC', 'Etc/UTC', 'GMT', 'US/Eastern', 'europe/berlin', 'Asia/Calcutta', 'Europe/Atlantis', 'utc', '', 'Berlin', ...Intl.supportedValuesOf('timeZone').slice(0, 40)];
+    for (const zone of zones) {
+      if (formatterTakes(zone)) expect(plans(zone)).not.toThrow();
+      else expect(plans(zone)).toThrow(/must be an IANA time zone/);
+    }
+  });
 });

@@ -152,11 +152,24 @@ function validateWindow(id: string, window: MaintenanceWindow): void {
   }
 }
 
+/**
+ * Whether `Intl` knows the zone. A listed zone or UTC is known without building a date formatter,
+ * the first of which costs more than the rest of building the upgrade plans (ICU loads its data);
+ * aliases and other spellings ('US/Eastern', 'europe/berlin') still get the formatter's verdict.
+ */
 function isTimeZone(timeZone: string): boolean {
+  if (timeZone === 'UTC' || listedTimeZones().has(timeZone)) return true;
   try {
     new Intl.DateTimeFormat('en', { timeZone });
     return true;
   } catch {
     return false;
   }
+}
+
+let timeZones: ReadonlySet<string> | undefined;
+
+function listedTimeZones(): ReadonlySet<string> {
+  timeZones ??= new Set(Intl.supportedValuesOf('timeZone'));
+  return timeZones;
 }
