@@ -1,5 +1,6 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { codeCacheFileOf } from '../../lib/synth/validation/_generated-code';
 
@@ -53,5 +54,21 @@ describe('the code cache of the generated validators', () => {
     expect(damaged.loads.map((l) => l.codeCache)).toEqual(['rejected', 'rejected']);
     expect(damaged.verdicts).toEqual(first.verdicts);
     expect(validateInChild().loads.map((l) => l.codeCache)).toEqual(['used', 'used']);
+  });
+
+  test('is named by the content of the source: a one-character edit names another cache', () => {
+    // V8 checks a cache only against the source's length (it runs a cache of other code of the
+    // same length), so the name is what keeps an edited file from loading its former code.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'generated-code-'));
+    try {
+      const file = path.join(dir, 'generated.js');
+      fs.writeFileSync(file, 'exports.answer = 1 + 1;\n');
+      const before = codeCacheFileOf(file);
+      fs.writeFileSync(file, 'exports.answer = 7 * 3;\n');
+      expect(before).toBeDefined();
+      expect(codeCacheFileOf(file)).not.toBe(before);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -14,8 +14,10 @@ import { libraryCacheFolder, removeOldest } from './_cache-folder';
  * Why: parsing and compiling that code took longer than running it on the reference platform's
  * objects, on every cold validation (each `cdk8s synth` whose files changed, each test file).
  * With the code cache left by an earlier run, V8 reads the compiled functions instead (about 45
- * of 70 ms saved). The cache changes no verdict: V8 checks it against the source, its own
- * version and its flags, and compiles afresh when anything differs.
+ * of 70 ms saved). The cache changes no verdict. It is named by the SHA-256 of the source, so a
+ * changed file never finds the cache of its former text: V8 itself checks only the source's
+ * length (given the cache of other code of the same length, it runs that other code), its own
+ * version and its flags, and compiles afresh when those differ.
  *
  * The cache of a file is written once per process, when the process exits (by then it holds
  * every function the run compiled), next to the validation receipts and with the same trust: in
