@@ -128,6 +128,7 @@ describe('the npm package', () => {
         prometheusImage: find('StatefulSet', 'prometheus').spec.template.spec.containers[0].image,
         kedaAddress: find('ScaledObject', 'smoke').spec.triggers[0].metadata.serverAddress,
         ingestPeers: find('NetworkPolicy', 'ingest').spec.ingress.flatMap((rule) => rule.from),
+        codeCache: require('cdk8s-video-analytics/build/lib/synth/validation/_generated-code').generatedModuleLoads().map((l) => l.codeCache),
       }));
     `);
     const output = JSON.parse(execFileSync('node', ['app.js'], { cwd: consumer, encoding: 'utf8' }));
@@ -139,6 +140,12 @@ describe('the npm package', () => {
     expect(output.image).toBe('mirror.example.internal:5000/detectors/smoke:2.0.1');
     expect(output.prometheusImage).toBe('mirror.example.internal:5000/prometheus/prometheus:v2.53.2');
     expect(output.kedaAddress).toBe('http://prometheus.monitoring.svc.cluster.local:9090');
+    // The validators' code cache lives in the consumer's node_modules: the second run loads from it.
+    expect(output.codeCache).toEqual(['none', 'none']);
+    const again = JSON.parse(execFileSync('node', ['app.js'], { cwd: consumer, encoding: 'utf8' }));
+    expect(again.codeCache).toEqual(['used', 'used']);
+    expect({ ...again, codeCache: undefined }).toEqual({ ...output, codeCache: undefined });
+    expect(fs.readdirSync(path.join(consumer, 'node_modules', '.cache', 'cdk8s-video-analytics', 'code-cache'))).toHaveLength(2);
     expect(output.ingestPeers).toEqual(expect.arrayContaining([
       { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'detections' } }, podSelector: { matchLabels: { 'video-analytics.io/client-of-ingest': 'cameras' } } },
     ]));
