@@ -35,3 +35,20 @@ export function removeOldest(folder: string, keep: number, remove: (entry: strin
   }).sort((a, b) => b.mtime - a.mtime);
   for (const { entry } of byAge.slice(keep)) remove(entry);
 }
+
+/**
+ * Writes a file of the library's cache: under a temporary name, then renamed, so that another
+ * process never reads half of it; readable by the owner only. Best effort: false when it cannot
+ * be written, which only costs the next run the work the file would have saved.
+ */
+export function writeCacheFile(file: string, data: string | Uint8Array): boolean {
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    const partial = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(partial, data, { mode: 0o600 });
+    fs.renameSync(partial, file);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import Module from 'module';
 import * as path from 'path';
 import * as vm from 'vm';
-import { libraryCacheFolder, removeOldest } from './_cache-folder';
+import { libraryCacheFolder, removeOldest, writeCacheFile } from './_cache-folder';
 
 /**
  * Loads one of the validator's generated modules (`_compiled-validators.js`,
@@ -87,15 +87,11 @@ function readIfPresent(file: string): Buffer | undefined {
 
 /** Best effort: without a cache, the next run compiles the code as it always did. */
 function writeCodeCache(file: string, script: vm.Script): void {
+  if (!writeCacheFile(file, script.createCachedData())) return;
   try {
-    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-    // Written under a temporary name and renamed, so that another process never reads half a cache.
-    const partial = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(partial, script.createCachedData(), { mode: 0o600 });
-    fs.renameSync(partial, file);
     // Each regenerated validator file gets a cache of its own: keep the newest few.
     removeOldest(path.dirname(file), MAX_CACHES, (entry) => fs.rmSync(entry, { force: true }));
   } catch {
-    // Nothing to do: the cache only saves time.
+    // Pruning again after the next write is as good.
   }
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { libraryCacheFolder, removeOldest } from './_cache-folder';
+import { libraryCacheFolder, removeOldest, writeCacheFile } from './_cache-folder';
 import { registeredCrds } from './_schema-rules';
 
 /**
@@ -57,16 +57,8 @@ export class ValidationReceipts {
 
   /** {@link record} for bytes known by their SHA-256 (hex), such as a file hashed as it was written. */
   public recordDigest(sha256: string, objectCount: number): void {
-    try {
-      fs.mkdirSync(this.folder, { recursive: true, mode: 0o700 });
-      const receipt = path.join(this.folder, sha256);
-      // Written under a temporary name and renamed, so that a plugin never reads half a receipt.
-      const partial = `${receipt}.${process.pid}.tmp`;
-      fs.writeFileSync(partial, String(objectCount), { mode: 0o600 });
-      fs.renameSync(partial, receipt);
-    } catch {
-      // The plugin validates files without a receipt in full.
-    }
+    // Without it, the plugin validates the file in full.
+    writeCacheFile(path.join(this.folder, sha256), String(objectCount));
   }
 
   /** The number of objects of a file whose exact bytes passed this validator; undefined without a receipt. */
@@ -102,7 +94,6 @@ export class ValidationReceipts {
 const MAX_RECEIPTS = 2_000;
 const MAX_VALIDATORS = 4;
 
-
 function digest(bytes: Buffer): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
@@ -111,7 +102,6 @@ function digest(bytes: Buffer): string {
 function receiptsRoot(): string | undefined {
   return libraryCacheFolder('validation-receipts');
 }
-
 
 /** The packages whose code decides a verdict, besides the library's own. */
 const VALIDATING_PACKAGES: ReadonlyArray<readonly [string, string?]> = [
