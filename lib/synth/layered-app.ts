@@ -1,4 +1,3 @@
-import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { ApiObject, App, AppProps, Chart, Names, YamlOutputType } from 'cdk8s';
@@ -8,7 +7,7 @@ import { StagedFiles } from './staged-files';
 import { stringifyManifests, writeManifests } from './yaml/emitter';
 import { DeferredJsonCheck, deferJsonChecks } from './json-validation';
 import { ConstructPathOf, ManifestOutput, ManifestText, validateBeforeWriting } from '../reports/validation-report';
-import { ValidationReceipts } from './validation/_receipts';
+import { ValidationReceipts, sha256Hex } from './validation/_receipts';
 import { ManifestValidator } from './validation/manifest-validator';
 import { ObjectReference } from './validation/violation';
 
@@ -19,10 +18,10 @@ interface ChartOutput {
   readonly apiObjects: ApiObject[];
 }
 
-/** A serialized file: where it goes and the SHA-256 of its bytes (hex), or how to compute it. */
+/** A serialized file: where it goes and the SHA-256 of its bytes (hex), computed when first asked for. */
 interface SerializedFile {
   readonly path: string;
-  readonly sha256: string | (() => string);
+  readonly sha256: () => string;
 }
 
 /** How many objects of a file passed `ManifestValidator`; undefined when not validated. */
@@ -109,10 +108,10 @@ export class LayeredApp extends App {
     if (outputs === undefined) return this.synthLikeApp();
     const staging = StagedFiles.beside(this.outdir);
     try {
-      const files = this.checkedFiles(outputs, (file, objects) => ({
-        path: file,
-        sha256: staging.write(file, (write) => writeManifests(objects, write)),
-      }));
+      const files = this.checkedFiles(outputs, (file, objects) => {
+        const sha256 = staging.write(file, (write) => writeManifests(objects, write));
+        return { path: file, sha256: () => sha256 };
+      });
       fs.mkdirSync(this.outdir, { recursive: true });
       staging.commit();
       recordReceipts(files);
@@ -134,7 +133,8 @@ export class LayeredApp extends App {
       const bytes = Buffer.from(file.yaml, 'utf8');
       fs.mkdirSync(path.dirname(file.path), { recursive: true });
       fs.writeFileSync(file.path, bytes);
-      return { validatedObjects: file.validatedObjects, sha256: sha256Of(bytes) };
+      const sha256 = sha256Hex(bytes);
+      return { validatedObjects: file.validatedObjects, sha256: () => sha256 };
     });
     recordReceipts(written);
   }
@@ -150,7 +150,7 @@ export class LayeredApp extends App {
     if (outputs === undefined) return undefined;
     return this.checkedFiles(outputs, (file, objects) => {
       const yaml = serializeManifests(objects);
-      return { path: file, yaml, sha256: () => sha256Of(yaml) };
+      return { path: file, yaml, sha256: () => sha256Hex(yaml) };
     }).map(({ path: file, yaml, validatedObjects }) => ({ path: file, yaml, validatedObjects }));
   }
 
@@ -193,7 +193,7 @@ export class LayeredApp extends App {
    * checked from the objects, with the verdicts of checking the text.
    */
   private passes(file: SerializedFile, objects: readonly unknown[], receipts: ValidationReceipts | undefined): boolean {
-    if (receipts !== undefined && receipts.objectCountOfDigest(digestOf(file)) === objects.length) return true;
+    if (receipts !== undefined && receipts.objectCountOfDigest(file.sha256()) === objects.length) return true;
     return ManifestValidator.validateObjects(objects, { source: file.path }).violations.length === 0;
   }
 
@@ -323,17 +323,8 @@ function recordReceipts(files: ReadonlyArray<Pick<SerializedFile, 'sha256'> & Va
   if (validated.length === 0) return;
   const receipts = ValidationReceipts.forThisValidator();
   if (receipts === undefined) return;
-  for (const file of validated) receipts.recordDigest(digestOf(file), file.validatedObjects!);
+  for (const file of validated) receipts.recordDigest(file.sha256(), file.validatedObjects!);
   receipts.prune();
-}
-
-function digestOf(file: Pick<SerializedFile, 'sha256'>): string {
-  return typeof file.sha256 === 'string' ? file.sha256 : file.sha256();
-}
-
-/** The SHA-256 (hex) of a text's UTF-8 bytes, or of bytes. */
-function sha256Of(content: string | Buffer): string {
-  return createHash('sha256').update(content).digest('hex');
 }
 
 /** App's validation error. */

@@ -52,7 +52,7 @@ export class ValidationReceipts {
 
   /** Records that `bytes` passed validation with `objectCount` objects. Best effort: a receipt that cannot be written only costs the plugin time. */
   public record(bytes: Buffer, objectCount: number): void {
-    this.recordDigest(digest(bytes), objectCount);
+    this.recordDigest(sha256Hex(bytes), objectCount);
   }
 
   /** {@link record} for bytes known by their SHA-256 (hex), such as a file hashed as it was written. */
@@ -63,7 +63,7 @@ export class ValidationReceipts {
 
   /** The number of objects of a file whose exact bytes passed this validator; undefined without a receipt. */
   public objectCountOf(bytes: Buffer): number | undefined {
-    return this.objectCountOfDigest(digest(bytes));
+    return this.objectCountOfDigest(sha256Hex(bytes));
   }
 
   /** {@link objectCountOf} for bytes known by their SHA-256 (hex). */
@@ -94,8 +94,9 @@ export class ValidationReceipts {
 const MAX_RECEIPTS = 2_000;
 const MAX_VALIDATORS = 4;
 
-function digest(bytes: Buffer): string {
-  return createHash('sha256').update(bytes).digest('hex');
+/** The SHA-256 (hex) of bytes, or of a text's UTF-8 bytes: what names a receipt. */
+export function sha256Hex(content: string | Uint8Array): string {
+  return createHash('sha256').update(content).digest('hex');
 }
 
 /** `<node_modules>/.cache/cdk8s-video-analytics/validation-receipts`, or undefined. */
