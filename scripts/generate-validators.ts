@@ -14,6 +14,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import * as vm from 'vm';
 import Ajv from 'ajv';
 import standaloneCode from 'ajv/dist/standalone';
 import coreSchema from '../lib/synth/validation/k8s-schema.json';
@@ -193,6 +194,13 @@ export function formatValidatorsSource(): string {
 const VALIDATE_PACKAGE = '@kubernetes-models/validate';
 const BUNDLED_FORMATS = ['int32', 'int64', 'double', 'quantity', 'byte'];
 
+/** The bundle's number formats, as code: each is run against the package's own function before it is written. */
+const NUMBER_FORMATS: Record<string, string> = {
+  int32: `(value) => Number.isInteger(value) && value <= ${2 ** 31 - 1} && value >= ${-(2 ** 31)}`,
+  int64: '(value) => Number.isInteger(value)',
+  double: '() => true',
+};
+
 /**
  * The formats, as `@kubernetes-models/validate` defines them: int32, int64 and double as the code
  * below (checked against the package's own functions, text and verdicts), quantity as the
@@ -213,13 +221,10 @@ function formatsSource(): string {
   for (const [name, code] of Object.entries(expectedCode)) {
     if (String(upstream[name]?.validate) !== code) throw new Error(`the ${name} format of ${VALIDATE_PACKAGE} is not the code the bundle reproduces: regenerate the bundle by hand`);
   }
-  const local: Record<string, (value: unknown) => boolean> = {
-    int32: (value) => Number.isInteger(value) && (value as number) <= 2 ** 31 - 1 && (value as number) >= -(2 ** 31),
-    int64: (value) => Number.isInteger(value),
-    double: () => true,
-  };
   const probes = [0, -0, 1, -1, 2 ** 31 - 1, 2 ** 31, -(2 ** 31), -(2 ** 31) - 1, 2 ** 53, 2 ** 53 + 2, 1.5, -1.5, 1e21, NaN, Infinity, -Infinity];
-  for (const [name, check] of Object.entries(local)) {
+  for (const [name, code] of Object.entries(NUMBER_FORMATS)) {
+    // The very code the bundle gets, checked against the package's function.
+    const check = vm.runInNewContext(code) as (value: unknown) => boolean;
     const validate = upstream[name].validate as (value: unknown) => boolean;
     if (probes.some((probe) => validate(probe) !== check(probe))) throw new Error(`the ${name} format of ${VALIDATE_PACKAGE} gives other verdicts than the bundle's`);
   }
@@ -227,9 +232,7 @@ function formatsSource(): string {
   if (!(quantity instanceof RegExp) || quantity.flags !== '') throw new Error(`the quantity format of ${VALIDATE_PACKAGE} is not a plain regular expression`);
   return [
     `const VALIDATE = { formats: {`,
-    `  int32: { type: 'number', validate: (value) => Number.isInteger(value) && value <= ${2 ** 31 - 1} && value >= ${-(2 ** 31)} },`,
-    `  int64: { type: 'number', validate: (value) => Number.isInteger(value) },`,
-    `  double: { type: 'number', validate: () => true },`,
+    ...Object.entries(NUMBER_FORMATS).map(([name, code]) => `  ${name}: { type: 'number', validate: ${code} },`),
     `  quantity: { type: 'string', validate: new RegExp(${JSON.stringify(quantity.source)}) },`,
     '  byte: { type: \'string\', validate: (value) => upstreamFormats().byte.validate(value) },',
     '} };',
