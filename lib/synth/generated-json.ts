@@ -120,16 +120,23 @@ function mapEntryConversion(expression: string): ((value: unknown) => unknown) |
   if (expression === 'i[1]?.value') return unionValue;
   if (expression === 'i[1]?.map(y => y)') return (value) => mapArray(value, identity);
   const m = /^(toJson_\w+)\(i\[1\]\)$/.exec(expression);
-  const generated = m ? GENERATED_BY_NAME.get(m[1]) : undefined;
-  return generated && ((value) => compiledToJson(generated)(value));
+  return m ? convertedBy(m[1]) : undefined;
 }
 
 function nested(prop: string, name: string, wrap: (convert: JsonConverter) => (value: unknown) => unknown): { prop: string; convert: (value: unknown) => unknown } | undefined {
+  const convert = convertedBy(name);
+  return convert && { prop, convert: wrap(convert) };
+}
+
+/**
+ * The converter of the generated function `name`, compiled on first use: the types refer to each
+ * other (JSONSchemaProps to itself). Undefined when the package has no such function.
+ */
+function convertedBy(name: string): JsonConverter | undefined {
   const generated = GENERATED_BY_NAME.get(name);
   if (generated === undefined) return undefined;
-  // Compiled on first use: the types refer to each other (JSONSchemaProps to itself).
   let convert: JsonConverter | undefined;
-  return { prop, convert: wrap((value) => (convert ??= compiledToJson(generated))(value)) };
+  return (value) => (convert ??= compiledToJson(generated))(value);
 }
 
 function identity(value: unknown): unknown {
