@@ -41,9 +41,9 @@ export interface ManifestFile extends ManifestText {
 /** Props of {@link LayeredApp}. */
 export interface LayeredAppProps extends AppProps {
   /**
-   * Check every object with `ManifestValidator` before any file is written: on a violation,
-   * `synth()` throws the report cdk8s-cli prints for the validation plugin and writes nothing, so
-   * the output folder never holds an object the API server would refuse. Turn it off where only
+   * Check every object with `ManifestValidator` before any file reaches the output folder: on a
+   * violation, `synth()` throws the report cdk8s-cli prints for the validation plugin and leaves
+   * the output folder untouched, so it never holds an object the API server would refuse. Turn it off where only
    * the validation plugin (`validations:` in `cdk8s.yaml`) should check, after the files are written.
    * @default true
    */
@@ -72,9 +72,9 @@ export interface LayeredAppProps extends AppProps {
  * Only manifests land in the output folder, and only valid ones. It never records construct
  * metadata (`construct-metadata.json`, which cdk8s-cli turns on through the environment variable
  * `CDK8S_RECORD_CONSTRUCT_METADATA` when `cdk8s.yaml` has validations): Argo CD would read that
- * file as a manifest. And `synth()` checks every object with `ManifestValidator` before it
- * writes any file (see `LayeredAppProps.validate`): from the objects themselves, with the
- * verdicts of checking the very text it then writes, without reading that text again. Beside
+ * file as a manifest. And `synth()` checks every object with `ManifestValidator` before any file
+ * reaches the output folder (see `LayeredAppProps.validate`): from the objects themselves, with
+ * the verdicts of checking the very text it writes, without reading that text again. Beside
  * each file it leaves a receipt, outside the output folder, that lets the validation plugin of
  * `cdk8s synth` confirm by a hash that the file is byte for byte one that passed, instead of
  * reading and checking it a second time (see {@link LayeredApp.writeFiles}).
