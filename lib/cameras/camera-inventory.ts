@@ -1,8 +1,9 @@
 import { readFileSync } from 'fs';
 import { extname } from 'path';
-import { isMap, isNode, isScalar, isSeq, LineCounter, Pair, parseDocument } from 'yaml';
+import type { LineCounter, Pair } from 'yaml';
 import { dns1123Label, dns1123Subdomain, labelValue, qualifiedName, secretDataKey } from '../core/names';
 import { findUrlSecret, maskUrlSecrets } from '../core/url-secrets';
+import { yamlPackage } from '../core/yaml-package';
 
 /**
  * How a camera's RTSP stream is carried.
@@ -481,6 +482,7 @@ interface YamlContext {
 type FieldLines = Map<string, number>;
 
 function readYamlCameras(text: string, source: string): SourcedCamera[] {
+  const { LineCounter, parseDocument } = yamlPackage();
   const lines = new LineCounter();
   // The failsafe schema keeps every scalar a string: the core schema would turn `line: 007` into 7.
   // prettyErrors would quote the offending source line, which may hold a password.
@@ -495,6 +497,7 @@ function readYamlCameras(text: string, source: string): SourcedCamera[] {
 }
 
 function cameraNodes(context: YamlContext, root: unknown): unknown[] {
+  const { isMap, isSeq } = yamlPackage();
   if (isSeq(root)) {
     return root.items;
   }
@@ -574,7 +577,7 @@ function mappingEntries(
   what: string,
   line: number,
 ): Map<string, Pair<unknown, unknown>> {
-  if (!isMap(node)) {
+  if (!yamlPackage().isMap(node)) {
     throw yamlError(context, node, line, `'${what}' must be a mapping of fields. Write one 'key: value' per line`);
   }
   const entries = new Map<string, Pair<unknown, unknown>>();
@@ -623,11 +626,11 @@ function yamlError(context: YamlContext, node: unknown, fallbackLine: number, pr
 }
 
 function scalarText(node: unknown): string | undefined {
-  return isScalar(node) ? String(node.value ?? '') : undefined;
+  return yamlPackage().isScalar(node) ? String(node.value ?? '') : undefined;
 }
 
 function lineOf(context: YamlContext, node: unknown, fallback: number): number {
-  return isNode(node) && node.range ? context.lines.linePos(node.range[0]).line : fallback;
+  return yamlPackage().isNode(node) && node.range ? context.lines.linePos(node.range[0]).line : fallback;
 }
 
 function inYaml(source: string, itemLine: number, fieldLines: FieldLines): Origin {

@@ -1,4 +1,4 @@
-import { parse as parseYaml } from 'yaml';
+import { yamlPackage } from '../core/yaml-package';
 import { toConfigYaml } from './config-yaml';
 
 /**
@@ -16,7 +16,7 @@ import { toConfigYaml } from './config-yaml';
 export function readEmbeddedYaml(text: string): unknown {
   const value = readConfigYaml(text);
   if (value !== NOT_CONFIG_YAML && writesBack(value, text)) return value;
-  return parseYaml(text);
+  return yamlPackage().parse(text);
 }
 
 const NOT_CONFIG_YAML = Symbol('not config YAML');

@@ -82,3 +82,33 @@ describe('the city-scale node flags', () => {
     expect([run.status, run.stderr]).toEqual([0, '']);
   });
 });
+
+describe('validating the reference platform', () => {
+  /** Top-level `yaml` package: the readers' copy, not cdk8s's own. */
+  const READERS_YAML = `${path.sep}node_modules${path.sep}yaml${path.sep}dist${path.sep}`;
+  const ROOT = path.join(__dirname, '..', '..');
+  const child = `
+    const { Testing } = require('cdk8s');
+    const { ManifestValidator } = require('./lib');
+    const { buildReferencePlatform } = require('./main');
+    const app = Testing.app();
+    buildReferencePlatform(app);
+    const result = ManifestValidator.validateObjects(app.charts.flatMap((chart) => chart.toJson()));
+    const loaded = () => Object.keys(require.cache).some((file) => file.includes(${JSON.stringify(READERS_YAML)}) && !file.includes('cdk8s'));
+    const before = loaded();
+    // Text that can only be decided by writing and reading it back: the readers are loaded now.
+    ManifestValidator.validateObjects([{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { a: 'caf\\u00e9' } }]);
+    console.log(JSON.stringify({ objects: result.objectCount, violations: result.violations.length, before, after: loaded() }));
+  `;
+
+  test('needs no second copy of the yaml package: every value is decided without reading it back', () => {
+    const version = (from: string[]): string => JSON.parse(fs.readFileSync(require.resolve('yaml/package.json', { paths: from }), 'utf8')).version;
+    // The premise: the readers' yaml is the version cdk8s writes with (otherwise its schemas must be loaded).
+    expect(version([ROOT])).toBe(version([require.resolve('cdk8s')]));
+    const run = spawnSync(process.execPath, ['-r', './scripts/register-ts.js', '-e', child], { cwd: ROOT, encoding: 'utf8' });
+    expect(run.stderr).toBe('');
+    const outcome = JSON.parse(run.stdout.trim().split('\n').pop()!) as { objects: number; violations: number; before: boolean; after: boolean };
+    expect(outcome.objects).toBeGreaterThan(100);
+    expect(outcome).toEqual({ objects: outcome.objects, violations: 0, before: false, after: true });
+  });
+});

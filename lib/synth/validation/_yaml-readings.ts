@@ -1,5 +1,5 @@
 import { Yaml } from 'cdk8s';
-import { Document } from 'yaml';
+import { yamlPackage } from '../../core/yaml-package';
 import { readYamlDocuments } from './_yaml11-rules';
 
 /**
@@ -13,6 +13,9 @@ import { readYamlDocuments } from './_yaml11-rules';
  * value:
  * - a line of printable ASCII that no resolver of either version (nor the writer's) could take
  *   for anything but a string reads back as itself, plain or quoted;
+ * - so does a line of printable ASCII that the writer's own resolvers take for something else
+ *   (`8080`, `true`, `05:00`, the empty string): the writer quotes it, and a quoted line reads
+ *   back as the string it holds under every schema;
  * - so does a value of printable ASCII over several lines that starts with a visible character
  *   and does not end in blanks, which the writer puts in a literal block (`|`). The property
  *   tests of `test/synth/object-validation.test.ts` hold the writer and the readers to both, and
@@ -41,26 +44,29 @@ const ENDS_IN_BLANKS = /\n +$/;
  * test is anchored on both ends). Read from the libraries themselves, so that a new resolver in
  * a new version is covered without a list kept by hand.
  */
-const MAY_RESOLVE = resolverTests();
+const MAY_RESOLVE = unionOf([...tagTests(writerSchema(), () => true), ...readerSchemas().flatMap((schema) => tagTests(schema, () => true))]);
 
-function resolverTests(): RegExp | undefined {
-  const writer = writerYaml();
-  const schemas = [
-    new writer.Document(null, { version: '1.1' }).schema,
-    new Document(null, { version: '1.2' }).schema,
-    new Document(null, { version: '1.1' }).schema,
-  ] as unknown as Array<{ tags?: unknown; compat?: unknown }>;
-  const tests = new Map<string, RegExp>();
-  for (const schema of schemas) {
-    for (const tag of [...asArray(schema.tags), ...asArray(schema.compat)]) {
-      const test = (tag as { test?: unknown }).test;
-      if (test instanceof RegExp) tests.set(`/${test.source}/${test.flags}`, test);
-    }
-  }
-  // Without the tests (another shape in another version), every string is decided the slow way.
-  const all = [...tests.values()];
-  if (all.length === 0 || all.some((t) => t.flags !== '' || !t.source.startsWith('^') || !t.source.endsWith('$'))) return undefined;
-  return new RegExp(`^(?:${all.map((t) => `(?:${t.source})`).join('|')})`);
+/**
+ * The tests the writer applies to a string before it writes it plain, as `yaml`'s
+ * `stringifyString` does: a default tag of its schema other than `str` whose test matches makes
+ * it quote the string. Tags that are default for keys only (YAML 1.1's merge key `<<`) are left
+ * out: the writer writes `<<` plain, and a YAML 1.1 reader takes that key for a merge.
+ */
+const WRITER_QUOTES = unionOf(tagTests(writerSchema(), (tag) => tag.default === true && tag.tag !== 'tag:yaml.org,2002:str'));
+
+type Schema = { tags?: unknown; compat?: unknown };
+type Tag = { test?: unknown; default?: unknown; tag?: unknown };
+
+function tagTests(schema: Schema, applies: (tag: Tag) => boolean): RegExp[] {
+  const tags = [...asArray(schema.tags), ...asArray(schema.compat)] as Tag[];
+  return tags.filter(applies).map((tag) => tag.test).filter((test): test is RegExp => test instanceof RegExp);
+}
+
+/** One expression that matches where any of `tests` matches, or undefined (every string is then decided the slow way) for tests of another shape. */
+function unionOf(tests: readonly RegExp[]): RegExp | undefined {
+  const distinct = [...new Map(tests.map((t) => [`/${t.source}/${t.flags}`, t])).values()];
+  if (distinct.length === 0 || distinct.some((t) => t.flags !== '' || !t.source.startsWith('^') || !t.source.endsWith('$'))) return undefined;
+  return new RegExp(`^(?:${distinct.map((t) => `(?:${t.source})`).join('|')})`);
 }
 
 function asArray(value: unknown): unknown[] {
@@ -71,6 +77,33 @@ function asArray(value: unknown): unknown[] {
 function writerYaml(): typeof import('yaml') {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require(require.resolve('yaml', { paths: [require.resolve('cdk8s')] })) as typeof import('yaml');
+}
+
+function writerSchema(): Schema {
+  return new (writerYaml().Document)(null, { version: '1.1' }).schema as unknown as Schema;
+}
+
+/**
+ * The YAML 1.2 and YAML 1.1 schemas of the readers' `yaml` package. When it is the very version
+ * cdk8s writes with, the writer's copy has the same schemas: asking it spares loading a second
+ * copy of the package (about 20 ms of every cold synth) where no value needs reading back.
+ */
+function readerSchemas(): Schema[] {
+  const reader = readerVersion() === writerVersion() ? writerYaml() : yamlPackage();
+  return [new reader.Document(null, { version: '1.2' }).schema, new reader.Document(null, { version: '1.1' }).schema] as unknown as Schema[];
+}
+
+function writerVersion(): string {
+  return packageVersion(require.resolve('yaml/package.json', { paths: [require.resolve('cdk8s')] }));
+}
+
+function readerVersion(): string {
+  return packageVersion(require.resolve('yaml/package.json'));
+}
+
+function packageVersion(packageJson: string): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require(packageJson) as { version: string }).version;
 }
 
 /** Verdicts of the values and keys decided by writing and reading them, by value. */
@@ -103,7 +136,7 @@ function remember<K>(cache: Map<K, boolean>, key: K, verdict: boolean): boolean 
 /** Whether a value (or a key) certainly reads back as itself: see the rules above. */
 function isPlainText(text: string, isKey = false): boolean {
   if (MAY_RESOLVE === undefined) return false;
-  if (!text.includes('\n')) return PRINTABLE_LINE.test(text) && !MAY_RESOLVE.test(text);
+  if (!text.includes('\n')) return PRINTABLE_LINE.test(text) && (!MAY_RESOLVE.test(text) || WRITER_QUOTES?.test(text) === true);
   return !isKey && PRINTABLE_LINES.test(text) && !ENDS_IN_BLANKS.test(text);
 }
 

@@ -1,5 +1,5 @@
-import { Composer, Document, Parser } from 'yaml';
-import type { CST } from 'yaml';
+import type { CST, Document } from 'yaml';
+import { yamlPackage } from '../../core/yaml-package';
 import { jsonPath } from './violation';
 
 type Path = ReadonlyArray<string | number>;
@@ -43,7 +43,7 @@ function compare(a: unknown, b: unknown, path: Path, out: Array<{ path: string; 
  * both readings share one parse.
  */
 function compose(tokens: readonly CST.Token[], version: '1.1' | '1.2'): Document[] {
-  return Array.from(new Composer({ version, uniqueKeys: true }).compose(tokens));
+  return Array.from(new (yamlPackage().Composer)({ version, uniqueKeys: true }).compose(tokens));
 }
 
 /**
@@ -52,7 +52,7 @@ function compose(tokens: readonly CST.Token[], version: '1.1' | '1.2'): Document
  * Parse errors, duplicate keys included, are thrown: an API server would refuse them too.
  */
 export function readYamlDocuments(text: string, source = 'input'): YamlDocument[] {
-  const tokens = Array.from(new Parser().parse(text));
+  const tokens = Array.from(new (yamlPackage().Parser)().parse(text));
   const modern = compose(tokens, '1.2');
   const legacy = compose(tokens, '1.1');
   return modern.flatMap((doc, i) => {
