@@ -2,10 +2,13 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { COMPILED_VALIDATORS_FILES } from '../scripts/generate-validators';
 
 const ROOT = path.join(__dirname, '..');
 /** The generated validators are committed JavaScript: the only `.js` files that belong beside the sources. */
-const COMMITTED_JAVASCRIPT = ['lib/synth/validation/_compiled-validators.js', 'lib/synth/validation/_format-validators.js'];
+const COMMITTED_JAVASCRIPT = fs.readdirSync(path.join(ROOT, 'lib', 'synth', 'validation'))
+  .filter((file) => COMPILED_VALIDATORS_FILES.test(file) || file === '_format-validators.js')
+  .map((file) => `lib/synth/validation/${file}`).sort();
 /** Files the validator loads at run time, which the package must hold beside the compiled code. */
 const RUNTIME_ASSETS = ['build/lib/synth/validation/k8s-schema.json', 'build/imports/crd-schemas.json', ...COMMITTED_JAVASCRIPT.map((file) => `build/${file}`)];
 
@@ -122,7 +125,7 @@ describe('the npm package', () => {
       console.log(JSON.stringify({
         objects: result.objectCount,
         unknownKind: unknown.violations.map((v) => v.rule),
-        runtimeAssets: loaded.filter((f) => /(_compiled-validators\\.js|_format-validators\\.js|k8s-schema\\.json|crd-schemas\\.json)$/.test(f)).sort(),
+        runtimeAssets: loaded.filter((f) => /(_compiled-validators[a-z0-9.-]*\\.js|_format-validators\\.js|k8s-schema\\.json|crd-schemas\\.json)$/.test(f)).sort(),
         badBase64: va.ManifestValidator.validateObjects([{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'b' }, binaryData: { a: 'not base64!' } }]).violations.map((v) => v.path + ' ' + v.message),
         image: find('Deployment', 'smoke').spec.template.spec.containers[0].image,
         prometheusImage: find('StatefulSet', 'prometheus').spec.template.spec.containers[0].image,
@@ -134,18 +137,20 @@ describe('the npm package', () => {
     const output = JSON.parse(execFileSync('node', ['app.js'], { cwd: consumer, encoding: 'utf8' }));
     expect(output.objects).toBeGreaterThan(40);
     expect(output.unknownKind).toEqual(['unknown-kind']);
-    expect(output.runtimeAssets).toEqual([...RUNTIME_ASSETS].sort());
+    // The validators of the groups in use only: the Kubernetes kinds and KEDA's, not Argo CD's or the Prometheus Operator's.
+    const validation = 'build/lib/synth/validation';
+    expect(output.runtimeAssets).toEqual(['build/imports/crd-schemas.json', ...['_compiled-validators-core.js', '_compiled-validators-keda.sh.js', '_compiled-validators.js', '_format-validators.js', 'k8s-schema.json'].map((file) => `${validation}/${file}`)]);
     // The bundled format checks load the package's base64 format from the installed kubernetes-models.
     expect(output.badBase64).toEqual(['binaryData.a must be a valid byte']);
     expect(output.image).toBe('mirror.example.internal:5000/detectors/smoke:2.0.1');
     expect(output.prometheusImage).toBe('mirror.example.internal:5000/prometheus/prometheus:v2.53.2');
     expect(output.kedaAddress).toBe('http://prometheus.monitoring.svc.cluster.local:9090');
     // The validators' code cache lives in the consumer's node_modules: the second run loads from it.
-    expect(output.codeCache).toEqual(['none', 'none']);
+    expect(output.codeCache).toEqual(['none', 'none', 'none']);
     const again = JSON.parse(execFileSync('node', ['app.js'], { cwd: consumer, encoding: 'utf8' }));
-    expect(again.codeCache).toEqual(['used', 'used']);
+    expect(again.codeCache).toEqual(['used', 'used', 'used']);
     expect({ ...again, codeCache: undefined }).toEqual({ ...output, codeCache: undefined });
-    expect(fs.readdirSync(path.join(consumer, 'node_modules', '.cache', 'cdk8s-video-analytics', 'code-cache'))).toHaveLength(2);
+    expect(fs.readdirSync(path.join(consumer, 'node_modules', '.cache', 'cdk8s-video-analytics', 'code-cache'))).toHaveLength(3);
     expect(output.ingestPeers).toEqual(expect.arrayContaining([
       { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'detections' } }, podSelector: { matchLabels: { 'video-analytics.io/client-of-ingest': 'cameras' } } },
     ]));

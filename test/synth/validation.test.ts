@@ -6,7 +6,7 @@ import { formatViolation } from '../../lib/synth/validation/violation';
 import { KNOWN_BAD, VALID_CUSTOM_RESOURCES, deployment } from './_manifest-fixtures';
 import { promqlSyntaxError } from '../../lib/synth/validation/_promql-rules';
 import { compileAtRunTime } from '../../lib/synth/validation/_schema-rules';
-import { COMPILED_VALIDATORS_FILE, FORMAT_VALIDATORS_FILE, compiledValidatorsSource, formatValidatorsSource } from '../../scripts/generate-validators';
+import { COMPILED_VALIDATORS_FILES, FORMAT_VALIDATORS_FILE, VALIDATION_FOLDER, compiledValidatorsSources, formatValidatorsSource } from '../../scripts/generate-validators';
 import * as fc from 'fast-check';
 import { parseAllDocuments } from 'yaml';
 import coreSchema from '../../lib/synth/validation/k8s-schema.json';
@@ -125,7 +125,12 @@ describe('validators compiled ahead of time', () => {
 
   test('are what `npm run generate-validators` writes from the committed schemas', () => {
     // Fails after `generate-k8s-schema` or `import-crds` until the validators are regenerated.
-    expect(fs.readFileSync(COMPILED_VALIDATORS_FILE, 'utf8') === compiledValidatorsSource()).toBe(true);
+    const sources = compiledValidatorsSources();
+    const committed = fs.readdirSync(VALIDATION_FOLDER).filter((file) => COMPILED_VALIDATORS_FILES.test(file)).sort();
+    expect(committed).toEqual([...sources.keys()].sort());
+    // The index, the Kubernetes kinds and one file per CRD group.
+    expect(committed).toEqual(expect.arrayContaining(['_compiled-validators.js', '_compiled-validators-core.js', '_compiled-validators-argoproj.io.js', '_compiled-validators-monitoring.coreos.com.js']));
+    for (const file of committed) expect(`${file}: ${fs.readFileSync(path.join(VALIDATION_FOLDER, file), 'utf8') === sources.get(file) ? 'fresh' : 'stale'}`).toBe(`${file}: fresh`);
   });
 
   test('give the verdicts of validators compiled at run time, on every known-bad object and on dist/', () => {

@@ -6,7 +6,7 @@ import * as vm from 'vm';
 import { libraryCacheFolder, removeOldest, writeCacheFile } from './_cache-folder';
 
 /**
- * Loads one of the validator's generated modules (`_compiled-validators.js`,
+ * Loads one of the validator's generated modules (`_compiled-validators-*.js`,
  * `_format-validators.js`: 3.3 MB of ajv's code) as `require()` would, with a V8 code cache.
  * `requireFromCaller` (the caller's `require`, in the same folder) resolves what the module
  * requires.
@@ -75,7 +75,8 @@ function codeCacheFile(source: string): string | undefined {
   return path.join(folder, `${key}.bin`);
 }
 
-const MAX_CACHES = 8;
+/** Two generations of every generated module: the files of a version and of the one before. */
+const MAX_CACHES = 16;
 
 function readIfPresent(file: string): Buffer | undefined {
   try {

@@ -86,12 +86,21 @@ export function shippedSchemas(): Map<string, JsonSchema> {
   return shipped;
 }
 
-/** The identifier a shipped kind's validator is exported under in `_compiled-validators.js`. */
+/** The identifier a shipped kind's validator is exported under in the generated `_compiled-validators-*.js`. */
 export function compiledValidatorName(key: string): string {
   return `validate_${key.replace(/[^A-Za-z0-9]/g, '_')}`;
 }
 
 type CompiledValidators = Record<string, ValidateFunction | undefined>;
+
+let index: { readonly fileOfValidator: Readonly<Record<string, string | undefined>> } | undefined;
+
+/** Which generated file in this folder exports each validator compiled ahead. */
+function compiledValidatorsIndex(): NonNullable<typeof index> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  index ??= require('./_compiled-validators') as NonNullable<typeof index>;
+  return index;
+}
 
 /**
  * The validators: those of the shipped kinds come compiled ahead of time (compiling them took a
@@ -100,7 +109,7 @@ type CompiledValidators = Record<string, ValidateFunction | undefined>;
  */
 class SchemaRegistry {
   private ajvInstance?: Ajv;
-  private precompiled?: CompiledValidators;
+  private readonly precompiled = new Map<string, CompiledValidators>();
   private readonly compiled = new Map<string, ValidateFunction>();
   private readonly registered = new Map<string, JsonSchema>();
 
@@ -132,10 +141,22 @@ class SchemaRegistry {
     return compiled;
   }
 
+  /**
+   * The validator compiled ahead for a shipped kind. The code is one file per CRD group and one
+   * for the Kubernetes kinds (see scripts/generate-validators.ts): only the files of the kinds
+   * met are loaded.
+   */
   private precompiledFor(key: string): ValidateFunction | undefined {
     if (!this.usePrecompiled || this.registered.has(key)) return undefined;
-    this.precompiled ??= requireGeneratedModule(require.resolve('./_compiled-validators'), require) as CompiledValidators;
-    return this.precompiled[compiledValidatorName(key)];
+    const name = compiledValidatorName(key);
+    const file = compiledValidatorsIndex().fileOfValidator[name];
+    if (file === undefined) return undefined;
+    let validators = this.precompiled.get(file);
+    if (validators === undefined) {
+      validators = requireGeneratedModule(require.resolve(`./${file}`), require) as CompiledValidators;
+      this.precompiled.set(file, validators);
+    }
+    return validators[name];
   }
 
   private ajv(): Ajv {
