@@ -1,5 +1,5 @@
 import { Duration, Size } from 'cdk8s';
-import { ContainerResources, Cpu, k8s } from 'cdk8s-plus-27';
+import { ContainerResources, Cpu, k8s } from '../core/cdk8s-plus';
 import { Construct } from 'constructs';
 import { requireDnsLabel } from '../core/errors';
 import { imageTag, requirePinnedImage } from '../core/images';

@@ -1,4 +1,4 @@
-import { k8s } from 'cdk8s-plus-27';
+import { k8s } from '../core/cdk8s-plus';
 import { FullResources, toResourceRequirements } from '../synth/pod/resources';
 
 /** The extended resource the NVIDIA device plugin advertises, whole GPUs or time-slices of them. */

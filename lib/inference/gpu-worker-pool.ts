@@ -1,5 +1,5 @@
 import { Duration, Size } from 'cdk8s';
-import { ContainerResources, Cpu, EphemeralStorageResources, k8s } from 'cdk8s-plus-27';
+import { ContainerResources, Cpu, EphemeralStorageResources, k8s } from '../core/cdk8s-plus';
 import { Construct } from 'constructs';
 import { propError, requireComponentName, requireDnsLabel, requireInteger } from '../core/errors';
 import { imageTag, requirePinnedImage } from '../core/images';

@@ -1,5 +1,5 @@
 import { Size, SizeRoundingBehavior } from 'cdk8s';
-import { Cpu, k8s } from 'cdk8s-plus-27';
+import { Cpu, k8s } from '../core/cdk8s-plus';
 import { Construct } from 'constructs';
 import { propError } from '../core/errors';
 import { requirePinnedImage } from '../core/images';

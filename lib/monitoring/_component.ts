@@ -1,4 +1,4 @@
-import { k8s } from 'cdk8s-plus-27';
+import { k8s } from '../core/cdk8s-plus';
 import { Construct } from 'constructs';
 import { MonitoringSettings } from './_settings';
 import { KubeClusterRole, KubeClusterRoleBinding, KubeService } from '../synth/kube-objects';

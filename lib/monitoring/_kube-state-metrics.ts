@@ -1,4 +1,4 @@
-import { k8s } from 'cdk8s-plus-27';
+import { k8s } from '../core/cdk8s-plus';
 import { Construct } from 'constructs';
 import { goRuntimeEnv, toResourceRequirements } from '../synth/pod/resources';
 import { addClusterReader, monitoringPods } from './_component';

@@ -1,5 +1,5 @@
 import { Duration } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-27';
+import { k8s } from '../core/cdk8s-plus';
 import { Construct } from 'constructs';
 import { RuleGroup } from './alert-rules';
 import { goRuntimeEnv, toResourceRequirements } from '../synth/pod/resources';

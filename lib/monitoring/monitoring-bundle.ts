@@ -1,5 +1,5 @@
 import { Duration, Size, SizeRoundingBehavior } from 'cdk8s';
-import { ContainerResources, Cpu } from 'cdk8s-plus-27';
+import { ContainerResources, Cpu } from '../core/cdk8s-plus';
 import { Construct } from 'constructs';
 import { IRuleSource, RuleGroup, isRuleSource } from './alert-rules';
 import { propError } from '../core/errors';

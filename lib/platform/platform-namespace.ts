@@ -1,4 +1,4 @@
-import { k8s } from 'cdk8s-plus-27';
+import { k8s } from '../core/cdk8s-plus';
 import { Construct } from 'constructs';
 import { propError } from '../core/errors';
 import { platformLabels } from '../core/labels';

@@ -1,5 +1,5 @@
 import { Size } from 'cdk8s';
-import { ContainerResources, Cpu, k8s } from 'cdk8s-plus-27';
+import { ContainerResources, Cpu, k8s } from '../core/cdk8s-plus';
 import { Construct } from 'constructs';
 import { propError } from '../core/errors';
 import { imageTag, requirePinnedImage } from '../core/images';

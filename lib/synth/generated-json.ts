@@ -1,4 +1,4 @@
-import { k8s } from 'cdk8s-plus-27';
+import { k8s } from '../core/cdk8s-plus';
 
 /** A generated `toJson_*` function of cdk8s-plus-27's Kubernetes imports, or its compiled equivalent. */
 export type JsonConverter = (value: unknown) => unknown;

@@ -1,4 +1,4 @@
-import { k8s } from 'cdk8s-plus-27';
+import { k8s } from '../core/cdk8s-plus';
 import { withPlainJson } from './plain-json';
 
 // The generated Kubernetes classes this library creates, each serializing without cdk8s's resolver

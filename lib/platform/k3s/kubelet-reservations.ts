@@ -1,5 +1,5 @@
 import { Size } from 'cdk8s';
-import { Cpu } from 'cdk8s-plus-27';
+import { Cpu } from '../../core/cdk8s-plus';
 import { memoryBytes } from '../../core/quantity';
 import { cpuMillis } from '../../synth/pod/resources';
 

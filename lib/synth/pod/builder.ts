@@ -1,5 +1,5 @@
 import { ApiObjectMetadata, Lazy } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-27';
+import { k8s } from '../../core/cdk8s-plus';
 import { Construct, IConstruct } from 'constructs';
 import { configChecksum } from '../../core/config-checksum';
 import { propError } from '../../core/errors';

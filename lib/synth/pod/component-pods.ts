@@ -1,5 +1,5 @@
 import { ApiObjectMetadata } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-27';
+import { k8s } from '../../core/cdk8s-plus';
 import { Construct } from 'constructs';
 import { ComponentIdentity, selectorLabels, standardLabels } from '../../core/labels';
 import { Connections } from '../connections';

@@ -1,4 +1,4 @@
-import { k8s } from 'cdk8s-plus-27';
+import { k8s } from '../../core/cdk8s-plus';
 import { IConstruct } from 'constructs';
 import { propError } from '../../core/errors';
 import { memoryBytes } from '../../core/quantity';

@@ -1,5 +1,5 @@
 import { Size, SizeRoundingBehavior } from 'cdk8s';
-import { ContainerResources, Cpu, k8s } from 'cdk8s-plus-27';
+import { ContainerResources, Cpu, k8s } from '../../core/cdk8s-plus';
 import { propError } from '../../core/errors';
 
 /** A request and a limit of disk or memory. */

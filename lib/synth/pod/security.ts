@@ -1,4 +1,4 @@
-import { k8s } from 'cdk8s-plus-27';
+import { k8s } from '../../core/cdk8s-plus';
 
 /** `nobody`: exists in every base image, owns nothing, and passes `runAsNonRoot`. */
 export const NON_ROOT_UID = 65534;
