@@ -14,7 +14,8 @@ export const DETECTIONS_PER_POOL = 6;
 /**
  * The node flags docs/capacity-and-performance.md recommends in the app command of a city-scale
  * platform: V8 then lets the heap grow to twice the live data between full collections, instead
- * of up to four times. At 50,000 cameras that halves the peak memory, and the time with it.
+ * of up to four times. At 50,000 cameras a run is fast (about 1 GiB) or slow depending on where
+ * the full collections fall; with the flag, fast runs are likelier and slow ones lighter.
  */
 export const CITY_SCALE_NODE_FLAGS: readonly string[] = ['--heap-growing-percent=100'];
 
