@@ -38,13 +38,16 @@ const PRINTABLE_LINE = /^[\x20-\x7e]*$/;
 const PRINTABLE_LINES = /^[\x21-\x7e][\x20-\x7e\n]*$/;
 const ENDS_IN_BLANKS = /\n +$/;
 
+/** The YAML 1.1 schema cdk8s writes with. */
+const WRITER_SCHEMA = writerSchema();
+
 /**
  * Every plain-scalar test of the schemas involved: the writer's YAML 1.1 schema and the reader's
  * YAML 1.2 (core) and YAML 1.1 schemas, as one regular expression anchored at the start (each
  * test is anchored on both ends). Read from the libraries themselves, so that a new resolver in
  * a new version is covered without a list kept by hand.
  */
-const MAY_RESOLVE = unionOf([...tagTests(writerSchema(), () => true), ...readerSchemas().flatMap((schema) => tagTests(schema, () => true))]);
+const MAY_RESOLVE = unionOf([WRITER_SCHEMA, ...readerSchemas()].flatMap((schema) => tagTests(schema, () => true)));
 
 /**
  * The tests the writer applies to a string before it writes it plain, as `yaml`'s
@@ -52,7 +55,7 @@ const MAY_RESOLVE = unionOf([...tagTests(writerSchema(), () => true), ...readerS
  * it quote the string. Tags that are default for keys only (YAML 1.1's merge key `<<`) are left
  * out: the writer writes `<<` plain, and a YAML 1.1 reader takes that key for a merge.
  */
-const WRITER_QUOTES = unionOf(tagTests(writerSchema(), (tag) => tag.default === true && tag.tag !== 'tag:yaml.org,2002:str'));
+const WRITER_QUOTES = unionOf(tagTests(WRITER_SCHEMA, (tag) => tag.default === true && tag.tag !== 'tag:yaml.org,2002:str'));
 
 type Schema = { tags?: unknown; compat?: unknown };
 type Tag = { test?: unknown; default?: unknown; tag?: unknown };
@@ -94,14 +97,14 @@ function readerSchemas(): Schema[] {
 }
 
 function writerVersion(): string {
-  return packageVersion(require.resolve('yaml/package.json', { paths: [require.resolve('cdk8s')] }));
+  return versionIn(require.resolve('yaml/package.json', { paths: [require.resolve('cdk8s')] }));
 }
 
 function readerVersion(): string {
-  return packageVersion(require.resolve('yaml/package.json'));
+  return versionIn(require.resolve('yaml/package.json'));
 }
 
-function packageVersion(packageJson: string): string {
+function versionIn(packageJson: string): string {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   return (require(packageJson) as { version: string }).version;
 }
