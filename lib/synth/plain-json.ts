@@ -1,5 +1,6 @@
 import { ApiObject, App, GroupVersionKind, ImplicitTokenResolver, IResolver, JsonPatch, Lazy, LazyResolver, NumberStringUnionResolver } from 'cdk8s';
 import { Construct } from 'constructs';
+import { spreadOf } from '../core/spread';
 import { JsonConverter, compiledToJson } from './generated-json';
 
 /** Thrown inside {@link plainCopy} when a value needs cdk8s's resolvers; caught in this module. */
@@ -28,7 +29,7 @@ export function plainApiObjectJson(object: ApiObject, body: object, hasPatches: 
   const sortKeys = !process.env.CDK8S_DISABLE_SORT;
   let copy: Record<string, unknown>;
   try {
-    copy = plainCopy({ ...body, metadata: object.metadata.toJson() }, sortKeys) as Record<string, unknown>;
+    copy = plainCopy(spreadOf(body, { metadata: object.metadata.toJson() }), sortKeys) as Record<string, unknown>;
   } catch {
     // NEEDS_RESOLVING, or metadata cdk8s cannot render: cdk8s then does the work, or fails with its own error.
     return undefined;
@@ -119,13 +120,14 @@ export function withPlainJson<P extends object, T extends GeneratedKubeClass<P>>
   const gvk = { apiVersion: Base.GVK.apiVersion, kind: Base.GVK.kind };
   const convertProps = compiledToJson(toJsonOfProps as JsonConverter) as typeof toJsonOfProps;
   const Plain = class extends (Base as GeneratedKubeClass<P>) {
-    private readonly body: object;
+    private readonly body: Record<string, unknown>;
     private hasPatches = false;
 
     constructor(scope: Construct, id: string, props: P) {
       super(scope, id, props);
       // ApiObject keeps these props (private to it) and serializes `{ ...GVK, ...props }`.
-      this.body = { ...gvk, ...props };
+      this.body = spreadOf(gvk, props);
+      shareApiObjectProps(this, this.body);
     }
 
     public override addJsonPatch(...ops: JsonPatch[]): void {
@@ -136,8 +138,26 @@ export function withPlainJson<P extends object, T extends GeneratedKubeClass<P>>
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as ApiObject.toJson()
     public override toJson(): any {
       const json = plainApiObjectJson(this, this.body, this.hasPatches);
-      return json === undefined ? super.toJson() : { ...gvk, ...convertProps(json as P) };
+      return json === undefined ? super.toJson() : spreadOf(gvk, convertProps(json as P) ?? {});
     }
   };
   return Plain as unknown as T;
+}
+
+/**
+ * Lets the generated class's `ApiObject` keep `body` instead of its own copy of the same entries
+ * (`{ ...GVK, ...props }`, see `spreadOf`), when its copy has exactly those entries: one
+ * object per API object instead of two, and no hidden class of its own.
+ */
+function shareApiObjectProps(object: ApiObject, body: Record<string, unknown>): void {
+  const fields = object as unknown as { props?: unknown };
+  if (hasSameEntries(fields.props, body)) fields.props = body;
+}
+
+function hasSameEntries(value: unknown, body: Record<string, unknown>): boolean {
+  if (typeof value !== 'object' || value === null || Object.getPrototypeOf(value) !== Object.prototype) return false;
+  const record = value as Record<string | symbol, unknown>;
+  const keys = Reflect.ownKeys(record);
+  const bodyKeys = Reflect.ownKeys(body);
+  return keys.length === bodyKeys.length && keys.every((key, i) => key === bodyKeys[i] && Object.is(record[key], body[key as string]));
 }
