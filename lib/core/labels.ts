@@ -31,12 +31,16 @@ export function selectorLabels(identity: ComponentIdentity): Record<string, stri
 
 /** The recommended Kubernetes labels for any object of a component. */
 export function standardLabels(identity: ComponentIdentity): Record<string, string> {
-  return {
-    ...selectorLabels(identity),
+  // Written out rather than spread from selectorLabels: see spreadOf (lib/core/spread.ts).
+  const labels: Record<string, string> = {
+    [NAME_LABEL]: identity.name,
+    [INSTANCE_LABEL]: identity.instance,
+    [COMPONENT_LABEL]: identity.component,
     'app.kubernetes.io/part-of': PART_OF,
     'app.kubernetes.io/managed-by': MANAGED_BY,
-    ...(identity.version ? { 'app.kubernetes.io/version': identity.version } : {}),
   };
+  if (identity.version) labels['app.kubernetes.io/version'] = identity.version;
+  return labels;
 }
 
 /** Labels for objects that belong to the platform as a whole, such as namespaces. */

@@ -1,5 +1,6 @@
 import { k8s } from '../core/cdk8s-plus';
 import { FullResources, toResourceRequirements } from '../synth/pod/resources';
+import { spreadOf } from '../core/spread';
 
 /** The extended resource the NVIDIA device plugin advertises, whole GPUs or time-slices of them. */
 export const GPU_RESOURCE = 'nvidia.com/gpu';
@@ -19,7 +20,7 @@ export function gpuTolerations(): k8s.Toleration[] {
  * with `nodeAffinityPolicy: Honor` counts exactly these nodes.
  */
 export function gpuNodeAffinity(nodeSelector: Readonly<Record<string, string>>, gpuProduct?: string): k8s.Affinity {
-  const labels = { ...nodeSelector, ...(gpuProduct ? { [GPU_PRODUCT_LABEL]: gpuProduct } : {}) };
+  const labels = spreadOf(nodeSelector, gpuProduct ? { [GPU_PRODUCT_LABEL]: gpuProduct } : {});
   return {
     nodeAffinity: {
       requiredDuringSchedulingIgnoredDuringExecution: {
@@ -39,5 +40,5 @@ export function gpuNodeAffinity(nodeSelector: Readonly<Record<string, string>>, 
 export function resourcesWithGpus(resources: FullResources, gpus: number): k8s.ResourceRequirements {
   const base = toResourceRequirements(resources);
   const gpu = { [GPU_RESOURCE]: k8s.Quantity.fromString(String(gpus)) };
-  return { requests: { ...base.requests, ...gpu }, limits: { ...base.limits, ...gpu } };
+  return { requests: spreadOf(base.requests, gpu), limits: spreadOf(base.limits, gpu) };
 }

@@ -5,6 +5,7 @@ import { ScrapeTarget } from '../monitoring/scrape-target';
 import { packInOrder } from '../core/packing';
 import { escapeRegex, matcher, promDuration, sanitizeLabelName } from '../monitoring/_format';
 import { KUBE_STATE_METRICS_JOB } from '../monitoring/_platform-rules';
+import { spreadOf } from '../core/spread';
 
 /** One series per camera of an ingest (value 1), labelled `name` (the camera id) and the camera's labels. */
 export const CAMERA_INFO_RECORD = 'job_name:ingest_camera:info';
@@ -92,7 +93,7 @@ function cameraInfo(target: ScrapeTarget, camera: CameraSpec): RecordingRule {
   return {
     record: CAMERA_INFO_RECORD,
     expr: 'vector(1)',
-    labels: { ...Object.fromEntries(cameraLabels), job: target.jobName, namespace: target.namespace, name: camera.id },
+    labels: spreadOf(Object.fromEntries(cameraLabels), { job: target.jobName, namespace: target.namespace, name: camera.id }),
   };
 }
 

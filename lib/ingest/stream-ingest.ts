@@ -18,6 +18,7 @@ import { FullResources, checkResources, goRuntimeEnv, mergeResources, toResource
 import { ScopedPodProps, resolveScopedPodProps } from '../synth/pod/scope-settings';
 import { ingestRuleGroups } from './rules';
 import { assignShards } from './shard-assignment';
+import { spreadOf } from '../core/spread';
 
 /** MediaMTX, pinned: a new release is a reviewed change of this line, never a surprise. */
 export const MEDIAMTX_IMAGE = 'bluenviron/mediamtx:1.19.3';
@@ -240,8 +241,8 @@ export class StreamIngest extends Construct implements IScrapeTarget, IStreamSou
     const withCredentials = cameras.filter((c) => c.credentials);
     const data: Record<string, string> = { 'mediamtx.yml': mediamtxConfig(cameras, settings) };
     if (withCredentials.length > 0) data['render.awk'] = RENDER_AWK;
-    const labels = { ...this.pods.labels, [SHARD_LABEL]: String(shard.index) };
-    const selector = { ...this.pods.selector, [SHARD_LABEL]: String(shard.index) };
+    const labels = spreadOf(this.pods.labels, { [SHARD_LABEL]: String(shard.index) });
+    const selector = spreadOf(this.pods.selector, { [SHARD_LABEL]: String(shard.index) });
 
     // One budget per shard: a drain takes down at most one pod of each shard, and drains of
     // different shards' pods proceed in parallel instead of one ingest pod at a time.

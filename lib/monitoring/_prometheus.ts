@@ -17,6 +17,7 @@ import { ContainerOptions, PodServiceAccount, PriorityTier, newStatefulSet, sing
 import { ComponentPods, httpProbe } from '../synth/pod/component-pods';
 import { MAX_DATA_BYTES } from '../synth/validation/_size-rules';
 import { externalLabelsConfig, fleetArgs, remoteWriteConfig, remoteWriteSecretVolumes } from './_fleet';
+import { spreadOf } from '../core/spread';
 
 /** A scrape target plus the few knobs that only the bundle's own exporters need. */
 export interface ScrapeJob extends ScrapeTarget {
@@ -171,7 +172,7 @@ function podScrapeConfigs(jobs: readonly ScrapeJob[], defaultTimeoutMillis: numb
     let name = merged.job_name;
     for (let n = 2; taken.has(name); n++) name = `${merged.job_name}-${n}`;
     taken.add(name);
-    return [{ ...merged, job_name: name }];
+    return [spreadOf(merged, { job_name: name })];
   });
 }
 

@@ -3,6 +3,7 @@ import { dns1123Subdomain } from '../core/names';
 import { promqlSyntaxError } from '../synth/validation/_promql-rules';
 import { promDuration, wholeMillis } from './_format';
 import { toConfigYaml } from '../synth/config-yaml';
+import { spreadOf } from '../core/spread';
 
 /** Something wrong with one field, in the parts of the library's one error style. */
 export interface Problem {
@@ -125,7 +126,7 @@ export function toPrometheusRuleGroup(group: RuleGroup): PrometheusRuleGroup {
         alert: alert.alert,
         expr: alert.expr,
         for: alert.for ? promDuration(alert.for) : undefined,
-        labels: { ...alert.labels, severity: alert.severity },
+        labels: spreadOf(alert.labels, { severity: alert.severity }),
         annotations: { summary: alert.summary, description: alert.description, runbook_url: alert.runbookUrl },
       })),
     ],

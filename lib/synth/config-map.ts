@@ -1,6 +1,7 @@
 import { ApiObject, ApiObjectMetadata } from 'cdk8s';
 import { Construct } from 'constructs';
 import { withPlainJson } from './plain-json';
+import { spreadOf } from '../core/spread';
 
 /** What a {@link ConfigMapObject} holds. */
 export interface ConfigMapObjectProps {
@@ -15,7 +16,7 @@ class ConfigMapApiObject extends ApiObject {
   public static readonly GVK = { apiVersion: 'v1', kind: 'ConfigMap' };
 
   constructor(scope: Construct, id: string, props: ConfigMapObjectProps) {
-    super(scope, id, { ...ConfigMapApiObject.GVK, ...props });
+    super(scope, id, spreadOf(ConfigMapApiObject.GVK, props));
   }
 }
 

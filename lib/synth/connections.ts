@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { propError } from '../core/errors';
 import { labelValue, qualifiedName } from '../core/names';
 import { KubeNetworkPolicy } from './kube-objects';
+import { spreadOf } from '../core/spread';
 
 /** Prefix of the label a link puts on a client's pods: `video-analytics.io/client-of-<server>`. */
 const CLIENT_LABEL_PREFIX = 'video-analytics.io/client-of-';
@@ -32,7 +33,7 @@ export function namespacePeer(namespace: string): k8s.NetworkPolicyPeer {
 /** Pods selected by labels, in `namespace`; a NetworkPolicy peer without a namespaceSelector means its own namespace. */
 export function podsPeer(podSelector: { readonly [key: string]: string }, namespace: string, policyNamespace: string): k8s.NetworkPolicyPeer {
   const pods = { podSelector: { matchLabels: { ...podSelector } } };
-  return namespace === policyNamespace ? pods : { ...pods, namespaceSelector: namespaceSelector(namespace) };
+  return namespace === policyNamespace ? pods : spreadOf(pods, { namespaceSelector: namespaceSelector(namespace) });
 }
 
 function namespaceSelector(namespace: string): k8s.LabelSelector {

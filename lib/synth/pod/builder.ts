@@ -8,6 +8,7 @@ import { KubeDaemonSet, KubeDeployment, KubeServiceAccount, KubeStatefulSet } fr
 import { requireSizedEmptyDirs, withEphemeralStorage } from './ephemeral-storage';
 import { ScopeSettings, repositoryPath } from './scope-settings';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from './security';
+import { spreadOf } from '../../core/spread';
 
 /**
  * Every pod template and every image the library writes goes through this module: it is where a
@@ -183,36 +184,34 @@ export function buildPodSpec(scope: IConstruct, options: PodOptions): k8s.PodSpe
   const { serviceAccount, tier, priorityClassName, podSecurityContext, privileged, containers: stated, initContainers: statedInit, ...rest } = options;
   requireSizedEmptyDirs(scope, rest.volumes);
   const { containers, initContainers } = withEphemeralStorage(scope, stated, statedInit ?? [], rest.volumes);
-  const container = (c: ContainerOptions): k8s.Container => ({
-    ...c,
+  const container = (c: ContainerOptions): k8s.Container => spreadOf(c, {
     image: scopedImage(scope, c.image),
     // Pinned tags never move: pulling again on every start only adds a registry dependency.
     imagePullPolicy: 'IfNotPresent',
     securityContext: privileged ? privileged.containerSecurityContext : restrictedContainerSecurityContext(),
   });
-  return {
-    ...rest,
+  return spreadOf(rest, {
     serviceAccountName: serviceAccount.name,
     automountServiceAccountToken: serviceAccount.readsApiBecause !== undefined,
     enableServiceLinks: false,
     imagePullSecrets: scopedPullSecrets(scope),
     priorityClassName: scopedPriorityClass(scope, tier, priorityClassName),
-    securityContext: privileged ? privileged.podSecurityContext : { ...restrictedPodSecurityContext(), ...podSecurityContext },
+    securityContext: privileged ? privileged.podSecurityContext : spreadOf(restrictedPodSecurityContext(), podSecurityContext),
     initContainers: initContainers.length > 0 ? initContainers.map(container) : undefined,
     containers: containers.map(container),
-  };
+  });
 }
 
 /** A pod template with the scope's settings, the platform's guarantees and the config checksum. */
 export function buildPodTemplate(scope: IConstruct, options: PodTemplateOptions): k8s.PodTemplateSpec {
   const config = options.config;
-  const annotations: Record<string, string> = { ...options.annotations };
+  const annotations: Record<string, string> = spreadOf(options.annotations ?? {});
   if (config !== undefined) {
     annotations[CONFIG_CHECKSUM_ANNOTATION] = typeof config === 'function'
       ? Lazy.any({ produce: () => configChecksum(config()) }) as unknown as string
       : configChecksum(config);
   }
-  const labels = { ...options.labels };
+  const labels = spreadOf(options.labels ?? {});
   options.connections?.labelPods(labels);
   return {
     metadata: { labels, annotations: Object.keys(annotations).length > 0 ? annotations : undefined },
@@ -250,12 +249,12 @@ export function singleReplicaChosenBy(prop: string, replicas: number): string | 
 
 /** A Deployment whose pods go through the builder. */
 export function newDeployment(scope: Construct, id: string, props: ReplicatedWorkloadProps<k8s.DeploymentSpec>): k8s.KubeDeployment {
-  return new KubeDeployment(scope, id, { metadata: workloadMetadata(scope, props), spec: { ...props.spec, template: buildPodTemplate(scope, props.spec.template) } });
+  return new KubeDeployment(scope, id, { metadata: workloadMetadata(scope, props), spec: spreadOf(props.spec, { template: buildPodTemplate(scope, props.spec.template) }) });
 }
 
 /** A StatefulSet whose pods go through the builder. */
 export function newStatefulSet(scope: Construct, id: string, props: ReplicatedWorkloadProps<k8s.StatefulSetSpec>): k8s.KubeStatefulSet {
-  return new KubeStatefulSet(scope, id, { metadata: workloadMetadata(scope, props), spec: { ...props.spec, template: buildPodTemplate(scope, props.spec.template) } });
+  return new KubeStatefulSet(scope, id, { metadata: workloadMetadata(scope, props), spec: spreadOf(props.spec, { template: buildPodTemplate(scope, props.spec.template) }) });
 }
 
 /** The workload's metadata, with the reason for a single replica when one is given. */
@@ -266,10 +265,10 @@ function workloadMetadata<Spec>(scope: IConstruct, props: ReplicatedWorkloadProp
     throw propError(scope.constructor.name, scope.node.path, 'singleReplicaReason', reason, 'a reason',
       'Say why one replica is enough (e.g. \'stateless, rescheduled in seconds\'), or run two replicas.');
   }
-  return { ...props.metadata, annotations: { ...props.metadata.annotations, [SINGLE_REPLICA_REASON_ANNOTATION]: reason } };
+  return spreadOf(props.metadata, { annotations: spreadOf(props.metadata.annotations, { [SINGLE_REPLICA_REASON_ANNOTATION]: reason }) });
 }
 
 /** A DaemonSet whose pods go through the builder. */
 export function newDaemonSet(scope: Construct, id: string, props: WorkloadProps<k8s.DaemonSetSpec>): k8s.KubeDaemonSet {
-  return new KubeDaemonSet(scope, id, { metadata: props.metadata, spec: { ...props.spec, template: buildPodTemplate(scope, props.spec.template) } });
+  return new KubeDaemonSet(scope, id, { metadata: props.metadata, spec: spreadOf(props.spec, { template: buildPodTemplate(scope, props.spec.template) }) });
 }

@@ -5,6 +5,7 @@ import { ComponentIdentity, selectorLabels, standardLabels } from '../../core/la
 import { Connections } from '../connections';
 import { KubePodDisruptionBudget } from '../kube-objects';
 import { PodServiceAccount, newServiceAccount } from './builder';
+import { spreadOf } from '../../core/spread';
 
 /** Options of {@link ComponentPods}. */
 export interface ComponentPodsOptions {
@@ -109,7 +110,7 @@ export class ComponentPods {
    */
   public addDisruptionBudget(scope: Construct, id = 'disruption-budget', options: DisruptionBudgetOptions = {}): k8s.KubePodDisruptionBudget {
     return new KubePodDisruptionBudget(scope, id, {
-      metadata: { ...this.metadata(options.name), labels: { ...this.labels, ...options.labels } },
+      metadata: spreadOf(this.metadata(options.name), { labels: spreadOf(this.labels, options.labels) }),
       spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: { ...options.selector ?? this.selector } } },
     });
   }

@@ -3,6 +3,7 @@ import { IConstruct } from 'constructs';
 import { propError } from '../../core/errors';
 import { memoryBytes } from '../../core/quantity';
 import { DEFAULT_EPHEMERAL_STORAGE, EPHEMERAL_STORAGE } from './resources';
+import { spreadOf } from '../../core/spread';
 
 /**
  * Node disk is shared by every pod on the node: a container that logs or writes without a limit,
@@ -41,8 +42,8 @@ export function withEphemeralStorage<C extends ContainerWithResources>(
 ): { containers: C[]; initContainers: C[] } {
   const emptyDirBytes = emptyDirBytesByContainer(containers, initContainers, volumes ?? []);
   const complete = (c: C): C => {
-    const requests = { ...c.resources.requests };
-    const limits = { ...c.resources.limits };
+    const requests = spreadOf(c.resources.requests);
+    const limits = spreadOf(c.resources.limits);
     requests[EPHEMERAL_STORAGE] ??= k8s.Quantity.fromString(DEFAULT_EPHEMERAL_STORAGE.request.asString());
     limits[EPHEMERAL_STORAGE] ??= k8s.Quantity.fromString(binaryQuantity(memoryBytes(DEFAULT_EPHEMERAL_STORAGE.limit.asString()) + (emptyDirBytes.get(c) ?? 0)));
     const request = memoryBytes(requests[EPHEMERAL_STORAGE].value);
@@ -51,7 +52,7 @@ export function withEphemeralStorage<C extends ContainerWithResources>(
       throw propError(scope.constructor.name, scope.node.path, `containers[${c.name}].resources.requests.${EPHEMERAL_STORAGE}`, requests[EPHEMERAL_STORAGE].value,
         `at most its limit (${limits[EPHEMERAL_STORAGE].value})`, 'Lower the request or raise the limit.');
     }
-    return { ...c, resources: { ...c.resources, requests, limits } };
+    return spreadOf(c, { resources: spreadOf(c.resources, { requests, limits }) }) as C;
   };
   return { containers: containers.map(complete), initContainers: initContainers.map(complete) };
 }
