@@ -22,6 +22,7 @@ import { NVIDIA_RUNTIME_CLASS, gpuNodeAffinity, gpuTolerations, resourcesWithGpu
 import { IInferenceEndpoint, InferenceEndpoint } from './inference-endpoint';
 import { ScalingSignal } from './inference-scaling';
 import { ModelRepository, ModelRepositoryBinding } from './model-repository';
+import { spreadOf } from '../core/spread';
 
 /** Triton Inference Server, pinned: a new release is a reviewed change of this line, never a surprise. */
 export const TRITON_IMAGE = 'nvcr.io/nvidia/tritonserver:24.08-py3';
@@ -452,7 +453,7 @@ function serverResources(id: string, resources: FullResources, volumes: readonly
         `Raise it, or leave it out to get the emptyDirs plus room for the logs${part === 'request' ? ': the scheduler must count the models' : ''}.`);
     }
   }
-  const full = { ...resources, ephemeralStorage };
+  const full = spreadOf(resources, { ephemeralStorage });
   checkResources('GpuWorkerPool', id, 'resources', full);
   return full;
 }

@@ -10,6 +10,7 @@ import { ConstructPathOf, ManifestOutput, ManifestText, validateBeforeWriting } 
 import { ValidationReceipts, sha256Hex } from './validation/_receipts';
 import { ManifestValidator } from './validation/manifest-validator';
 import { ObjectReference } from './validation/violation';
+import { spreadOf } from '../core/spread';
 
 /** One file of the output: its name without extension, its objects in order and their constructs. */
 interface ChartOutput {
@@ -169,7 +170,7 @@ export class LayeredApp extends App {
       if (!this.validatesManifests) {
         files.push(file);
       } else if (this.passes(file, output.objects, receipts)) {
-        files.push({ ...file, validatedObjects: output.objects.length });
+        files.push(spreadOf(file, { validatedObjects: output.objects.length }) as F & Validated);
         output.objects.length = 0;
       } else {
         invalid.set(file.path, output);
@@ -297,7 +298,7 @@ function appPropsWithoutMetadata(props: LayeredAppProps): AppProps {
       + "into its output folder, which Argo CD applies file by file; use cdk8s's App if you need construct-metadata.json.");
   }
   // App ignores `validate`.
-  return { ...props, recordConstructMetadata: false };
+  return spreadOf(props, { recordConstructMetadata: false });
 }
 
 /** Whether synthesized JSON is the object a violation names. */

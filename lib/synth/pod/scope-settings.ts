@@ -1,6 +1,7 @@
 import { IConstruct } from 'constructs';
 import { propError } from '../../core/errors';
 import { dns1123Subdomain } from '../../core/names';
+import { spreadOf } from '../../core/spread';
 
 /** The PriorityClass of each tier, as a scope's pods get them. */
 export interface PriorityClassNames {
@@ -64,7 +65,7 @@ export class ScopeSettings {
     if (domainProblem) throw propError('ScopeSettings', scope.node.id, 'clusterDomain', props.clusterDomain, `a DNS domain (${domainProblem})`, "Use the cluster's domain, 'cluster.local' on K3s.");
     const inherited = ScopeSettings.of(scope);
     const defined = Object.fromEntries(Object.entries(props).filter(([, value]) => value !== undefined));
-    scope.node.setContext(CONTEXT_KEY, { ...inherited, ...defined });
+    scope.node.setContext(CONTEXT_KEY, spreadOf(inherited, defined));
   }
 
   /** The settings in force at `scope`. */

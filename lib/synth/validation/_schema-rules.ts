@@ -4,6 +4,7 @@ import coreSchema from './k8s-schema.json';
 import { requireGeneratedModule } from './_generated-code';
 import { goRegExp } from './_go-regexp';
 import { ObjectReference, ValidationRule, Violation, jsonPath } from './violation';
+import { spreadOf } from '../../core/spread';
 
 /** The definition every object's `metadata` is checked against, core kind or custom resource. */
 const OBJECT_META_REF = 'k8s#/definitions/@kubernetes-models.apimachinery.apis.meta.v1.ObjectMeta';
@@ -45,7 +46,7 @@ export function crdToJsonSchema(schema: JsonSchema, isRoot = true): JsonSchema {
   for (const key of ['allOf', 'anyOf', 'oneOf']) {
     const list = schema[key] as JsonSchema[] | undefined;
     // Structural schemas use these only to add value constraints, never to declare fields.
-    if (list) out[key] = list.map((sub) => crdToJsonSchema({ ...sub, 'x-kubernetes-preserve-unknown-fields': true }, false));
+    if (list) out[key] = list.map((sub) => crdToJsonSchema(spreadOf(sub, { 'x-kubernetes-preserve-unknown-fields': true }), false));
   }
   if (schema.not) out.not = crdToJsonSchema(schema.not as JsonSchema, false);
   return out;

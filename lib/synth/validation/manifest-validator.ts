@@ -7,6 +7,7 @@ import { checkSizes } from './_size-rules';
 import { readsBackUnchanged } from './_yaml-readings';
 import { readYamlDocuments } from './_yaml11-rules';
 import { ObjectReference, ValidationRule, Violation, formatViolation } from './violation';
+import { spreadOf } from '../../core/spread';
 
 /** A Kubernetes object as plain JSON. */
 export type KubeObject = { [key: string]: unknown };
@@ -104,7 +105,7 @@ export class ManifestValidator {
         ...document.differences.map((d) => ({ rule: ValidationRule.YAML_1_1, object: ref, path: d.path, message: d.message })),
         ...ManifestValidator.checkObject(object, ref),
       ];
-      violations.push(...found.map((v) => (source ? { ...v, source } : v)));
+      violations.push(...found.map((v) => (source ? spreadOf(v, { source }) : v)));
     }
     return { objectCount: documents.length, violations };
   }
@@ -135,7 +136,7 @@ export class ManifestValidator {
     if (object === undefined || object === null) return { objectCount: 0, violations: [] };
     if (typeof object === 'object' && !Array.isArray(object) && readsBackUnchanged(object)) {
       const found = ManifestValidator.checkObject(object as KubeObject, referenceOf(object as KubeObject));
-      return { objectCount: 1, violations: source ? found.map((v) => ({ ...v, source })) : found };
+      return { objectCount: 1, violations: source ? found.map((v) => spreadOf(v, { source })) : found };
     }
     // The bytes written: UTF-8 replaces a lone surrogate, as a reader of the file sees it.
     const written = Buffer.from(Yaml.stringify(object), 'utf8').toString('utf8');
