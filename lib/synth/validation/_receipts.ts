@@ -117,6 +117,7 @@ let staticFingerprint: string | undefined;
 /**
  * What identifies the validator running in this process: the library's name and version, the
  * bytes of every file of its validation code and schemas (this folder, the name rules, the
+ * object-spreading and yaml-loading helpers it calls, the
  * configuration YAML writer and reader the PromQL check relies on, the YAML emitter whose text the object
  * path stands for, the CRD schemas), the versions of the
  * packages it validates with, the Node.js version, and the CRDs registered at run time.
@@ -134,6 +135,8 @@ function computeStaticFingerprint(): string {
   const files = [
     ...fs.readdirSync(__dirname).sort().map((name) => path.join(__dirname, name)),
     require.resolve('../../core/names'),
+    require.resolve('../../core/spread'),
+    require.resolve('../../core/yaml-package'),
     require.resolve('../config-yaml'),
     require.resolve('../embedded-yaml'),
     // The object path validates what the emitter writes: a changed emitter is a changed validator.
