@@ -12,12 +12,13 @@ export const DETECTIONS_PER_SITE = 3;
 export const DETECTIONS_PER_POOL = 6;
 
 /**
- * The node flags docs/capacity-and-performance.md recommends in the app command of a city-scale
- * platform: V8 then lets the heap grow to twice the live data between full collections, instead
- * of up to four times. At 50,000 cameras a run is fast (about 1 GiB) or slow depending on where
- * the full collections fall; with the flag, fast runs are likelier and slow ones lighter.
+ * Node flags the bench runs every size with a second time, beside node's defaults:
+ * `--heap-growing-percent=100` makes V8 collect when the heap reaches twice the live data instead
+ * of up to four times. It halved the peak at 50,000 cameras before the library built its objects
+ * with shared hidden classes; since then it made every run slower (docs/capacity-and-performance.md),
+ * and the docs no longer recommend it.
  */
-export const CITY_SCALE_NODE_FLAGS: readonly string[] = ['--heap-growing-percent=100'];
+export const COMPARED_NODE_FLAGS: readonly string[] = ['--heap-growing-percent=100'];
 
 const NAMESPACE = 'video-analytics';
 const REGISTRY = 'registry.video-analytics.internal:5000';

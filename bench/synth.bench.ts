@@ -9,7 +9,7 @@
  *      own (bench/synth-child.ts, mode `floor`): the least any synthesis of this YAML can cost;
  *    - peak RSS: the largest process of the synth (the CLI or the app), from `/usr/bin/time`;
  *    - the largest object of the written files, in bytes of YAML;
- *    - the same synth with the city-scale node flags in the app command (CITY_SCALE_NODE_FLAGS).
+ *    - the same synth with COMPARED_NODE_FLAGS (bench/platform.ts) in the app command.
  * 2. The reference platform (`main.ts`): `cdk8s synth` with the plugin and with `--no-validate`,
  *    against `cdk8s synth` of an app that synthesizes nothing (bench/empty-app.ts): the CLI's own
  *    start-up. Rounds run every variant once, in turn, so that a change of the machine's load
@@ -27,7 +27,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { ChildResult } from './synth-child';
-import { CITY_SCALE_NODE_FLAGS, shapeFor } from './platform';
+import { COMPARED_NODE_FLAGS, shapeFor } from './platform';
 
 const ROOT = path.join(__dirname, '..');
 const CDK8S_CLI = path.join(ROOT, 'node_modules', '.bin', 'cdk8s');
@@ -62,7 +62,7 @@ interface Options {
   readonly reference: boolean;
   readonly inProcess: boolean;
   readonly fleet: boolean;
-  /** Whether each size runs a second time with {@link CITY_SCALE_NODE_FLAGS}. */
+  /** Whether each size runs a second time with {@link COMPARED_NODE_FLAGS}. */
   readonly tuned: boolean;
 }
 
@@ -173,11 +173,11 @@ interface EndToEndResult {
   readonly largest: LargestObject;
   /** `cdk8s synth` with node's defaults. */
   readonly plain: SynthOutcome;
-  /** `cdk8s synth` with {@link CITY_SCALE_NODE_FLAGS} in the app command; undefined with --no-tuned. */
+  /** `cdk8s synth` with {@link COMPARED_NODE_FLAGS} in the app command; undefined with --no-tuned. */
   readonly tuned?: SynthOutcome;
 }
 
-/** `cdk8s synth` with the plugin at `cameras` (with node's defaults, then with the city-scale flags), and the floor of the same objects, in one run. */
+/** `cdk8s synth` with the plugin at `cameras` (with node's defaults, then with COMPARED_NODE_FLAGS), and the floor of the same objects, in one run. */
 function measureEndToEnd(cameras: number, runs: number, tuned: boolean): EndToEndResult {
   const synthWith = (nodeFlags: readonly string[]): { outcome: SynthOutcome; largest: LargestObject } => {
     const app = ['node', ...nodeFlags, '-r', REGISTER_TS, path.join(__dirname, 'e2e-app.ts'), String(cameras)].join(' ');
@@ -191,14 +191,14 @@ function measureEndToEnd(cameras: number, runs: number, tuned: boolean): EndToEn
     });
   };
   const plain = synthWith([]);
-  const withFlags = tuned ? synthWith(CITY_SCALE_NODE_FLAGS) : undefined;
+  const withFlags = tuned ? synthWith(COMPARED_NODE_FLAGS) : undefined;
   const floors = Array.from({ length: runs }, () => runChild(cameras, 'floor'));
   return { cameras, objects: floors[0].objects, floorMs: median(floors.map((f) => f.floorMs)), largest: plain.largest, plain: plain.outcome, tuned: withFlags?.outcome };
 }
 
 function printEndToEnd(results: readonly EndToEndResult[], runs: number): void {
   console.log(`\nWhat the user waits for: \`cdk8s synth\` with the validation plugin, LayeredApp; median of ${runs} runs up to 1,000 cameras, one run above.`);
-  console.log(`Each size runs the app with node's defaults, then with the city-scale flags (${CITY_SCALE_NODE_FLAGS.join(' ')}, docs/capacity-and-performance.md).\n`);
+  console.log(`Each size runs the app with node's defaults, then with ${COMPARED_NODE_FLAGS.join(' ')} (docs/capacity-and-performance.md).\n`);
   console.log('| cameras | objects | `cdk8s synth` ms | peak RSS MiB | with the flags ms | peak RSS MiB | floor ms | synth / floor | largest object | bytes |');
   console.log('|---:|---:|---:|---:|---:|---:|---:|---:|:---|---:|');
   for (const r of results) {
@@ -212,7 +212,7 @@ function printEndToEnd(results: readonly EndToEndResult[], runs: number): void {
     const ratio = tenThousand.plain.wallMs / tenThousand.floorMs;
     console.log(`${passOrMiss(ratio <= FLOOR_TARGET)} floor: at 10,000 cameras \`cdk8s synth\` with validation takes ${ratio.toFixed(2)}× the YAML floor (target at most ${FLOOR_TARGET}×)`);
   }
-  const configurations: Array<[string, (r: EndToEndResult) => SynthOutcome | undefined]> = [["node's defaults", (r) => r.plain], ['the city-scale flags', (r) => r.tuned]];
+  const configurations: Array<[string, (r: EndToEndResult) => SynthOutcome | undefined]> = [["node's defaults", (r) => r.plain], [COMPARED_NODE_FLAGS.join(' '), (r) => r.tuned]];
   for (const [name, outcomeOf] of configurations) {
     const [ten, fifty] = [tenThousand && outcomeOf(tenThousand), fiftyThousand && outcomeOf(fiftyThousand)];
     if (ten && fifty) {
