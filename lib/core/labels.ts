@@ -1,3 +1,5 @@
+import { spreadOf } from './spread';
+
 /** Every object the library creates is part of this application. */
 export const PART_OF = 'video-analytics';
 /** Tells operators which tool wrote an object, so they edit the TypeScript, not the cluster. */
@@ -31,16 +33,10 @@ export function selectorLabels(identity: ComponentIdentity): Record<string, stri
 
 /** The recommended Kubernetes labels for any object of a component. */
 export function standardLabels(identity: ComponentIdentity): Record<string, string> {
-  // Written out rather than spread from selectorLabels: see spreadOf (lib/core/spread.ts).
-  const labels: Record<string, string> = {
-    [NAME_LABEL]: identity.name,
-    [INSTANCE_LABEL]: identity.instance,
-    [COMPONENT_LABEL]: identity.component,
+  return spreadOf(selectorLabels(identity), {
     'app.kubernetes.io/part-of': PART_OF,
     'app.kubernetes.io/managed-by': MANAGED_BY,
-  };
-  if (identity.version) labels['app.kubernetes.io/version'] = identity.version;
-  return labels;
+  }, identity.version ? { 'app.kubernetes.io/version': identity.version } : {});
 }
 
 /** Labels for objects that belong to the platform as a whole, such as namespaces. */

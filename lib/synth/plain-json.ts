@@ -138,7 +138,7 @@ export function withPlainJson<P extends object, T extends GeneratedKubeClass<P>>
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as ApiObject.toJson()
     public override toJson(): any {
       const json = plainApiObjectJson(this, this.body, this.hasPatches);
-      return json === undefined ? super.toJson() : spreadOf(gvk, convertProps(json as P) ?? {});
+      return json === undefined ? super.toJson() : spreadOf(gvk, convertProps(json as P));
     }
   };
   return Plain as unknown as T;

@@ -77,7 +77,8 @@ describe('MonitoringBundle', () => {
 describe('the node flags the bench compares', () => {
   test('are the ones the docs give figures for, and this Node.js accepts them (they are V8 flags, which a Node.js release may drop)', () => {
     const docs = fs.readFileSync(path.join(__dirname, '..', '..', 'docs', 'capacity-and-performance.md'), 'utf8');
-    expect(docs).toContain(`| \`${COMPARED_NODE_FLAGS.join(' ')}\` | 0 of 8 |`);
+    // A row of the table of fast and slow runs at 50,000 cameras names them.
+    expect(docs).toContain(`| \`${COMPARED_NODE_FLAGS.join(' ')}\` | `);
     const run = spawnSync(process.execPath, [...COMPARED_NODE_FLAGS, '-e', 'process.exit(0)'], { encoding: 'utf8' });
     expect([run.status, run.stderr]).toEqual([0, '']);
   });

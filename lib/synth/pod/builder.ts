@@ -205,13 +205,13 @@ export function buildPodSpec(scope: IConstruct, options: PodOptions): k8s.PodSpe
 /** A pod template with the scope's settings, the platform's guarantees and the config checksum. */
 export function buildPodTemplate(scope: IConstruct, options: PodTemplateOptions): k8s.PodTemplateSpec {
   const config = options.config;
-  const annotations: Record<string, string> = spreadOf(options.annotations ?? {});
+  const annotations: Record<string, string> = spreadOf(options.annotations);
   if (config !== undefined) {
     annotations[CONFIG_CHECKSUM_ANNOTATION] = typeof config === 'function'
       ? Lazy.any({ produce: () => configChecksum(config()) }) as unknown as string
       : configChecksum(config);
   }
-  const labels = spreadOf(options.labels ?? {});
+  const labels = spreadOf(options.labels);
   options.connections?.labelPods(labels);
   return {
     metadata: { labels, annotations: Object.keys(annotations).length > 0 ? annotations : undefined },
