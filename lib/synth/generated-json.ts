@@ -165,10 +165,14 @@ function isoString(value: unknown): unknown {
 function mapObject(value: unknown, convert: (value: unknown) => unknown): Record<string, unknown> | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw UNEXPECTED;
+  const source = value as Record<string, unknown>;
+  const keys = Object.keys(source);
   const result: Record<string, unknown> = {};
-  for (const [key, element] of Object.entries(value)) {
+  // Object.keys, not Object.entries: the same entries in the same order, without an array per entry.
+  for (const key of keys) {
     // The generated spread makes `__proto__` an own key; an assignment would set the prototype.
     if (key === '__proto__') throw UNEXPECTED;
+    const element = source[key];
     if (element !== undefined) result[key] = convert(element);
   }
   return result;

@@ -1,5 +1,5 @@
 import * as fc from 'fast-check';
-import { ApiObject, App, Chart, IResolver, JsonPatch, Lazy, ResolutionContext, Testing } from 'cdk8s';
+import { ApiObject, ApiObjectMetadataDefinition, App, Chart, IResolver, JsonPatch, Lazy, ResolutionContext, Testing } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { ConfigMapObject } from '../../lib/synth/config-map';
 import * as kubeObjects from '../../lib/synth/kube-objects';
@@ -119,6 +119,93 @@ describe('plainApiObjectJson', () => {
       else process.env.CDK8S_DISABLE_SORT = previous;
     }
     expect(Object.keys((plainApiObjectJson(object, body, false) as { spec: object }).spec)).toEqual(['a', 'b']);
+  });
+});
+
+describe('the metadata, in one copy', () => {
+  // What users and the library put in metadata: names, maps of names (empty ones too), lists that
+  // may be empty, nulls, unions and attributes of their own.
+  const metaValue = fc.letrec((tie) => ({
+    value: fc.oneof({ depthSize: 'small' }, leaf, tie('list'), tie('map')),
+    list: fc.array(tie('value'), { maxLength: 3 }),
+    map: fc.dictionary(keyName, tie('value'), { maxKeys: 3, noNullPrototype: true }),
+  })).value;
+  const metadata = fc.record({
+    labels: fc.option(labels, { nil: undefined }),
+    annotations: fc.option(fc.dictionary(fc.string({ maxLength: 6 }), fc.string({ maxLength: 6 }), { maxKeys: 3, noNullPrototype: true }), { nil: undefined }),
+    namespace: fc.option(fc.string({ maxLength: 6 }), { nil: undefined }),
+    finalizers: fc.option(fc.array(fc.string({ maxLength: 4 }), { maxLength: 2 }), { nil: undefined }),
+    ownerReferences: fc.option(fc.array(fc.record({ apiVersion: fc.constant('v1'), kind: fc.constant('Thing'), name: fc.string({ maxLength: 4 }), uid: fc.string({ maxLength: 4 }), controller: fc.option(fc.boolean(), { nil: undefined }) }), { maxLength: 2 }), { nil: undefined }),
+    extra: fc.dictionary(keyName.filter((k) => !['name', 'namespace', 'labels', 'annotations', 'finalizers', 'ownerReferences'].includes(k)), metaValue, { maxKeys: 2, noNullPrototype: true }),
+  }, { requiredKeys: ['extra'] });
+
+  test('gives what ApiObjectMetadataDefinition.toJson() gives, or leaves it to cdk8s', () => {
+    let compared = 0;
+    fc.assert(fc.property(metadata, fc.array(fc.tuple(fc.constantFrom('label', 'annotation'), fc.string({ maxLength: 4 }), fc.string({ maxLength: 4 })), { maxLength: 2 }), ({ extra, ...fields }, added) => {
+      tried++;
+      const chart = new Chart(testApp(), 'chart');
+      const given = { ...extra, ...Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)), name: 'thing' };
+      const body = { apiVersion: 'v1', kind: 'Thing', spec: { a: 1 } };
+      const object = new ApiObject(chart, 'object', { ...body, metadata: given });
+      for (const [what, key, value] of added) {
+        if (what === 'label') object.metadata.addLabel(key, value);
+        else object.metadata.addAnnotation(key, value);
+      }
+      let expected: unknown;
+      try {
+        expected = ApiObject.prototype.toJson.call(object);
+      } catch {
+        expect(plainApiObjectJson(object, body, false)).toBeUndefined();
+        return;
+      }
+      const shortcut = plainApiObjectJson(object, body, false);
+      if (shortcut === undefined) return;
+      compared++;
+      expect(JSON.stringify(shortcut)).toBe(JSON.stringify(expected));
+    }), { numRuns: RUNS });
+    expect(compared).toBeGreaterThan(RUNS / 2);
+  });
+
+  test('is copied without calling cdk8s when plain, and by cdk8s when it holds a token', () => {
+    const chart = new Chart(testApp(), 'chart');
+    const plain = new ApiObject(chart, 'plain', { apiVersion: 'v1', kind: 'Thing', metadata: { name: 'plain', labels: { b: '1', a: '2' }, annotations: {}, finalizers: [] } });
+    const lazy = new ApiObject(chart, 'lazy', { apiVersion: 'v1', kind: 'Thing', metadata: { name: 'lazy', annotations: { when: Lazy.any({ produce: () => 'now' }) as unknown as string } } });
+    const cdk8sMetadata = jest.spyOn(ApiObjectMetadataDefinition.prototype, 'toJson');
+    try {
+      expect(plainApiObjectJson(plain, { apiVersion: 'v1', kind: 'Thing' }, false)).toEqual({ apiVersion: 'v1', kind: 'Thing', metadata: { labels: { a: '2', b: '1' }, name: 'plain' } });
+      expect(cdk8sMetadata).not.toHaveBeenCalled();
+      expect(plainApiObjectJson(lazy, { apiVersion: 'v1', kind: 'Thing' }, false)).toEqual({ apiVersion: 'v1', kind: 'Thing', metadata: { annotations: { when: 'now' }, name: 'lazy' } });
+      expect(cdk8sMetadata).toHaveBeenCalledTimes(1);
+    } finally {
+      cdk8sMetadata.mockRestore();
+    }
+  });
+});
+
+describe('sorting keys', () => {
+  // Short maps are sorted by insertion in place; long ones by Array.prototype.sort. Integer-like
+  // keys sort as strings ('100' before '2'), whatever order an object then lists them in.
+  const mapKey = fc.oneof(fc.integer({ min: 0, max: 200 }).map(String), fc.string({ maxLength: 3 }));
+  const manyKeys = fc.oneof(
+    fc.dictionary(mapKey, fc.integer(), { maxKeys: 32, noNullPrototype: true }),
+    fc.dictionary(mapKey, fc.integer(), { minKeys: 33, maxKeys: 45, noNullPrototype: true }),
+  ).filter((map) => !Object.prototype.hasOwnProperty.call(map, 'constructor') && !Object.prototype.hasOwnProperty.call(map, '__proto__'));
+
+  test('orders a map of any length as cdk8s does', () => {
+    let long = 0;
+    fc.assert(fc.property(manyKeys, (spec) => {
+      tried++;
+      if (Object.keys(spec).length > 32) long++;
+      const body = { apiVersion: 'v1', kind: 'Thing', spec };
+      const object = new ApiObject(new Chart(testApp(), 'chart'), 'object', { ...body, metadata: { name: 'thing' } });
+      const shortcut = plainApiObjectJson(object, body, false) as { spec: object };
+      expect(JSON.stringify(shortcut)).toBe(JSON.stringify(ApiObject.prototype.toJson.call(object)));
+      // Integer-like keys always come first in a JavaScript object; the others follow sorted.
+      const named = (keys: string[]) => keys.filter((key) => !/^(0|[1-9][0-9]*)$/.test(key));
+      expect(named(Object.keys(shortcut.spec))).toEqual(named(Object.keys(spec)).sort());
+    }), { numRuns: RUNS });
+    // Both ways of sorting are compared.
+    expect(long).toBeGreaterThan(0);
   });
 });
 
