@@ -1,4 +1,5 @@
 import { k8s } from '../core/cdk8s-plus';
+import { PlainObjectConstructor, plainObjectConstructorFor, plainObjectFor } from '../core/plain-object';
 
 /** A generated `toJson_*` function of cdk8s-plus-27's Kubernetes imports, or its compiled equivalent. */
 export type JsonConverter = (value: unknown) => unknown;
@@ -63,10 +64,12 @@ const MAP_EXPRESSION = /^\(\(obj\.(\w+)\) === undefined\) \? undefined : \(Objec
 function compile(generated: JsonConverter): JsonConverter {
   const fields = fieldsOf(generated);
   if (fields === undefined) return generated;
+  // One root per type, picked once: its objects share their hidden classes (see plainObjectFor).
+  const Plain = plainObjectConstructorFor(fields.map((field) => field.key));
   return (obj) => {
     if (obj === undefined) return undefined;
     try {
-      return convertFields(obj, fields);
+      return convertFields(obj, fields, Plain);
     } catch (error) {
       if (error === UNEXPECTED) return generated(obj);
       throw error;
@@ -74,9 +77,9 @@ function compile(generated: JsonConverter): JsonConverter {
   };
 }
 
-function convertFields(obj: unknown, fields: readonly Field[]): Record<string, unknown> {
+function convertFields(obj: unknown, fields: readonly Field[], Plain: PlainObjectConstructor): Record<string, unknown> {
   const source = obj as Record<string, unknown>;
-  const result: Record<string, unknown> = {};
+  const result = new Plain();
   for (const field of fields) {
     const value = field.convert(source[field.prop]);
     if (value !== undefined) result[field.key] = value;
@@ -167,7 +170,7 @@ function mapObject(value: unknown, convert: (value: unknown) => unknown): Record
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw UNEXPECTED;
   const source = value as Record<string, unknown>;
   const keys = Object.keys(source);
-  const result: Record<string, unknown> = {};
+  const result = plainObjectFor(keys);
   // Object.keys, not Object.entries: the same entries in the same order, without an array per entry.
   for (const key of keys) {
     // The generated spread makes `__proto__` an own key; an assignment would set the prototype.

@@ -1,5 +1,6 @@
 import { ApiObject, ApiObjectMetadataDefinition, App, GroupVersionKind, ImplicitTokenResolver, IResolver, JsonPatch, Lazy, LazyResolver, NumberStringUnionResolver } from 'cdk8s';
 import { Construct } from 'constructs';
+import { plainObjectFor } from '../core/plain-object';
 import { spreadOf } from '../core/spread';
 import { JsonConverter, compiledToJson } from './generated-json';
 
@@ -137,7 +138,7 @@ function plainCopy(value: unknown, sortKeys: boolean, dropEmpty: boolean): unkno
   if (hasOwn(value, 'constructor') || hasOwn(value, '__proto__')) throw NEEDS_RESOLVING;
   const source = value as Record<string, unknown>;
   const keys = sortKeys ? sorted(Object.keys(source)) : Object.keys(source);
-  const copy: Record<string, unknown> = {};
+  const copy = plainObjectFor(keys);
   let entries = 0;
   for (const key of keys) {
     const element = plainCopy(source[key], sortKeys, dropEmpty);
