@@ -1,4 +1,6 @@
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
+import * as path from 'path';
 import { App, Chart, Testing } from 'cdk8s';
 import { ManifestValidator } from '../lib';
 import { formatViolation } from '../lib/synth/validation/violation';
@@ -46,4 +48,15 @@ export function testApp(): App {
 
 function removeOutdir(app: App): void {
   fs.rmSync(app.outdir, { recursive: true, force: true });
+}
+
+/**
+ * Runs `script` in a Node.js of its own, from the project's folder, with V8's natives syntax
+ * (`%HaveSameMap`, for tests of hidden classes) and the TypeScript loader, and returns what it
+ * printed as JSON. Fails the test on anything it wrote to stderr.
+ */
+export function runWithV8Natives<T>(script: string): T {
+  const run = spawnSync(process.execPath, ['--allow-natives-syntax', '-r', './scripts/register-ts.js', '-e', script], { cwd: path.join(__dirname, '..'), encoding: 'utf8' });
+  if (run.stderr !== '' || run.status !== 0) throw new Error(`the child exited with ${run.status}: ${run.stderr}`);
+  return JSON.parse(run.stdout) as T;
 }

@@ -1,13 +1,10 @@
-import { spawnSync } from 'child_process';
-import * as path from 'path';
 import * as fc from 'fast-check';
 import { ROOT_COUNT, plainObjectConstructorFor, plainObjectFor } from '../../lib/core/plain-object';
+import { runWithV8Natives } from '../_helpers';
 
 // plainObjectFor stands in for `{}` where objects get keys that are names (labels, file names):
 // the objects must be plain to every reader, and must keep sharing hidden classes however many
 // names the platform holds (which is why it exists).
-
-const ROOT = path.join(__dirname, '..', '..');
 
 test('makes plain objects: Object.prototype, no own keys, and the same to JSON, keys and spreads as {}', () => {
   fc.assert(fc.property(fc.dictionary(fc.string({ maxLength: 6 }).filter((k) => k !== '__proto__'), fc.jsonValue(), { maxKeys: 6 }), (entries) => {
@@ -52,9 +49,7 @@ test('objects of the same keys share their hidden class past the transitions `{}
     const literal = make(() => ({}));
     console.log(JSON.stringify({ others: 9, built: sharing(built), literal: sharing(literal), filler: filler.length }));
   `;
-  const run = spawnSync(process.execPath, ['--allow-natives-syntax', '-r', './scripts/register-ts.js', '-e', child], { cwd: ROOT, encoding: 'utf8' });
-  expect(run.stderr).toBe('');
-  const outcome = JSON.parse(run.stdout) as { others: number; built: number; literal: number };
+  const outcome = runWithV8Natives<{ others: number; built: number; literal: number }>(child);
   expect(outcome.built).toBe(outcome.others);
   // What this Node.js does with `{}` once its root is full, the reason plainObjectFor exists:
   // should every object share here one day, plainObjectFor can go.
@@ -84,8 +79,6 @@ test('the JSON of an object shares its hidden classes from one serialization to 
       filler: filler.length,
     }));
   `;
-  const run = spawnSync(process.execPath, ['--allow-natives-syntax', '-r', './scripts/register-ts.js', '-e', child], { cwd: ROOT, encoding: 'utf8' });
-  expect(run.stderr).toBe('');
-  const outcome = JSON.parse(run.stdout) as Record<string, number>;
+  const outcome = runWithV8Natives<Record<string, number>>(child);
   expect(outcome).toEqual(expect.objectContaining({ selector: outcome.others, peer: outcome.others, data: outcome.others }));
 });

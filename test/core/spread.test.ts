@@ -1,15 +1,11 @@
-import { spawnSync } from 'child_process';
-import * as path from 'path';
 import * as fc from 'fast-check';
 import { Chart } from 'cdk8s';
 import { spreadOf } from '../../lib/core/spread';
 import { KubeService } from '../../lib/synth/kube-objects';
-import { testApp } from '../_helpers';
+import { runWithV8Natives, testApp } from '../_helpers';
 
 // spreadOf stands in for object literals of spreads: it must give what they give, key order
 // included, and objects that share V8's hidden class (which is why it exists).
-
-const ROOT = path.join(__dirname, '..', '..');
 const SYMBOL = Symbol('part');
 
 /** Own keys (strings and symbols, in order) with their values and enumerability. */
@@ -48,9 +44,7 @@ test('builds objects that share their hidden class, where the literal gives each
     const literal = Array.from({ length: count }, (_, i) => ({ ...gvk, ...props(i) }));
     console.log(JSON.stringify({ others: count - 1, built: sharing(built), literal: sharing(literal) }));
   `;
-  const run = spawnSync(process.execPath, ['--allow-natives-syntax', '-r', './scripts/register-ts.js', '-e', child], { cwd: ROOT, encoding: 'utf8' });
-  expect(run.stderr).toBe('');
-  const outcome = JSON.parse(run.stdout) as { others: number; built: number; literal: number };
+  const outcome = runWithV8Natives<{ others: number; built: number; literal: number }>(child);
   expect(outcome.built).toBe(outcome.others);
   // What this Node.js does with the literal, the reason spreadOf exists: should every object
   // share here one day, spreadOf can go.
