@@ -11,8 +11,9 @@
  * for each object, never shared, freed only by a full collection, and each property read on the
  * object misses V8's caches. At 50,000 cameras the platform held about 1,700 distinct first keys,
  * and synthesis took twice the time and memory whenever the limit was reached before a full
- * collection. Spread over the roots by their keys, the transitions stay far below the limit (about
- * 98,000 key sets), and objects with the same keys still share one hidden class.
+ * collection. Spread over the roots by their keys, the transitions stay far below the limit (at
+ * 50,000 cameras the busiest root took 49 first keys), and objects with the same keys still share
+ * one hidden class.
  */
 export function plainObjectFor(keys: readonly string[]): Record<string, unknown> {
   return new ROOTS[rootIndex(keys)]();
