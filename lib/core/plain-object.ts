@@ -16,7 +16,8 @@
  * one hidden class.
  */
 export function plainObjectFor(keys: readonly string[]): Record<string, unknown> {
-  return new ROOTS[rootIndex(keys)]();
+  const Plain = plainObjectConstructorFor(keys);
+  return new Plain();
 }
 
 /**

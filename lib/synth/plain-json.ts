@@ -152,8 +152,9 @@ function plainCopy(value: unknown, sortKeys: boolean, dropEmpty: boolean): unkno
 
 /**
  * `keys.sort()`, in place and without allocating for the short lists most maps have: V8's sort
- * copies its array into a work array first, which was a fifth of what serialization allocated.
- * Keys are distinct strings, so comparing with `<` orders them as the default sort does.
+ * copies its array into a work array first (at 50,000 cameras, sorting here and in cdk8s's
+ * metadata sanitizing allocated a fifth of what serialization allocated). Keys are distinct
+ * strings, so comparing with `<` orders them as the default sort does.
  */
 function sorted(keys: string[]): string[] {
   if (keys.length > INSERTION_SORT_MAX) return keys.sort();
